@@ -1,0 +1,150 @@
+# zpcitrace - see README.md.
+#
+#   make                 native build: ./zpcitrace (on s390x the real tool; elsewhere it builds and runs too)
+#   make ARCH=s390x      static s390x cross build: build/s390x/zpcitrace (BPF object embedded via skeleton)
+#   make deps            install host packages, the s390x sysroot and the test-bed kernel
+#   make check           unit tests (ASan+UBSan), host CLI tests, e2e tests in the s390x guest
+#   make demo            boot the s390x guest, provoke real zPCI errors, trace them live
+#   make vmlinux         regenerate vmlinux/s390x/vmlinux.h from the bed kernel's BTF (boots the guest)
+
+HOST_ARCH := $(shell uname -m)
+ARCH ?= $(HOST_ARCH)
+ZPCITRACE_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/zpcitrace
+export ZPCITRACE_CACHE
+SYSROOT := $(ZPCITRACE_CACHE)/sysroot
+TOOLROOT := $(ZPCITRACE_CACHE)/toolroot
+KERNEL_STAMP := $(ZPCITRACE_CACHE)/kernels/current
+kernel_dir = $(ZPCITRACE_CACHE)/kernels/$(shell cat $(KERNEL_STAMP))
+
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+PYTHON ?= python3
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+WARN := -Wall -Wextra
+# the BPF programs always target s390 kernels; only the byte order follows the machine that loads them
+BPF_CFLAGS := -g -O2 -D__TARGET_ARCH_s390 -fms-extensions -Wno-microsoft-anon-tag -Wall -Ivmlinux/s390x -Ibpf
+
+ifeq ($(ARCH),$(HOST_ARCH))
+OUT := build/native
+BIN := zpcitrace
+BPF_TARGET := bpf
+BPFTOOL ?= $(shell command -v bpftool || echo /usr/sbin/bpftool)
+USER_CFLAGS := -O2 -g
+LIBS := -lbpf -lelf -lz
+SYSROOT_DEP :=
+else ifeq ($(ARCH),s390x)
+OUT := build/s390x
+BIN := $(OUT)/zpcitrace
+CC := s390x-linux-gnu-gcc
+BPF_TARGET := bpfeb
+# x86 bpftool refuses big-endian objects: run the s390x one under qemu-user
+BPFTOOL := qemu-s390x-static -L $(TOOLROOT) $(TOOLROOT)/usr/sbin/bpftool
+BPF_CFLAGS += -I$(SYSROOT)/usr/include
+USER_CFLAGS := -O2 -g -I$(SYSROOT)/usr/include
+LDFLAGS += -static -L$(SYSROOT)/usr/lib/s390x-linux-gnu
+LIBS := -lbpf -lelf -lz -lzstd
+EXTRA_OBJS := $(OUT)/glibc_c23_shim.o
+SYSROOT_DEP := $(SYSROOT)/.complete
+else
+$(error ARCH=$(ARCH): build natively, or cross-build with ARCH=s390x)
+endif
+
+CORE_SRCS := user/ccdf.c user/pec.c user/format.c user/ksyms.c
+CORE_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(CORE_SRCS))
+
+.PHONY: all deps check check-run unit host-test e2e demo demo-run vmlinux clean
+.DELETE_ON_ERROR:
+
+all: $(BIN)
+
+$(OUT) build/unit build/bed:
+	mkdir -p $@
+
+$(SYSROOT)/.complete:
+	bash mk/deps.sh sysroot >/dev/null
+
+$(KERNEL_STAMP):
+	bash mk/deps.sh kernel >/dev/null
+
+$(OUT)/zpcitrace.bpf.o: bpf/zpcitrace.bpf.c bpf/zpcitrace.h vmlinux/s390x/vmlinux.h | $(OUT) $(SYSROOT_DEP)
+	$(CLANG) $(BPF_CFLAGS) -target $(BPF_TARGET) -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(OUT)/zpcitrace.skel.h: $(OUT)/zpcitrace.bpf.o
+	$(BPFTOOL) gen skeleton $< name zpcitrace_bpf > $@
+
+$(OUT)/zpcitrace.o: user/zpcitrace.c $(OUT)/zpcitrace.skel.h user/*.h bpf/zpcitrace.h
+	$(CC) $(WARN) $(USER_CFLAGS) -DZT_VERSION='"$(VERSION)"' -Ibpf -Iuser -I$(OUT) -c $< -o $@
+
+$(OUT)/%.o: user/%.c user/*.h bpf/zpcitrace.h | $(OUT) $(SYSROOT_DEP)
+	$(CC) $(WARN) $(USER_CFLAGS) -Ibpf -Iuser -c $< -o $@
+
+$(BIN): $(OUT)/zpcitrace.o $(CORE_OBJS) $(EXTRA_OBJS)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# ---- tests ---------------------------------------------------------------------------------------------
+
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
+
+build/unit/test_%: tests/unit/test_%.c $(CORE_SRCS) user/*.h bpf/zpcitrace.h | build/unit
+	cc $(WARN) -g -O1 $(SAN) -Ibpf -Iuser $< $(CORE_SRCS) -lcmocka -o $@
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+host-test: all
+	bash tests/host/cli.sh ./$(BIN)
+
+S390_VMM := build/s390x/zpci_vmm
+BED_INITRD := build/bed/base.cpio.gz
+
+$(S390_VMM): tests/e2e/guest/zpci_vmm.c user/ccdf.c user/ccdf.h
+	@mkdir -p $(@D)
+	s390x-linux-gnu-gcc $(WARN) -O2 -static -Iuser tests/e2e/guest/zpci_vmm.c user/ccdf.c -o $@
+
+ifneq ($(ARCH),s390x)
+# the static s390x tool, built by a make run of its own (ARCH decides the toolchain)
+build/s390x/zpcitrace: FORCE
+	@$(MAKE) --no-print-directory ARCH=s390x
+endif
+
+.PHONY: FORCE
+FORCE:
+
+$(BED_INITRD): build/s390x/zpcitrace $(S390_VMM) tests/e2e/guest/init tests/e2e/bed.py $(KERNEL_STAMP) $(SYSROOT)/.complete | build/bed
+	$(PYTHON) tests/e2e/bed.py initrd --kernel-dir $(kernel_dir) --busybox $(SYSROOT)/usr/bin/busybox \
+		--bin build/s390x/zpcitrace --bin $(S390_VMM) --out $@
+
+e2e: $(BED_INITRD)
+	$(PYTHON) tests/e2e/e2e.py --kernel-dir $(kernel_dir) --initrd $(BED_INITRD) --out build/e2e
+
+deps:
+	bash mk/deps.sh all >/dev/null
+
+check: deps
+	$(MAKE) --no-print-directory check-run
+
+check-run: unit host-test e2e
+
+demo: deps
+	$(MAKE) --no-print-directory demo-run
+
+demo-run:
+	@echo "== building zpcitrace for s390x, the guest VMM program and the initramfs"
+	@$(MAKE) --no-print-directory $(BED_INITRD)
+	@echo "== booting Debian's s390x kernel $$(cat $(kernel_dir)/version) under qemu-system-s390x (TCG)"
+	@echo "== the guest VMM provokes real zPCI errors (PEC 0x0004 and 0x0002) and reads them back; zpcitrace traces live"
+	@$(PYTHON) tests/e2e/bed.py run --live --kernel-dir $(kernel_dir) --initrd $(BED_INITRD) --out build/demo \
+		--conf 'ZT_TRACE="-T"' --conf ZT_LIVE=1 \
+		--conf 'ZT_VMM="open probe get error drain reset error-low drain error error get close"'
+	@echo "== done: console log in build/demo/console.log, guest results in build/demo/out/"
+
+vmlinux: $(KERNEL_STAMP) $(SYSROOT)/.complete
+	$(PYTHON) tests/e2e/bed.py initrd --kernel-dir $(kernel_dir) --busybox $(SYSROOT)/usr/bin/busybox --out build/bed/probe.cpio.gz
+	$(PYTHON) tests/e2e/bed.py run --kernel-dir $(kernel_dir) --initrd build/bed/probe.cpio.gz --out build/probe --conf ZT_STEP=probe
+	$(BPFTOOL) btf dump file build/probe/out/vfio_pci_core.btf --base-btf build/probe/out/vmlinux.btf format c > vmlinux/s390x/vmlinux.h
+	@echo "vmlinux/s390x/vmlinux.h regenerated from $$(cat build/probe/out/uname.txt)"
+
+clean:
+	rm -rf build zpcitrace

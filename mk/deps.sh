@@ -1,0 +1,169 @@
+#!/bin/bash
+# deps.sh [host|sysroot|kernel|all] - install what zpcitrace needs on a Debian 12 x86_64 (or s390x) machine.
+#
+#   host     Debian packages for the build and the bed (apt-get, as root; only what is missing).
+#   sysroot  s390x static libraries (libbpf, libelf, zlib, zstd), busybox, and an s390x bpftool (run under
+#            qemu-s390x-static to make skeletons of big-endian objects), fetched with a private apt config
+#            and unpacked with dpkg -x: multiarch installs of :s390x packages fail on this mirror.
+#   kernel   Debian's newest s390x kernel that carries the zPCI error-queue series (resolved from the package
+#            metadata), checked for the series.
+#
+# Everything is cached under $ZPCITRACE_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/zpcitrace); a stamp per
+# part makes reruns instant. Prints the paths it provides as KEY=VALUE lines on stdout (for make).
+set -euo pipefail
+
+CACHE=${ZPCITRACE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zpcitrace}
+APTDIR=$CACHE/apt-s390x
+SYSROOT=$CACHE/sysroot
+TOOLROOT=$CACHE/toolroot
+KERNELS=$CACHE/kernels
+# The newest kernels live in experimental; sid has the userspace. trixie's s390x index is broken on this mirror.
+SUITES=${ZPCITRACE_SUITES:-"sid experimental"}
+# Lowest kernel series that carries "Error recovery for vfio-pci devices on s390x".
+MIN_SERIES=7.3
+
+say() { echo "deps: $*" >&2; }
+die() { echo "deps: error: $*" >&2; exit 1; }
+
+HOST_PKGS="make gcc libc6-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config libcmocka-dev
+  qemu-system-misc qemu-user-static gcc-s390x-linux-gnu libc6-dev-s390x-cross cpio xz-utils xxd python3
+  ca-certificates debian-archive-keyring"
+
+host() {
+	local missing=()
+	for p in $HOST_PKGS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}); run 'make deps' as root"
+	say "installing host packages: ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+apt_s390x() {
+	apt-get -o Dir::Etc::SourceList="$APTDIR/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
+		-o Dir::State::Lists="$APTDIR/lists" -o Dir::Cache="$APTDIR/cache" -o Dir::State::status=/dev/null \
+		-o APT::Architecture=s390x -o APT::Architectures::=s390x -o Debug::NoLocking=1 "$@"
+}
+apt_cache_s390x() {
+	apt-cache -o Dir::Etc::SourceList="$APTDIR/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
+		-o Dir::State::Lists="$APTDIR/lists" -o Dir::Cache="$APTDIR/cache" -o Dir::State::status=/dev/null \
+		-o APT::Architecture=s390x -o APT::Architectures::=s390x "$@"
+}
+
+apt_update() {
+	[ -n "${APT_UPDATED:-}" ] && return 0
+	mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial"
+	local mirror
+	mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+	[ -n "$mirror" ] || mirror=$(awk '$1=="deb"{for(i=2;i<=NF;i++) if($i ~ /^https?:/){print $i; exit}}' /etc/apt/sources.list 2>/dev/null || true)
+	[ -n "$mirror" ] || mirror=http://deb.debian.org/debian
+	: > "$APTDIR/sources.list"
+	for s in $SUITES; do
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $s main" >> "$APTDIR/sources.list"
+	done
+	say "updating the private s390x package index ($SUITES)"
+	apt_s390x update -qq >&2 || die "apt-get update of the s390x index failed"
+	APT_UPDATED=1
+}
+
+# download PKG... into $1 (a directory), resolving nothing: the caller names every package
+download() {
+	local dir=$1; shift
+	mkdir -p "$dir"
+	(cd "$dir" && apt_s390x download "$@" >&2) || die "could not download: $*"
+}
+
+sysroot() {
+	if [ -e "$SYSROOT/.complete" ] && [ -e "$TOOLROOT/.complete" ]; then return 0; fi
+	apt_update
+	local d=$CACHE/debs-user
+	rm -rf "$d" "$SYSROOT" "$TOOLROOT"
+	say "downloading s390x libraries, busybox and bpftool"
+	download "$d/lib" libbpf-dev libbpf1 libelf-dev libelf1t64 zlib1g-dev zlib1g libzstd-dev libzstd1 busybox-static
+	download "$d/tool" bpftool libc6 libcap2 libelf1t64 libssl3t64 zlib1g libzstd1
+	for f in "$d"/lib/*.deb; do dpkg -x "$f" "$SYSROOT"; done
+	for f in "$d"/tool/*.deb; do dpkg -x "$f" "$TOOLROOT"; done
+	# merged-/usr packages expect /lib -> usr/lib (base-files makes it on a real system)
+	[ -e "$TOOLROOT/lib" ] || ln -s usr/lib "$TOOLROOT/lib"
+	[ -e "$SYSROOT/usr/lib/s390x-linux-gnu/libbpf.a" ] || die "libbpf.a missing from the s390x sysroot"
+	[ -x "$TOOLROOT/usr/sbin/bpftool" ] || die "bpftool missing from the s390x tool root"
+	qemu-s390x-static -L "$TOOLROOT" "$TOOLROOT/usr/sbin/bpftool" version >/dev/null 2>&1 ||
+		die "s390x bpftool does not run under qemu-s390x-static"
+	touch "$SYSROOT/.complete" "$TOOLROOT/.complete"
+	rm -rf "$d"
+}
+
+# newest linux-image-X.Y-s390x meta package with X.Y >= MIN_SERIES
+newest_image() {
+	apt_cache_s390x pkgnames linux-image- | grep -E '^linux-image-[0-9]+\.[0-9]+-s390x$' |
+		sed -E 's/^linux-image-([0-9]+\.[0-9]+)-s390x$/\1/' | sort -V |
+		awk -v min="$MIN_SERIES" 'BEGIN{split(min,m,".")} {split($1,v,"."); if (v[1]>m[1] || (v[1]==m[1] && v[2]>=m[2])) last=$1} END{if (last) print last}'
+}
+
+kernel() {
+	local want=${ZPCITRACE_KERNEL_SERIES:-}
+	if [ -z "$want" ] && [ -e "$KERNELS/current" ]; then
+		want=$(cat "$KERNELS/current")
+	fi
+	if [ -z "$want" ] || [ ! -e "$KERNELS/$want/.complete" ]; then
+		apt_update
+		[ -n "$want" ] || want=$(newest_image)
+		[ -n "$want" ] || die "no linux-image-X.Y-s390x >= $MIN_SERIES in $SUITES"
+		local meta=linux-image-$want-s390x pkgs
+		# the meta package depends on the real ones (base, binary, modules); follow its metadata, not file names
+		pkgs=$(apt_cache_s390x depends "$meta" | awk '/Depends: linux-/{print $2}' | grep -E "^linux-(base|binary|modules|image)-$want" | sort -u)
+		[ -n "$pkgs" ] || pkgs=$meta
+		local ver
+		ver=$(apt_cache_s390x policy "$meta" | awk '/Candidate:/{print $2}')
+		say "downloading $meta $ver ($(echo $pkgs))"
+		local k=$KERNELS/$want
+		rm -rf "$k"; mkdir -p "$k/debs"
+		download "$k/debs" $pkgs
+		for f in "$k"/debs/*.deb; do dpkg -x "$f" "$k/root"; done
+		rm -rf "$k/debs"
+		local vmlinuz moddir
+		vmlinuz=$(find "$k/root" -name 'vmlinuz*' -type f | head -1)
+		moddir=$(find "$k/root" -maxdepth 4 -type d -path '*/lib/modules/*' | head -1)
+		[ -n "$vmlinuz" ] && [ -n "$moddir" ] || die "$meta has no vmlinuz or modules"
+		ln -sf "$vmlinuz" "$k/vmlinuz"; ln -sfn "$moddir" "$k/modules"
+		echo "$ver" > "$k/version"
+		check_series "$k" || die "$meta $ver does not carry the zPCI error-queue series (vfio-pci-core has no zpci_get_pending_error)"
+		touch "$k/.complete"
+		echo "$want" > "$KERNELS/current"
+	fi
+}
+
+# the series adds zpci_get_pending_error (vmlinux export) and vfio-pci-core calls it
+check_series() {
+	local ko
+	ko=$(find "$1/modules/" -name 'vfio-pci-core.ko*' | head -1)
+	[ -n "$ko" ] || return 1
+	case $ko in
+	*.xz) xz -dc "$ko" ;;
+	*.zst) zstd -dc "$ko" ;;
+	*) cat "$ko" ;;
+	esac | grep -ac zpci_get_pending_error >/dev/null   # not -q: an early exit would SIGPIPE the decompressor
+}
+
+print_paths() {
+	echo "SYSROOT=$SYSROOT"
+	echo "TOOLROOT=$TOOLROOT"
+	if [ -e "$KERNELS/current" ]; then
+		local k=$KERNELS/$(cat "$KERNELS/current")
+		echo "KERNEL_DIR=$k"
+		echo "KERNEL_VERSION=$(cat "$k/version")"
+	fi
+}
+
+mkdir -p "$CACHE"
+case ${1:-all} in
+host) host ;;
+sysroot) sysroot ;;
+kernel) kernel ;;
+all) host; sysroot; kernel ;;
+paths) ;;
+*) die "usage: deps.sh [host|sysroot|kernel|all|paths]" ;;
+esac
+print_paths

@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""The s390x test bed: an initramfs with busybox, zpcitrace, the guest VMM program and the kernel's vfio
+modules, booted under qemu-system-s390x (TCG) with two zPCI virtio-rng functions, one of them behind the
+zPCI IOMMU. Results come back over the console and as a tar on a virtio-blk disk.
+
+  bed.py initrd --kernel-dir K --busybox B --bin FILE... --out BASE.cpio.gz
+  bed.py run --kernel-dir K --initrd BASE.cpio.gz --out RUNDIR [--conf 'KEY=VALUE'...] [--live] [--timeout S]
+
+A run appends a small cpio with /scenario.conf to the base initramfs (the kernel unpacks concatenated
+archives), so one base image serves every scenario.
+"""
+import argparse
+import lzma
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# what the guest needs: the results disk, and vfio-pci with the type1 IOMMU backend
+WANTED_MODULES = ["virtio_blk", "vfio_iommu_type1", "vfio-pci"]
+
+
+def norm(name):
+    return name.replace("-", "_")
+
+
+def module_files(moddir):
+    """module name -> path of its .ko(.xz)"""
+    found = {}
+    for root, _, files in os.walk(os.path.join(moddir, "kernel")):
+        for f in files:
+            m = re.match(r"(.+)\.ko(\.xz)?$", f)
+            if m:
+                found[norm(m.group(1))] = os.path.join(root, f)
+    return found
+
+
+def read_module(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    return lzma.decompress(data) if path.endswith(".xz") else data
+
+
+def module_depends(blob):
+    for field in blob.split(b"\0"):
+        if field.startswith(b"depends="):
+            return [norm(d) for d in field[8:].decode().split(",") if d]
+    return []
+
+
+def module_closure(moddir, wanted):
+    """modules to insmod, dependencies first, as (name, elf bytes); built-in ones are skipped"""
+    files = module_files(moddir)
+    builtin = set()
+    bpath = os.path.join(moddir, "modules.builtin")
+    if os.path.exists(bpath):
+        builtin = {norm(os.path.basename(l.strip()).split(".ko")[0]) for l in open(bpath)}
+    order, seen = [], set()
+
+    def visit(name):
+        name = norm(name)
+        if name in seen or name in builtin:
+            return
+        seen.add(name)
+        if name not in files:
+            sys.exit(f"bed: module {name} is neither built in nor in {moddir}")
+        blob = read_module(files[name])
+        for dep in module_depends(blob):
+            visit(dep)
+        order.append((name, blob))
+
+    for w in wanted:
+        visit(w)
+    return order
+
+
+def cpio(root, out, append_to=None):
+    """gzip'ed newc cpio of root; appended to a copy of append_to when given"""
+    with open(out, "wb") as o:
+        if append_to:
+            with open(append_to, "rb") as base:
+                shutil.copyfileobj(base, o)
+            # the kernel finds the next archive only at a 4-byte boundary ("broken padding" otherwise)
+            o.write(b"\0" * (-o.tell() % 4))
+            o.flush()
+        find = subprocess.Popen(["find", "."], cwd=root, stdout=subprocess.PIPE)
+        arch = subprocess.Popen(["cpio", "-o", "-H", "newc", "--quiet"], cwd=root, stdin=find.stdout,
+                                stdout=subprocess.PIPE)
+        gz = subprocess.Popen(["gzip", "-1"], stdin=arch.stdout, stdout=o)
+        find.stdout.close()
+        arch.stdout.close()
+        if gz.wait() or arch.wait() or find.wait():
+            sys.exit("bed: cpio failed")
+
+
+def cmd_initrd(a):
+    moddir = os.path.join(a.kernel_dir, "modules")
+    with tempfile.TemporaryDirectory() as r:
+        for d in ("bin", "sbin", "proc", "sys", "dev", "tmp", "mods"):
+            os.makedirs(os.path.join(r, d))
+        shutil.copy(a.busybox, os.path.join(r, "bin", "busybox"))
+        shutil.copy(os.path.join(HERE, "guest", "init"), os.path.join(r, "init"))
+        os.chmod(os.path.join(r, "init"), 0o755)
+        for b in a.bin:
+            shutil.copy(b, os.path.join(r, os.path.basename(b)))
+        for i, (name, blob) in enumerate(module_closure(moddir, WANTED_MODULES)):
+            with open(os.path.join(r, "mods", f"{10 + i}_{name}.ko"), "wb") as f:
+                f.write(blob)
+        cpio(r, a.out)
+
+
+def qemu_cmd(kernel, initrd, disk, append):
+    return ["qemu-system-s390x", "-M", "s390-ccw-virtio", "-cpu", "max", "-smp", "1", "-m", "1024",
+            "-nographic", "-no-reboot", "-nic", "none", "-kernel", kernel, "-initrd", initrd,
+            "-append", f"console=ttysclp0 panic=-1 loglevel=4 {append}",
+            "-drive", f"file={disk},format=raw,if=none,id=d0", "-device", "virtio-blk-ccw,drive=d0",
+            # fid 1 sits behind the zPCI IOMMU, so a bad DMA raises a real error event; fid 2 does not
+            "-device", "zpci,uid=1,fid=1,target=rng0",
+            "-device", "virtio-rng-pci,id=rng0,iommu_platform=on,disable-legacy=on",
+            "-device", "zpci,uid=2,fid=2,target=rng1", "-device", "virtio-rng-pci,id=rng1"]
+
+
+def live_line(line):
+    """what make demo shows of a console line"""
+    if line.startswith("TRACE: "):
+        return "  zpcitrace | " + line[7:]
+    if line.startswith("VMM: "):
+        return "  guest VMM | " + line[5:]
+    if line.startswith("ZT: "):
+        return "  bed       | " + line[4:]
+    if re.match(r"\[\s*\d+\.\d+\]", line):
+        return "  kernel    | " + line
+    return None
+
+
+def cmd_run(a):
+    os.makedirs(a.out, exist_ok=True)
+    disk = os.path.join(a.out, "out.img")
+    with open(disk, "wb") as f:
+        f.truncate(64 << 20)
+    initrd = os.path.join(a.out, "initrd.cpio.gz")
+    with tempfile.TemporaryDirectory() as r:
+        with open(os.path.join(r, "scenario.conf"), "w") as f:
+            for kv in a.conf:
+                f.write(kv + "\n")
+        cpio(r, initrd, append_to=a.initrd)
+    kernel = os.path.join(a.kernel_dir, "vmlinuz") if a.kernel_dir else a.kernel
+    cmd = qemu_cmd(kernel, initrd, disk, a.append)
+    t0 = time.time()
+    log = open(os.path.join(a.out, "console.log"), "w")
+    log.write("[host] " + " ".join(cmd) + "\n")
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    deadline, pending, timed_out = t0 + a.timeout, b"", False
+    while True:
+        r, _, _ = select.select([p.stdout], [], [], 0.2)
+        if r:
+            d = os.read(p.stdout.fileno(), 65536)
+            if not d:
+                break
+            log.write(d.decode(errors="replace"))
+            log.flush()
+            if a.live:
+                pending += d
+                *lines, pending = pending.split(b"\n")
+                for l in lines:
+                    shown = live_line(l.decode(errors="replace").rstrip("\r"))
+                    if shown is not None:
+                        print(shown, flush=True)
+        if p.poll() is not None:
+            break
+        if time.time() > deadline:
+            timed_out = True
+            p.kill()
+            break
+    rc = p.wait()
+    wall = time.time() - t0
+    log.write(f"\n[host] qemu rc={rc} wall={wall:.1f}s{' TIMEOUT' if timed_out else ''}\n")
+    log.close()
+    outdir = os.path.join(a.out, "out")
+    shutil.rmtree(outdir, ignore_errors=True)
+    os.makedirs(outdir)
+    try:
+        with tarfile.open(disk) as t:
+            t.extractall(outdir)
+    except tarfile.TarError:
+        pass  # the guest never wrote its results; the caller sees the missing files
+    os.unlink(disk)
+    with open(os.path.join(a.out, "wall.txt"), "w") as f:
+        f.write(f"{wall:.2f}\n")
+    if timed_out:
+        sys.exit(f"bed: guest timed out after {a.timeout}s (log: {a.out}/console.log)")
+    if rc:
+        sys.exit(f"bed: qemu exited with {rc} (log: {a.out}/console.log)")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    i = sub.add_parser("initrd")
+    i.add_argument("--kernel-dir", required=True)
+    i.add_argument("--busybox", required=True)
+    i.add_argument("--bin", action="append", default=[])
+    i.add_argument("--out", required=True)
+    r = sub.add_parser("run")
+    r.add_argument("--kernel-dir")
+    r.add_argument("--kernel", help="a vmlinuz outside a kernel dir")
+    r.add_argument("--initrd", required=True)
+    r.add_argument("--out", required=True)
+    r.add_argument("--conf", action="append", default=[], help="KEY=VALUE for /scenario.conf")
+    r.add_argument("--append", default="", help="extra kernel command line")
+    r.add_argument("--live", action="store_true")
+    r.add_argument("--timeout", type=float, default=300)
+    a = ap.parse_args()
+    {"initrd": cmd_initrd, "run": cmd_run}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* One text line per traced event. */
+#ifndef ZPCITRACE_FORMAT_H
+#define ZPCITRACE_FORMAT_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "zpcitrace.h"
+
+struct zt_format_opts {
+	int timestamp;           /* prefix wall-clock time (-T) */
+	long long realtime_off;  /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns: turns ts_ns into wall-clock time */
+};
+
+/* What a feature event was: a probe, a dequeue, or another (rejected) feature call. */
+enum zt_feature_kind { ZT_FEATURE_PROBE, ZT_FEATURE_DEQUEUE, ZT_FEATURE_OTHER };
+enum zt_feature_kind zt_feature_kind(const struct zt_event *e);
+
+/* A dequeue whose entry left the queue but never reached the VMM (copy_to_user failed: -EFAULT). */
+int zt_dequeue_lost(const struct zt_event *e);
+
+/* Name of an event as printed first on its line ("arrival", "dequeue", ...). */
+const char *zt_event_name(const struct zt_event *e);
+
+/* "-ENOMSG", "0", or "-123" for errnos without a name. */
+const char *zt_errname(int ret, char *buf, size_t len);
+
+/* Format e as one line (no newline) into buf; returns the length snprintf would have written. */
+int zt_format_event(const struct zt_event *e, const struct zt_format_opts *o, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "ksyms.h"
+
+/* lines look like "0000003fffe438a98 t zpci_store_pci_error" or "... T name\t[vfio_pci_core]" */
+int zt_ksyms_scan(const char *path, struct zt_ksym_query *q, int n)
+{
+	char line[512], type, name[256];
+	unsigned long long addr;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	for (int i = 0; i < n; i++)
+		q[i].found = false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+			continue;
+		if (type != 't' && type != 'T')
+			continue;
+		for (int i = 0; i < n; i++)
+			if (!q[i].found && !strcmp(name, q[i].name))
+				q[i].found = true;
+	}
+	fclose(f);
+	return 0;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Which kernel functions exist: the answer decides which hooks zpcitrace attaches. */
+#ifndef ZPCITRACE_KSYMS_H
+#define ZPCITRACE_KSYMS_H
+
+#include <stdbool.h>
+
+struct zt_ksym_query {
+	const char *name;  /* function name as in the source */
+	bool found;        /* set by zt_ksyms_scan: a text symbol of that name exists (module ones too) */
+};
+
+/* Scan a kallsyms-format file (default /proc/kallsyms) for the queried names.
+ * Returns 0, or -errno when the file cannot be read. */
+int zt_ksyms_scan(const char *path, struct zt_ksym_query *q, int n);
+
+#endif
