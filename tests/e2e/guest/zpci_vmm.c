@@ -35,7 +35,19 @@
 #include <linux/vfio.h>
 #include <linux/vfio_zdev.h>
 
-#include "ccdf.h"
+/* The CCDF as the kernel copies it (arch/s390/include/asm/pci.h struct zpci_ccdf_err), read natively on s390x.
+ * Deliberately not zpcitrace's own decoder: the ground truth must not share its bugs. */
+struct zpci_ccdf_err {
+	uint32_t reserved1;
+	uint32_t fh;
+	uint32_t fid;
+	uint32_t ett : 4, mvn : 12, dmaas : 8, reserved2 : 6, q : 1, rw : 1;
+	uint64_t faddr;
+	uint32_t reserved3;
+	uint16_t reserved4;
+	uint16_t pec;
+} __attribute__((packed));
+_Static_assert(sizeof(struct zpci_ccdf_err) == 32, "CCDF size");
 
 /* Linux 7.3 uAPI; the cross headers are older */
 #ifndef VFIO_DEVICE_FEATURE_ZPCI_ERROR
@@ -260,19 +272,17 @@ static int feature_get(uint64_t data)
 
 static int cmd_get(void)
 {
-	uint8_t raw[ZT_CCDF_LEN] = { 0 };
-	struct zt_ccdf c;
+	struct zpci_ccdf_err c = { 0 };
 	uint64_t t0 = now_ns();
-	int rc = feature_get((uintptr_t)raw);
+	int rc = feature_get((uintptr_t)&c);
 	uint64_t t1 = now_ns();
 
 	if (rc) {
 		gt("get rc=%d t0=%llu t1=%llu", rc, (unsigned long long)t0, (unsigned long long)t1);
 		return rc;
 	}
-	zt_ccdf_decode(raw, &c);
 	gt("get rc=0 t0=%llu t1=%llu fid=0x%08x fh=0x%08x pec=0x%04x faddr=0x%llx q=%u rw=%u mvn=%u", (unsigned long long)t0,
-	   (unsigned long long)t1, c.fid, c.fh, c.pec, (unsigned long long)c.faddr, c.q, c.rw, c.mvn);
+	   (unsigned long long)t1, c.fid, c.fh, c.pec, (unsigned long long)c.faddr, (unsigned)c.q, (unsigned)c.rw, (unsigned)c.mvn);
 	return 0;
 }
 

@@ -1,0 +1,52 @@
+#!/bin/bash
+# cli.sh ZPCITRACE [S390X_ZPCITRACE] - command-line behaviour that needs no zPCI kernel: help, version, bad
+# input, and the clear refusal on a kernel without zPCI (this x86 host). The static s390x build, when given,
+# runs the same refusal under qemu-s390x-static. Ends with "N passed, N failed".
+set -u
+bin=$1
+s390x_bin=${2:-}
+pass=0 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+check() { # NAME COMMAND...: COMMAND must succeed
+	local name=$1; shift
+	if "$@"; then pass=$((pass + 1)); echo "ok   $name"; else fail=$((fail + 1)); echo "FAIL $name"; fi
+}
+run() { # run ZPCITRACE ARGS...: sets rc, out, err
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	out=$(cat "$tmp/out")
+	err=$(cat "$tmp/err")
+}
+lines() { printf '%s' "$1" | grep -c ''; }
+
+run "$bin" --help
+check "--help exits 0 and shows examples" test "$rc" = 0 -a -n "$(grep -e EXAMPLES -e '--timestamp' "$tmp/out")"
+
+run "$bin" --version
+check "--version names zpcitrace" test "$rc" = 0 -a -n "$(grep '^zpcitrace ' "$tmp/out")"
+
+run "$bin" --no-such-flag
+check "a bad flag fails, names the flag, prints nothing on stdout" \
+	test "$rc" != 0 -a -z "$out" -a -n "$(grep -e "no-such-flag" "$tmp/err")"
+
+run "$bin" surplus
+check "a surplus argument fails" test "$rc" != 0 -a -z "$out"
+
+no_zpci() { # the kernel has no zPCI: one clear line, non-zero exit, nothing on stdout
+	test "$rc" = 1 -a -z "$out" -a "$(lines "$err")" = 1 && grep -q 'no zPCI error path' "$tmp/err"
+}
+if grep -qw zpci_event_error /proc/kallsyms; then
+	echo "skip refusal on a kernel without zPCI: this kernel has zPCI"
+else
+	run "$bin" -T
+	check "no zPCI in the kernel: one clear line on stderr, exit 1" no_zpci
+	if [ -n "$s390x_bin" ]; then
+		run qemu-s390x-static "$s390x_bin"
+		check "the static s390x build starts and refuses the same way (qemu-user)" no_zpci
+	fi
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Event lines: what an operator (and the e2e tests) read. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include <linux/vfio.h>
+#include "ccdf.h"
+#include "format.h"
+
+#define GET_ZPCI_ERROR (VFIO_DEVICE_FEATURE_GET | 13)
+
+static struct zt_event event(uint32_t type)
+{
+	struct zt_event e;
+	memset(&e, 0, sizeof(e));
+	e.type = type;
+	e.ts_ns = 1000000000ull;
+	e.cpu = 1;
+	e.pid = 42;
+	strcpy(e.comm, "qemu-system-s39"); /* 15 chars: a full comm */
+	e.get_ret = ZT_NOT_CALLED;
+	return e;
+}
+
+static void set_ccdf(struct zt_event *e, uint16_t pec, uint64_t faddr)
+{
+	struct zt_ccdf c = { .fh = 0x80020000, .fid = 1, .pec = pec, .faddr = faddr, .q = 1 };
+	zt_ccdf_encode(&c, e->ccdf);
+	e->has_ccdf = 1;
+}
+
+static const struct zt_format_opts plain;
+
+static void test_arrival(void **state)
+{
+	struct zt_event e = event(ZT_EV_ARRIVAL);
+	char buf[512];
+	(void)state;
+	e.has_fn = 1;
+	e.fid = 1;
+	e.fh = 0x80020000;
+	set_ccdf(&e, 0x0004, 0x104001002);
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_string_equal(buf, "arrival  fid=0x00000001 fh=0x80020000 pec=0x0004/tprote faddr=0x104001002 q=1 rw=0 mvn=0 "
+				 "cpu=1 pid=42 comm=qemu-system-s39");
+}
+
+static void test_unknown_pec_in_hex(void **state)
+{
+	struct zt_event e = event(ZT_EV_ARRIVAL);
+	char buf[512];
+	(void)state;
+	set_ccdf(&e, 0x0abc, 0);
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " pec=0x0abc faddr="));
+}
+
+static void test_dequeue_ok_and_empty(void **state)
+{
+	struct zt_event e = event(ZT_EV_FEATURE);
+	char buf[512];
+	(void)state;
+	e.flags = GET_ZPCI_ERROR;
+	e.get_ret = 0;
+	e.has_fn = 1;
+	e.fid = 1;
+	e.fh = 0x80020000;
+	e.q_valid = 1;
+	e.q_mr = 1;
+	e.q_head = 5;
+	e.q_tail = 7;
+	e.q_count = 2;
+	set_ccdf(&e, 0x0002, 0x2002);
+	assert_int_equal(zt_feature_kind(&e), ZT_FEATURE_DEQUEUE);
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_string_equal(buf, "dequeue  fid=0x00000001 fh=0x80020000 rc=0 pec=0x0002/oorange faddr=0x2002 "
+				 "queue=2 head=5 tail=7 mr=1 cpu=1 pid=42 comm=qemu-system-s39");
+	e.has_ccdf = 0;
+	e.get_ret = e.ret = -ENOMSG;
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "dequeue  fid=0x00000001 fh=0x80020000 rc=-ENOMSG queue=2"));
+	assert_false(zt_dequeue_lost(&e));
+}
+
+static void test_efault_after_dequeue_is_lost(void **state)
+{
+	struct zt_event e = event(ZT_EV_FEATURE);
+	char buf[512];
+	(void)state;
+	e.flags = GET_ZPCI_ERROR;
+	e.get_ret = 0;
+	e.ret = -EFAULT;
+	set_ccdf(&e, 0x0004, 0x104101002);
+	assert_true(zt_dequeue_lost(&e));
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "rc=-EFAULT pec=0x0004/tprote faddr=0x104101002 lost=1 "));
+	/* -EFAULT before anything was dequeued (copy_from_user of the argument) loses nothing */
+	e.get_ret = ZT_NOT_CALLED;
+	assert_false(zt_dequeue_lost(&e));
+}
+
+static void test_probe_and_other_feature_calls(void **state)
+{
+	struct zt_event e = event(ZT_EV_FEATURE);
+	char buf[512];
+	(void)state;
+	e.flags = VFIO_DEVICE_FEATURE_PROBE | GET_ZPCI_ERROR;
+	assert_string_equal(zt_event_name(&e), "probe");
+	e.flags = VFIO_DEVICE_FEATURE_SET | 13;
+	e.ret = -EINVAL;
+	assert_string_equal(zt_event_name(&e), "feature");
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "feature  flags=0x2000d rc=-EINVAL "));
+}
+
+static void test_timestamp_is_utc_wall_clock(void **state)
+{
+	struct zt_event e = event(ZT_EV_ARRIVAL);
+	/* monotonic 1 s + offset = 1970-01-02 03:04:05.678901 UTC */
+	struct zt_format_opts o = { .timestamp = 1, .realtime_off = (86400LL + 3 * 3600 + 4 * 60 + 4) * 1000000000LL + 678901000 };
+	char buf[512];
+	(void)state;
+	zt_format_event(&e, &o, buf, sizeof(buf));
+	assert_memory_equal(buf, "03:04:05.678901 arrival ", 24);
+}
+
+static void test_truncation_is_safe(void **state)
+{
+	struct zt_event e = event(ZT_EV_ARRIVAL);
+	char buf[20], full[512];
+	(void)state;
+	set_ccdf(&e, 0x0004, 1);
+	int n = zt_format_event(&e, &plain, full, sizeof(full));
+	assert_int_equal(n, (int)strlen(full));
+	assert_int_equal(zt_format_event(&e, &plain, buf, sizeof(buf)), n);
+	assert_int_equal(strlen(buf), sizeof(buf) - 1);
+	assert_memory_equal(buf, full, sizeof(buf) - 1);
+}
+
+static void test_errname(void **state)
+{
+	char buf[32];
+	(void)state;
+	assert_string_equal(zt_errname(-ENOMSG, buf, sizeof(buf)), "-ENOMSG");
+	assert_string_equal(zt_errname(0, buf, sizeof(buf)), "0");
+	assert_string_equal(zt_errname(-4095, buf, sizeof(buf)), "-4095");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_arrival),
+		cmocka_unit_test(test_unknown_pec_in_hex),
+		cmocka_unit_test(test_dequeue_ok_and_empty),
+		cmocka_unit_test(test_efault_after_dequeue_is_lost),
+		cmocka_unit_test(test_probe_and_other_feature_calls),
+		cmocka_unit_test(test_timestamp_is_utc_wall_clock),
+		cmocka_unit_test(test_truncation_is_safe),
+		cmocka_unit_test(test_errname),
+	};
+	return cmocka_run_group_tests_name("format", tests, NULL, NULL);
+}
