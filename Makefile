@@ -137,7 +137,7 @@ demo-run:
 	@echo "== the guest VMM provokes real zPCI errors (PEC 0x0004 and 0x0002) and reads them back; zpcitrace traces live"
 	@$(PYTHON) tests/e2e/bed.py run --live --kernel-dir $(kernel_dir) --initrd $(BED_INITRD) --out build/demo \
 		--conf 'ZT_TRACE="-T"' --conf ZT_LIVE=1 \
-		--conf 'ZT_VMM="open probe get error drain reset error-low drain error error get close"'
+		--conf 'ZT_VMM="open probe get sleep-800 error sleep-800 drain sleep-800 error-low sleep-800 drain sleep-800 error error sleep-800 get badget sleep-800 error close"'
 	@echo "== done: console log in build/demo/console.log, guest results in build/demo/out/"
 
 vmlinux: $(KERNEL_STAMP) $(SYSROOT)/.complete

@@ -97,7 +97,7 @@ struct hook {
 enum { HOOK_ARRIVAL, HOOK_FEATURE, HOOK_DEQUEUE, NR_HOOKS };
 
 struct counters {
-	unsigned long long arrivals, dequeued, empty, lost, other;
+	unsigned long long arrivals, dequeued, empty, lost, probes, other;
 };
 
 struct tracer {
@@ -144,6 +144,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		t->n.dequeued++;
 	else if (zt_feature_kind(e) == ZT_FEATURE_DEQUEUE && e->ret == -ENOMSG)
 		t->n.empty++;
+	else if (zt_feature_kind(e) == ZT_FEATURE_PROBE)
+		t->n.probes++;
 	else
 		t->n.other++;
 	zt_format_event(e, &t->fmt, line, sizeof(line));
@@ -228,8 +230,8 @@ static void print_summary(const struct tracer *t)
 
 	fprintf(stderr,
 		"zpcitrace: %llu arrivals, %llu dequeued, %llu empty reads (-ENOMSG), %llu lost after dequeue (-EFAULT), "
-		"%llu other feature calls; %llu events lost in the ring buffer\n",
-		t->n.arrivals, t->n.dequeued, t->n.empty, t->n.lost, t->n.other, drops);
+		"%llu probes, %llu other feature calls; %llu events lost in the ring buffer\n",
+		t->n.arrivals, t->n.dequeued, t->n.empty, t->n.lost, t->n.probes, t->n.other, drops);
 }
 
 int main(int argc, char **argv)

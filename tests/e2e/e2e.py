@@ -116,7 +116,7 @@ def ccdf_of(f):
 
 def scenario_errors(args, c):
     """one PEC 0x0004 and one PEC 0x0002 error, each read back at once"""
-    r = boot(args, "errors", "open probe get error drain error-low drain close")
+    r = boot(args, "errors", "open probe get error drain error-low drain close", trace_args="-T -v")
     gets = r.gt_of("get")
     read_back = [g for g in gets if g["rc"] == "0"]
 
@@ -149,6 +149,13 @@ def scenario_errors(args, c):
         eq([e["rc"] for e in r.events("probe")], [g["rc"] for g in r.gt_of("probe")], "probe results")
     c.check("errors: the PROBE call is reported with its result", probe_matches)
 
+    def summary_counts():
+        want = (f"{len(read_back)} arrivals, {len(read_back)} dequeued, {len(gets) - len(read_back)} empty reads "
+                "(-ENOMSG), 0 lost after dequeue (-EFAULT), 1 probes")
+        if want not in r.trace_err:
+            raise AssertionError(f"summary lacks '{want}': {r.trace_err.strip().splitlines()[-1:]}")
+    c.check("errors: the exit summary counts what the guest did", summary_counts)
+
     def callers():
         eq({e["comm"] for e in r.events("arrival")}, {"kmcheck"}, "arrival context")
         eq({e["comm"] for e in r.events("dequeue")}, {"zpci_vmm"}, "dequeue caller")
@@ -159,6 +166,12 @@ def scenario_errors(args, c):
         eq(heads, list(range(1, len(heads) + 1)), "queue head after each successful dequeue")
         eq({e["queue"] for e in r.events("dequeue")}, {"0"}, "queue depth after dequeues")
     c.check("errors: queue state after each dequeue (head advances, depth 0)", queue_after_dequeue)
+
+    def verbose_hooks():
+        hooks = dict(re.findall(r"^zpcitrace: hook (\S+) +\S+ +(\S+)$", r.trace_err, re.M))
+        eq(hooks, {"zpci_event_error": "kprobe", "vfio_pci_zdev_feature_err": "kprobe",
+                   "zpci_get_pending_error": "kprobe"}, "-v hooks and attach modes")
+    c.check("errors: -v reports every hook with its attach mode (kprobe on Debian's 7.3)", verbose_hooks)
 
     def timestamps():
         if not r.trace or any(e["ts"] is None for e in r.trace):
@@ -199,7 +212,8 @@ def scenario_queued(args, c):
     c.check("queued: errors left queued at close are what the kernel discards", close_discards_rest)
 
     def summary_counts():
-        want = f"{len(arrivals)} arrivals, 1 dequeued, 0 empty reads (-ENOMSG), 1 lost after dequeue (-EFAULT)"
+        want = (f"{len(arrivals)} arrivals, 1 dequeued, 0 empty reads (-ENOMSG), 1 lost after dequeue (-EFAULT), "
+                "0 probes, 0 other feature calls; 0 events lost in the ring buffer")
         if want not in r.trace_err:
             raise AssertionError(f"summary lacks '{want}': {r.trace_err.strip().splitlines()[-1:]}")
     c.check("queued: the exit summary counts arrivals, dequeues and losses", summary_counts)
