@@ -28,11 +28,11 @@ run "$bin" --version
 check "--version names zpcitrace" test "$rc" = 0 -a -n "$(grep '^zpcitrace ' "$tmp/out")"
 
 run "$bin" --no-such-flag
-check "a bad flag fails, names the flag, prints nothing on stdout" \
-	test "$rc" != 0 -a -z "$out" -a -n "$(grep -e "no-such-flag" "$tmp/err")"
+check "a bad flag exits 64 (usage), names the flag, prints nothing on stdout" \
+	test "$rc" = 64 -a -z "$out" -a -n "$(grep -e "no-such-flag" "$tmp/err")"
 
 run "$bin" surplus
-check "a surplus argument fails" test "$rc" != 0 -a -z "$out"
+check "a surplus argument exits 64 (usage)" test "$rc" = 64 -a -z "$out"
 
 no_zpci() { # the kernel has no zPCI: one clear line, non-zero exit, nothing on stdout
 	test "$rc" = 1 -a -z "$out" -a "$(lines "$err")" = 1 && grep -q 'no zPCI error path' "$tmp/err"
