@@ -49,7 +49,8 @@ else
 $(error ARCH=$(ARCH): build natively, or cross-build with ARCH=s390x)
 endif
 
-CORE_SRCS := user/ccdf.c user/pec.c user/format.c user/ksyms.c
+# everything but the libbpf side: also what the unit tests link
+CORE_SRCS := user/ccdf.c user/pec.c user/format.c user/ksyms.c user/hooks.c user/stats.c
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(CORE_SRCS))
 
 .PHONY: all deps check check-run unit host-test e2e demo demo-run vmlinux clean
@@ -76,10 +77,13 @@ $(OUT)/zpcitrace.skel.h: $(OUT)/zpcitrace.bpf.o
 $(OUT)/zpcitrace.o: user/zpcitrace.c $(OUT)/zpcitrace.skel.h user/*.h bpf/zpcitrace.h
 	$(CC) $(WARN) $(USER_CFLAGS) -DZT_VERSION='"$(VERSION)"' -Ibpf -Iuser -I$(OUT) -c $< -o $@
 
+$(OUT)/attach.o: user/attach.c $(OUT)/zpcitrace.skel.h user/*.h bpf/zpcitrace.h
+	$(CC) $(WARN) $(USER_CFLAGS) -Ibpf -Iuser -I$(OUT) -c $< -o $@
+
 $(OUT)/%.o: user/%.c user/*.h bpf/zpcitrace.h | $(OUT) $(SYSROOT_DEP)
 	$(CC) $(WARN) $(USER_CFLAGS) -Ibpf -Iuser -c $< -o $@
 
-$(BIN): $(OUT)/zpcitrace.o $(CORE_OBJS) $(EXTRA_OBJS)
+$(BIN): $(OUT)/zpcitrace.o $(OUT)/attach.o $(CORE_OBJS) $(EXTRA_OBJS)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # ---- tests ---------------------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* zpcitrace: the zPCI error-event path of Linux >= 7.3 (s390x "Error recovery for vfio-pci devices").
+/* zpcitrace: the zPCI error-event queue of s390x Linux >= 7.3 ("Error recovery for vfio-pci devices").
  *
- * arrival  kprobe zpci_event_error(void *ccdf)             the platform reported an error (kmcheck kthread)
- * feature  k(ret)probe vfio_pci_zdev_feature_err()          VFIO_DEVICE_FEATURE ZPCI_ERROR (ioctl caller)
- *          k(ret)probe zpci_get_pending_error(zdev, ccdf)   the dequeue inside it: result, CCDF, queue after
+ * Each hooked kernel function has a handler pair, on_<hook>_enter(args) and on_<hook>_exit(ret), called from
+ * an fentry/fexit pair or from a kprobe/kretprobe twin; the loader picks one per hook. The enter handler
+ * stashes what the exit handler needs, per thread. Queue state is read at exit, after the kernel dropped
+ * pending_errs_lock: a value read at entry is an unlocked snapshot (only close's discard count uses one).
  *
- * kretprobes see no arguments, so entry probes stash them per thread. Queue state is read at return,
- * after the kernel dropped pending_errs_lock: values read at entry would be unlocked snapshots. */
+ * Enqueue runs in the kmcheck kthread (zpci_event_error -> ... -> zpci_store_pci_error -> error_detected);
+ * the dequeue in the ioctl caller (vfio_pci_zdev_feature_err -> zpci_get_pending_error). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -15,33 +16,71 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+#define EINVAL 22
+#define ENOMEM 12
+/* a storm wakes the loader at most once per this interval; it then polls until the ring is drained */
+#define WAKEUP_INTERVAL_NS (10 * 1000 * 1000)
+
+/* set by the loader before load */
+const volatile bool filter_fid_on = false;
+const volatile __u32 filter_fid = 0;
+const volatile bool derive_enqueue = false; /* no store hook: derive the outcome at zpci_event_error's exit */
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
-/* what the entry probes of one feature ioctl leave for the return probes, per thread */
-struct feature_call {
+struct call_key {
+	__u32 tid;
+	__u32 hook;
+};
+
+/* what an entry handler leaves for its exit handler */
+struct call {
 	__u64 zdev;
-	__u64 ccdf;     /* zpci_get_pending_error's output buffer (on the caller's stack) */
+	__u64 ptr;       /* store, arrival: the CCDF; feature: the user argument */
+	__u64 buf;       /* feature: zpci_get_pending_error's output buffer (on the caller's stack) */
+	__u8 ccdf[ZT_RAW_CCDF_LEN]; /* feature: the dequeued CCDF, copied while that stack frame is alive */
 	__u32 flags;
-	__s32 get_ret;
+	__s32 get_ret;   /* feature: set by the nested zpci_get_pending_error */
+	__u32 fid;
+	__u8 q_valid;    /* queue state at entry (advisory) */
+	__u8 q_mr, q_count, q_head, q_tail;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct call_key);
+	__type(value, struct call);
+} calls SEC(".maps");
+
+/* fid -> struct zpci_dev *, learned from every hook that sees a zdev; lets an arrival find its queue */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
-	__type(value, struct feature_call);
-} feature_calls SEC(".maps");
+	__type(value, __u64);
+} zdev_by_fid SEC(".maps");
 
-/* ring buffer reserve failures: events the loader never saw */
-__u64 ringbuf_drops = 0;
+__u64 ringbuf_drops = 0;   /* records the ring buffer could not take */
+__u64 last_wakeup_ns = 0;
 
-/* v12 of the series kept mediated_recovery in struct zpci_dev; the merged form moved it into pending_errs */
+/* v12 of the series kept mediated_recovery in struct zpci_dev and returned {version, pending_errors, pec} */
 struct zpci_dev___v12 {
 	bool mediated_recovery;
 };
+struct vfio_device_feature_zpci_err___v12 {
+	__u8 version;
+	__u8 pending_errors;
+	__u16 pec;
+};
+
+static __always_inline bool wanted(__u32 fid)
+{
+	return !filter_fid_on || fid == filter_fid;
+}
 
 static __always_inline struct zt_event *reserve(__u32 type)
 {
@@ -63,27 +102,114 @@ static __always_inline struct zt_event *reserve(__u32 type)
 	return e;
 }
 
-static __always_inline void read_function(struct zt_event *e, struct zpci_dev *zdev)
+/* Wake the loader for the first record after a quiet spell; in a storm, let it poll instead of paying a
+ * wakeup (and a syscall) per record. The loader keeps polling every WAKEUP_INTERVAL_NS while records come. */
+static __always_inline void submit(struct zt_event *e)
 {
+	__u64 now = e->ts_ns;
+
+	if (now - last_wakeup_ns >= WAKEUP_INTERVAL_NS) {
+		last_wakeup_ns = now;
+		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	} else {
+		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	}
+}
+
+static __always_inline struct call *stash(__u32 hook, struct call *c)
+{
+	struct call_key k = { .tid = (__u32)bpf_get_current_pid_tgid(), .hook = hook };
+
+	bpf_map_update_elem(&calls, &k, c, BPF_ANY);
+	return bpf_map_lookup_elem(&calls, &k);
+}
+
+static __always_inline struct call *stashed(__u32 hook)
+{
+	struct call_key k = { .tid = (__u32)bpf_get_current_pid_tgid(), .hook = hook };
+
+	return bpf_map_lookup_elem(&calls, &k);
+}
+
+static __always_inline void unstash(__u32 hook)
+{
+	struct call_key k = { .tid = (__u32)bpf_get_current_pid_tgid(), .hook = hook };
+
+	bpf_map_delete_elem(&calls, &k);
+}
+
+static __always_inline void learn(struct zpci_dev *zdev)
+{
+	__u64 p = (__u64)zdev;
+	__u32 fid;
+
+	if (!zdev)
+		return;
+	fid = BPF_CORE_READ(zdev, fid);
+	bpf_map_update_elem(&zdev_by_fid, &fid, &p, BPF_ANY);
+}
+
+static __always_inline struct zpci_dev *zdev_of_fid(__u32 fid)
+{
+	__u64 *p = bpf_map_lookup_elem(&zdev_by_fid, &fid);
+
+	return p ? (struct zpci_dev *)*p : NULL;
+}
+
+struct queue {
+	__u8 valid, mr, count, head, tail;
+};
+
+static __always_inline void read_queue(struct zpci_dev *zdev, struct queue *q)
+{
+	__builtin_memset(q, 0, sizeof(*q));
+	if (!zdev || !bpf_core_field_exists(zdev->pending_errs))
+		return;
+	q->valid = 1;
+	q->count = BPF_CORE_READ(zdev, pending_errs.count);
+	q->head = BPF_CORE_READ(zdev, pending_errs.head);
+	q->tail = BPF_CORE_READ(zdev, pending_errs.tail);
+	if (bpf_core_field_exists(zdev->pending_errs.mediated_recovery))
+		q->mr = BPF_CORE_READ(zdev, pending_errs.mediated_recovery);
+	else if (bpf_core_field_exists(((struct zpci_dev___v12 *)zdev)->mediated_recovery))
+		q->mr = BPF_CORE_READ((struct zpci_dev___v12 *)zdev, mediated_recovery);
+}
+
+static __always_inline void put_queue(struct zt_event *e, const struct queue *q)
+{
+	e->q_valid = q->valid;
+	e->q_mr = q->mr;
+	e->q_count = q->count;
+	e->q_head = q->head;
+	e->q_tail = q->tail;
+}
+
+/* function identity and queue state (read now) from the zdev */
+static __always_inline void put_function(struct zt_event *e, struct zpci_dev *zdev)
+{
+	struct zpci_bus *zbus;
+	struct queue q;
+
 	if (!zdev)
 		return;
 	e->has_fn = 1;
 	e->fid = BPF_CORE_READ(zdev, fid);
 	e->fh = BPF_CORE_READ(zdev, fh);
+	zbus = BPF_CORE_READ(zdev, zbus);
+	if (zbus) {
+		e->has_pci = 1;
+		e->pci_domain = BPF_CORE_READ(zbus, domain_nr);
+		e->pci_bus = BPF_CORE_READ(zbus, bus, number);
+		e->pci_devfn = BPF_CORE_READ(zdev, devfn);
+	}
+	read_queue(zdev, &q);
+	put_queue(e, &q);
 }
 
-static __always_inline void read_queue(struct zt_event *e, struct zpci_dev *zdev)
+static __always_inline void put_ccdf(struct zt_event *e, const void *ccdf)
 {
-	if (!zdev || !bpf_core_field_exists(zdev->pending_errs))
-		return;
-	e->q_valid = 1;
-	e->q_count = BPF_CORE_READ(zdev, pending_errs.count);
-	e->q_head = BPF_CORE_READ(zdev, pending_errs.head);
-	e->q_tail = BPF_CORE_READ(zdev, pending_errs.tail);
-	if (bpf_core_field_exists(zdev->pending_errs.mediated_recovery))
-		e->q_mr = BPF_CORE_READ(zdev, pending_errs.mediated_recovery);
-	else if (bpf_core_field_exists(((struct zpci_dev___v12 *)zdev)->mediated_recovery))
-		e->q_mr = BPF_CORE_READ((struct zpci_dev___v12 *)zdev, mediated_recovery);
+	e->has_ccdf = 1;
+	bpf_probe_read_kernel(e->ccdf, sizeof(e->ccdf), ccdf);
 }
 
 /* to_zpci(): ((struct zpci_bus *)pdev->sysdata)->function[pdev->devfn] */
@@ -108,89 +234,368 @@ static __always_inline struct zpci_dev *vfio_device_to_zdev(struct vfio_device *
 	return pdev_to_zdev(BPF_CORE_READ(core, pdev));
 }
 
-/* void zpci_event_error(void *data): data is the struct zpci_ccdf_err the platform stored */
-SEC("kprobe/zpci_event_error")
-int BPF_KPROBE(arrival, void *data)
+static __always_inline bool fid_wanted(struct zpci_dev *zdev)
 {
-	struct zpci_ccdf_err *ccdf = data;
-	struct zt_event *e = reserve(ZT_EV_ARRIVAL);
-
-	if (!e)
-		return 0;
-	e->has_fn = 1;
-	e->fid = BPF_CORE_READ(ccdf, fid);
-	e->fh = BPF_CORE_READ(ccdf, fh);
-	e->has_ccdf = 1;
-	bpf_probe_read_kernel(e->ccdf, sizeof(e->ccdf), ccdf);
-	bpf_ringbuf_submit(e, 0);
-	return 0;
+	return !filter_fid_on || (zdev && BPF_CORE_READ(zdev, fid) == filter_fid);
 }
 
-/* int vfio_pci_zdev_feature_err(struct vfio_device *device, u32 flags, void __user *arg, size_t argsz) */
-SEC("kprobe/vfio_pci_zdev_feature_err")
-int BPF_KPROBE(feature_enter, struct vfio_device *device, __u32 flags)
+/* ---- arrival: void zpci_event_error(void *data), data = struct zpci_ccdf_err * ---------------------- */
+
+static __always_inline int on_event_error_enter(struct zpci_ccdf_err *ccdf)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct feature_call call = {
-		.zdev = (__u64)vfio_device_to_zdev(device),
-		.flags = flags,
-		.get_ret = ZT_NOT_CALLED,
-	};
-
-	bpf_map_update_elem(&feature_calls, &tid, &call, BPF_ANY);
-	return 0;
-}
-
-/* int zpci_get_pending_error(struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf) */
-SEC("kprobe/zpci_get_pending_error")
-int BPF_KPROBE(dequeue_enter, struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct feature_call *call = bpf_map_lookup_elem(&feature_calls, &tid);
-
-	if (call) {
-		call->zdev = (__u64)zdev;
-		call->ccdf = (__u64)ccdf;
-	}
-	return 0;
-}
-
-SEC("kretprobe/zpci_get_pending_error")
-int BPF_KRETPROBE(dequeue_exit, int ret)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct feature_call *call = bpf_map_lookup_elem(&feature_calls, &tid);
-
-	if (call)
-		call->get_ret = ret;
-	return 0;
-}
-
-SEC("kretprobe/vfio_pci_zdev_feature_err")
-int BPF_KRETPROBE(feature_exit, int ret)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct feature_call *call = bpf_map_lookup_elem(&feature_calls, &tid);
-	struct zpci_dev *zdev;
+	__u32 fid = BPF_CORE_READ(ccdf, fid);
+	struct zpci_dev *zdev = zdev_of_fid(fid);
 	struct zt_event *e;
 
-	if (!call)
-		return 0; /* tracing started inside this call */
-	zdev = (struct zpci_dev *)call->zdev;
-	e = reserve(ZT_EV_FEATURE);
-	if (e) {
-		e->ret = ret;
-		e->get_ret = call->get_ret;
-		e->flags = call->flags;
-		read_function(e, zdev);
-		read_queue(e, zdev);
-		/* the dequeued CCDF is still in the caller's buffer, even when copy_to_user then failed */
-		if (call->get_ret == 0 && call->ccdf) {
-			e->has_ccdf = 1;
-			bpf_probe_read_kernel(e->ccdf, sizeof(e->ccdf), (void *)call->ccdf);
-		}
-		bpf_ringbuf_submit(e, 0);
+	if (!wanted(fid))
+		return 0;
+	if (derive_enqueue) {
+		struct call c = { .zdev = (__u64)zdev, .ptr = (__u64)ccdf, .fid = fid };
+		struct queue q;
+
+		read_queue(zdev, &q);
+		c.q_valid = q.valid;
+		c.q_mr = q.mr;
+		c.q_count = q.count;
+		c.q_head = q.head;
+		c.q_tail = q.tail;
+		stash(ZT_HOOK_EVENT_ERROR, &c);
 	}
-	bpf_map_delete_elem(&feature_calls, &tid);
+	e = reserve(ZT_EV_ARRIVAL);
+	if (!e)
+		return 0;
+	put_function(e, zdev);
+	e->has_fn = 1;
+	e->fid = fid;
+	e->fh = BPF_CORE_READ(ccdf, fh);
+	put_ccdf(e, ccdf);
+	submit(e);
 	return 0;
 }
+
+/* Without a store hook: what did this arrival do to its function's queue? The queue's tail only moves
+ * when an error is stored (kmcheck is the only producer), or back to 0 when close discards the queue. */
+static __always_inline int on_event_error_exit(void)
+{
+	struct call *c;
+	struct zpci_dev *zdev;
+	struct zt_event *e;
+	struct queue after;
+	__u16 pec;
+
+	if (!derive_enqueue)
+		return 0;
+	c = stashed(ZT_HOOK_EVENT_ERROR);
+	if (!c)
+		return 0;
+	zdev = (struct zpci_dev *)c->zdev;
+	if (!zdev)
+		zdev = zdev_of_fid(c->fid); /* learned during the call, e.g. by the notify hook */
+	read_queue(zdev, &after);
+	pec = BPF_CORE_READ((struct zpci_ccdf_err *)c->ptr, pec);
+	/* FMB events never reach the queue; a queue that did not move and has room was not offered one */
+	if (pec == 0x2a || pec == 0x2b || pec == 0x2c || !after.valid ||
+	    (after.mr && after.tail == c->q_tail && after.count < ZT_QUEUE_DEPTH && c->q_valid))
+		goto out;
+	e = reserve(ZT_EV_ENQUEUE);
+	if (!e)
+		goto out;
+	put_function(e, zdev);
+	put_ccdf(e, (void *)c->ptr);
+	e->derived = 1;
+	if (!after.mr) {
+		e->result = ZT_ENQ_NOT_STORED;
+	} else if (c->q_valid && (__u8)(after.tail - c->q_tail) == 1) {
+		e->result = ZT_ENQ_STORED;
+		e->has_slot = 1;
+		e->slot = c->q_tail % ZT_QUEUE_DEPTH;
+	} else if (c->q_valid && after.tail == c->q_tail) {
+		e->result = ZT_ENQ_DROPPED_FULL;
+	} else if (!c->q_valid && after.count < ZT_QUEUE_DEPTH) {
+		e->result = ZT_ENQ_STORED; /* the queue was unknown before: it has room, so this one went in */
+		e->has_slot = 1;
+		e->slot = (__u8)(after.tail - 1) % ZT_QUEUE_DEPTH;
+	} else {
+		e->result = ZT_ENQ_UNKNOWN;
+	}
+	submit(e);
+out:
+	unstash(ZT_HOOK_EVENT_ERROR);
+	return 0;
+}
+
+/* ---- enqueue: static int zpci_store_pci_error(struct pci_dev *pdev, struct zpci_ccdf_err *ccdf) ------ */
+
+static __always_inline int on_store_enter(struct pci_dev *pdev, struct zpci_ccdf_err *ccdf)
+{
+	struct zpci_dev *zdev = pdev_to_zdev(pdev);
+	struct call c = { .zdev = (__u64)zdev, .ptr = (__u64)ccdf };
+
+	learn(zdev);
+	if (fid_wanted(zdev))
+		stash(ZT_HOOK_STORE, &c);
+	return 0;
+}
+
+static __always_inline int on_store_exit(int ret)
+{
+	struct call *c = stashed(ZT_HOOK_STORE);
+	struct zt_event *e;
+
+	if (!c)
+		return 0;
+	e = reserve(ZT_EV_ENQUEUE);
+	if (e) {
+		put_function(e, (struct zpci_dev *)c->zdev);
+		put_ccdf(e, (void *)c->ptr);
+		e->ret = ret;
+		if (ret == 0) {
+			e->result = ZT_ENQ_STORED;
+			e->has_slot = 1;
+			e->slot = (__u8)(e->q_tail - 1) % ZT_QUEUE_DEPTH;
+		} else if (ret == -ENOMEM) {
+			e->result = ZT_ENQ_DROPPED_FULL;
+		} else if (ret == -EINVAL) {
+			e->result = ZT_ENQ_NOT_STORED;
+		}
+		submit(e);
+	}
+	unstash(ZT_HOOK_STORE);
+	return 0;
+}
+
+/* ---- notify: pci_ers_result_t vfio_pci_core_aer_err_detected(struct pci_dev *, pci_channel_state_t) ---- */
+
+static __always_inline int on_notify_enter(struct pci_dev *pdev, unsigned int state)
+{
+	struct zpci_dev *zdev = pdev_to_zdev(pdev);
+	struct zt_event *e;
+
+	learn(zdev);
+	if (!fid_wanted(zdev))
+		return 0;
+	e = reserve(ZT_EV_NOTIFY);
+	if (!e)
+		return 0;
+	put_function(e, zdev);
+	e->state = state;
+	submit(e);
+	return 0;
+}
+
+/* ---- dequeue: int vfio_pci_zdev_feature_err(struct vfio_device *, u32 flags, void __user *arg, size_t) --- */
+
+static __always_inline int on_feature_enter(struct vfio_device *device, __u32 flags, void *arg)
+{
+	struct zpci_dev *zdev = vfio_device_to_zdev(device);
+	struct call c = { .zdev = (__u64)zdev, .ptr = (__u64)arg, .flags = flags, .get_ret = ZT_NOT_CALLED };
+
+	learn(zdev);
+	if (fid_wanted(zdev))
+		stash(ZT_HOOK_FEATURE, &c);
+	return 0;
+}
+
+static __always_inline int on_feature_exit(int ret)
+{
+	struct call *c = stashed(ZT_HOOK_FEATURE);
+	struct zt_event *e;
+
+	if (!c)
+		return 0; /* tracing started inside this call */
+	e = reserve(ZT_EV_FEATURE);
+	if (e) {
+		put_function(e, (struct zpci_dev *)c->zdev);
+		e->ret = ret;
+		e->get_ret = c->get_ret;
+		e->flags = c->flags;
+		if (c->get_ret == 0 && c->buf) {
+			/* copied at zpci_get_pending_error's exit: kept even when copy_to_user then failed */
+			e->has_ccdf = 1;
+			__builtin_memcpy(e->ccdf, c->ccdf, sizeof(e->ccdf));
+			e->has_slot = 1;
+			e->slot = (__u8)(e->q_head - 1) % ZT_QUEUE_DEPTH;
+		} else if (bpf_core_field_exists(((struct vfio_device_feature_zpci_err___v12 *)0)->pending_errors) &&
+			   ret == 0 && c->ptr) {
+			/* v12: the dequeue is inline and the VMM gets {version, pending_errors, pec} */
+			struct vfio_device_feature_zpci_err___v12 v12 = {};
+
+			bpf_probe_read_user(&v12, sizeof(v12), (void *)c->ptr);
+			e->v12 = 1;
+			e->v12_pec = v12.pec;
+		}
+		submit(e);
+	}
+	unstash(ZT_HOOK_FEATURE);
+	return 0;
+}
+
+/* ---- int zpci_get_pending_error(struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf) -------------------- */
+
+static __always_inline int on_get_enter(struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf)
+{
+	struct call *c = stashed(ZT_HOOK_FEATURE);
+
+	if (c) {
+		c->zdev = (__u64)zdev;
+		c->buf = (__u64)ccdf;
+	}
+	return 0;
+}
+
+static __always_inline int on_get_exit(int ret)
+{
+	struct call *c = stashed(ZT_HOOK_FEATURE);
+
+	if (!c)
+		return 0;
+	c->get_ret = ret;
+	/* the buffer lives in vfio_pci_zdev_feature_err's frame: read it now, not after that returns */
+	if (ret == 0 && c->buf)
+		bpf_probe_read_kernel(c->ccdf, sizeof(c->ccdf), (void *)c->buf);
+	return 0;
+}
+
+/* ---- void zpci_start_mediated_recovery(struct zpci_dev *) / zpci_stop_mediated_recovery (memsets it) ---- */
+
+static __always_inline int on_lifecycle_enter(__u32 hook, struct zpci_dev *zdev)
+{
+	struct call c = { .zdev = (__u64)zdev };
+	struct queue q;
+
+	learn(zdev);
+	if (!fid_wanted(zdev))
+		return 0;
+	/* close: what is queued now is what the memset discards (unlocked read: a store racing with the
+	 * close can still get in before the lock; the correlator sees that store) */
+	read_queue(zdev, &q);
+	c.q_valid = q.valid;
+	c.q_count = q.count;
+	stash(hook, &c);
+	return 0;
+}
+
+static __always_inline int on_lifecycle_exit(__u32 hook, __u32 type, int ret)
+{
+	struct call *c = stashed(hook);
+	struct zt_event *e;
+
+	if (!c)
+		return 0;
+	e = reserve(type);
+	if (e) {
+		put_function(e, (struct zpci_dev *)c->zdev);
+		e->ret = ret;
+		if (type == ZT_EV_CLOSE)
+			e->discarded = c->q_count;
+		submit(e);
+	}
+	unstash(hook);
+	return 0;
+}
+
+/* ---- void zpci_event_availability(void *data), data = struct zpci_ccdf_avail * ------------------------- */
+
+static __always_inline int on_avail_enter(struct zpci_ccdf_avail *ccdf)
+{
+	__u32 fid = BPF_CORE_READ(ccdf, fid);
+	struct zt_event *e;
+
+	if (!wanted(fid))
+		return 0;
+	e = reserve(ZT_EV_AVAIL);
+	if (!e)
+		return 0;
+	put_function(e, zdev_of_fid(fid));
+	e->has_fn = 1;
+	e->fid = fid;
+	e->fh = BPF_CORE_READ(ccdf, fh);
+	put_ccdf(e, ccdf);
+	submit(e);
+	return 0;
+}
+
+/* ---- program twins: fentry/fexit (JIT kernels) and kprobe/kretprobe (everywhere) -------------------------- */
+
+SEC("fentry/zpci_event_error")
+int BPF_PROG(fentry_event_error, void *data) { return on_event_error_enter(data); }
+SEC("fexit/zpci_event_error")
+int BPF_PROG(fexit_event_error, void *data) { return on_event_error_exit(); }
+SEC("kprobe/zpci_event_error")
+int BPF_KPROBE(kprobe_event_error, void *data) { return on_event_error_enter(data); }
+SEC("kretprobe/zpci_event_error")
+int BPF_KRETPROBE(kretprobe_event_error) { return on_event_error_exit(); }
+
+SEC("fentry/zpci_store_pci_error")
+int BPF_PROG(fentry_store, struct pci_dev *pdev, struct zpci_ccdf_err *ccdf) { return on_store_enter(pdev, ccdf); }
+SEC("fexit/zpci_store_pci_error")
+int BPF_PROG(fexit_store, struct pci_dev *pdev, struct zpci_ccdf_err *ccdf, int ret) { return on_store_exit(ret); }
+SEC("kprobe/zpci_store_pci_error")
+int BPF_KPROBE(kprobe_store, struct pci_dev *pdev, struct zpci_ccdf_err *ccdf) { return on_store_enter(pdev, ccdf); }
+SEC("kretprobe/zpci_store_pci_error")
+int BPF_KRETPROBE(kretprobe_store, int ret) { return on_store_exit(ret); }
+
+SEC("fentry/vfio_pci_core_aer_err_detected")
+int BPF_PROG(fentry_notify, struct pci_dev *pdev, unsigned int state) { return on_notify_enter(pdev, state); }
+SEC("kprobe/vfio_pci_core_aer_err_detected")
+int BPF_KPROBE(kprobe_notify, struct pci_dev *pdev, unsigned int state) { return on_notify_enter(pdev, state); }
+
+SEC("fentry/vfio_pci_zdev_feature_err")
+int BPF_PROG(fentry_feature, struct vfio_device *device, __u32 flags, void *arg)
+{
+	return on_feature_enter(device, flags, arg);
+}
+SEC("fexit/vfio_pci_zdev_feature_err")
+int BPF_PROG(fexit_feature, struct vfio_device *device, __u32 flags, void *arg, size_t argsz, int ret)
+{
+	return on_feature_exit(ret);
+}
+SEC("kprobe/vfio_pci_zdev_feature_err")
+int BPF_KPROBE(kprobe_feature, struct vfio_device *device, __u32 flags, void *arg)
+{
+	return on_feature_enter(device, flags, arg);
+}
+SEC("kretprobe/vfio_pci_zdev_feature_err")
+int BPF_KRETPROBE(kretprobe_feature, int ret) { return on_feature_exit(ret); }
+
+SEC("fentry/zpci_get_pending_error")
+int BPF_PROG(fentry_get, struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf) { return on_get_enter(zdev, ccdf); }
+SEC("fexit/zpci_get_pending_error")
+int BPF_PROG(fexit_get, struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf, int ret) { return on_get_exit(ret); }
+SEC("kprobe/zpci_get_pending_error")
+int BPF_KPROBE(kprobe_get, struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf) { return on_get_enter(zdev, ccdf); }
+SEC("kretprobe/zpci_get_pending_error")
+int BPF_KRETPROBE(kretprobe_get, int ret) { return on_get_exit(ret); }
+
+SEC("fentry/zpci_start_mediated_recovery")
+int BPF_PROG(fentry_start, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_START, zdev); }
+SEC("fexit/zpci_start_mediated_recovery")
+int BPF_PROG(fexit_start, struct zpci_dev *zdev) { return on_lifecycle_exit(ZT_HOOK_START, ZT_EV_OPEN, 0); }
+SEC("kprobe/zpci_start_mediated_recovery")
+int BPF_KPROBE(kprobe_start, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_START, zdev); }
+SEC("kretprobe/zpci_start_mediated_recovery")
+int BPF_KRETPROBE(kretprobe_start) { return on_lifecycle_exit(ZT_HOOK_START, ZT_EV_OPEN, 0); }
+
+SEC("fentry/zpci_stop_mediated_recovery")
+int BPF_PROG(fentry_stop, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_STOP, zdev); }
+SEC("fexit/zpci_stop_mediated_recovery")
+int BPF_PROG(fexit_stop, struct zpci_dev *zdev) { return on_lifecycle_exit(ZT_HOOK_STOP, ZT_EV_CLOSE, 0); }
+SEC("kprobe/zpci_stop_mediated_recovery")
+int BPF_KPROBE(kprobe_stop, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_STOP, zdev); }
+SEC("kretprobe/zpci_stop_mediated_recovery")
+int BPF_KRETPROBE(kretprobe_stop) { return on_lifecycle_exit(ZT_HOOK_STOP, ZT_EV_CLOSE, 0); }
+
+SEC("fentry/zpci_event_availability")
+int BPF_PROG(fentry_avail, void *data) { return on_avail_enter(data); }
+SEC("kprobe/zpci_event_availability")
+int BPF_KPROBE(kprobe_avail, void *data) { return on_avail_enter(data); }
+
+/* int zpci_hot_reset_device(struct zpci_dev *zdev): VFIO_DEVICE_RESET and host recovery end here */
+SEC("fentry/zpci_hot_reset_device")
+int BPF_PROG(fentry_reset, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_RESET, zdev); }
+SEC("fexit/zpci_hot_reset_device")
+int BPF_PROG(fexit_reset, struct zpci_dev *zdev, int ret) { return on_lifecycle_exit(ZT_HOOK_RESET, ZT_EV_RESET, ret); }
+SEC("kprobe/zpci_hot_reset_device")
+int BPF_KPROBE(kprobe_reset, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_RESET, zdev); }
+SEC("kretprobe/zpci_hot_reset_device")
+int BPF_KRETPROBE(kretprobe_reset, int ret) { return on_lifecycle_exit(ZT_HOOK_RESET, ZT_EV_RESET, ret); }

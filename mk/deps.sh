@@ -1,5 +1,5 @@
 #!/bin/bash
-# deps.sh [host|sysroot|kernel|all] - install what zpcitrace needs on a Debian 12 x86_64 (or s390x) machine.
+# deps.sh [host|sysroot|kernel|kernel-noseries|all] - install what zpcitrace needs on a Debian 12 x86_64 machine.
 #
 #   host     Debian packages for the build and the bed (apt-get, as root; only what is missing).
 #   sysroot  s390x static libraries (libbpf, libelf, zlib, zstd), busybox, and an s390x bpftool (run under
@@ -7,13 +7,16 @@
 #            and unpacked with dpkg -x: multiarch installs of :s390x packages fail on this mirror.
 #   kernel   Debian's newest s390x kernel that carries the zPCI error-queue series (resolved from the package
 #            metadata), checked for the series.
+#   kernel-noseries
+#            Debian's bookworm-backports s390x kernel (6.12): BTF and vfio-pci, but no error queue; zpcitrace
+#            must degrade there. Checked to lack the series.
 #
 # Everything is cached under $ZPCITRACE_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/zpcitrace); a stamp per
 # part makes reruns instant. Prints the paths it provides as KEY=VALUE lines on stdout (for make).
 set -euo pipefail
 
 CACHE=${ZPCITRACE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zpcitrace}
-APTDIR=$CACHE/apt-s390x
+APTDIR=$CACHE/apt-s390x-new
 SYSROOT=$CACHE/sysroot
 TOOLROOT=$CACHE/toolroot
 KERNELS=$CACHE/kernels
@@ -50,6 +53,14 @@ apt_cache_s390x() {
 	apt-cache -o Dir::Etc::SourceList="$APTDIR/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
 		-o Dir::State::Lists="$APTDIR/lists" -o Dir::Cache="$APTDIR/cache" -o Dir::State::status=/dev/null \
 		-o APT::Architecture=s390x -o APT::Architectures::=s390x "$@"
+}
+
+# use_suites NAME SUITE...: a private apt state per suite set
+use_suites() {
+	local name=$1; shift
+	APTDIR=$CACHE/apt-s390x-$name
+	SUITES="$*"
+	APT_UPDATED=
 }
 
 apt_update() {
@@ -102,37 +113,59 @@ newest_image() {
 		awk -v min="$MIN_SERIES" 'BEGIN{split(min,m,".")} {split($1,v,"."); if (v[1]>m[1] || (v[1]==m[1] && v[2]>=m[2])) last=$1} END{if (last) print last}'
 }
 
+# fetch_kernel DIRNAME META: download the packages META depends on (linux-base/binary/modules/image-*),
+# unpack them into $KERNELS/DIRNAME with vmlinuz and modules links
+fetch_kernel() {
+	local name=$1 meta=$2 pkgs ver k=$KERNELS/$1
+	apt_update
+	# the meta package depends on the real ones; follow its metadata, not file names
+	pkgs=$(apt_cache_s390x depends "$meta" | awk '/Depends: linux-(base|binary|modules|image)-/{print $2}' | sort -u)
+	[ -n "$pkgs" ] || die "$meta has no kernel packages among its dependencies"
+	case $meta in linux-image-[0-9]*) ;; *) # a flavour meta package: one level down
+		local img=$pkgs
+		pkgs=$(apt_cache_s390x depends $img | awk '/Depends: linux-(base|binary|modules)-/{print $2}' | sort -u)
+		pkgs="$img $pkgs" ;;
+	esac
+	ver=$(apt_cache_s390x policy "$meta" | awk '/Candidate:/{print $2}')
+	say "downloading $meta $ver ($(echo $pkgs))"
+	rm -rf "$k"; mkdir -p "$k/debs"
+	download "$k/debs" $pkgs
+	for f in "$k"/debs/*.deb; do dpkg -x "$f" "$k/root"; done
+	rm -rf "$k/debs"
+	local vmlinuz moddir
+	vmlinuz=$(find "$k/root" -name 'vmlinuz*' -type f | head -1)
+	moddir=$(find "$k/root" -maxdepth 4 -type d -path '*/lib/modules/*' | head -1)
+	[ -n "$vmlinuz" ] && [ -n "$moddir" ] || die "$meta has no vmlinuz or modules"
+	ln -sf "$vmlinuz" "$k/vmlinuz"; ln -sfn "$moddir" "$k/modules"
+	echo "$ver" > "$k/version"
+}
+
 kernel() {
 	local want=${ZPCITRACE_KERNEL_SERIES:-}
 	if [ -z "$want" ] && [ -e "$KERNELS/current" ]; then
 		want=$(cat "$KERNELS/current")
 	fi
 	if [ -z "$want" ] || [ ! -e "$KERNELS/$want/.complete" ]; then
+		use_suites new $SUITES
 		apt_update
 		[ -n "$want" ] || want=$(newest_image)
 		[ -n "$want" ] || die "no linux-image-X.Y-s390x >= $MIN_SERIES in $SUITES"
-		local meta=linux-image-$want-s390x pkgs
-		# the meta package depends on the real ones (base, binary, modules); follow its metadata, not file names
-		pkgs=$(apt_cache_s390x depends "$meta" | awk '/Depends: linux-/{print $2}' | grep -E "^linux-(base|binary|modules|image)-$want" | sort -u)
-		[ -n "$pkgs" ] || pkgs=$meta
-		local ver
-		ver=$(apt_cache_s390x policy "$meta" | awk '/Candidate:/{print $2}')
-		say "downloading $meta $ver ($(echo $pkgs))"
-		local k=$KERNELS/$want
-		rm -rf "$k"; mkdir -p "$k/debs"
-		download "$k/debs" $pkgs
-		for f in "$k"/debs/*.deb; do dpkg -x "$f" "$k/root"; done
-		rm -rf "$k/debs"
-		local vmlinuz moddir
-		vmlinuz=$(find "$k/root" -name 'vmlinuz*' -type f | head -1)
-		moddir=$(find "$k/root" -maxdepth 4 -type d -path '*/lib/modules/*' | head -1)
-		[ -n "$vmlinuz" ] && [ -n "$moddir" ] || die "$meta has no vmlinuz or modules"
-		ln -sf "$vmlinuz" "$k/vmlinuz"; ln -sfn "$moddir" "$k/modules"
-		echo "$ver" > "$k/version"
-		check_series "$k" || die "$meta $ver does not carry the zPCI error-queue series (vfio-pci-core has no zpci_get_pending_error)"
-		touch "$k/.complete"
+		fetch_kernel "$want" "linux-image-$want-s390x"
+		check_series "$KERNELS/$want" ||
+			die "linux-image-$want-s390x $(cat "$KERNELS/$want/version") does not carry the zPCI error-queue series (vfio-pci-core has no zpci_get_pending_error)"
+		touch "$KERNELS/$want/.complete"
 		echo "$want" > "$KERNELS/current"
 	fi
+}
+
+# a kernel without the series, to check that zpcitrace degrades
+kernel_noseries() {
+	local k=$KERNELS/noseries
+	[ -e "$k/.complete" ] && return 0
+	use_suites backports bookworm-backports
+	fetch_kernel noseries linux-image-s390x
+	! check_series "$k" || die "the bookworm-backports kernel unexpectedly carries the series"
+	touch "$k/.complete"
 }
 
 # the series adds zpci_get_pending_error (vmlinux export) and vfio-pci-core calls it
@@ -155,6 +188,8 @@ print_paths() {
 		echo "KERNEL_DIR=$k"
 		echo "KERNEL_VERSION=$(cat "$k/version")"
 	fi
+	[ -e "$KERNELS/noseries/.complete" ] && echo "KERNEL_NOSERIES_DIR=$KERNELS/noseries"
+	return 0
 }
 
 mkdir -p "$CACHE"
@@ -162,8 +197,9 @@ case ${1:-all} in
 host) host ;;
 sysroot) sysroot ;;
 kernel) kernel ;;
-all) host; sysroot; kernel ;;
+kernel-noseries) kernel_noseries ;;
+all) host; sysroot; kernel; kernel_noseries ;;
 paths) ;;
-*) die "usage: deps.sh [host|sysroot|kernel|all|paths]" ;;
+*) die "usage: deps.sh [host|sysroot|kernel|kernel-noseries|all|paths]" ;;
 esac
 print_paths

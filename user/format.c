@@ -25,11 +25,49 @@ int zt_dequeue_lost(const struct zt_event *e)
 	return e->type == ZT_EV_FEATURE && e->get_ret == 0 && e->ret != 0;
 }
 
+const char *zt_enqueue_result_name(unsigned int result)
+{
+	switch (result) {
+	case ZT_ENQ_STORED:
+		return "stored";
+	case ZT_ENQ_DROPPED_FULL:
+		return "dropped-full";
+	case ZT_ENQ_NOT_STORED:
+		return "not-stored";
+	}
+	return "unknown";
+}
+
+const char *zt_channel_state_name(unsigned int state)
+{
+	switch (state) {
+	case 1:
+		return "normal";
+	case 2:
+		return "frozen";
+	case 3:
+		return "perm_failure";
+	}
+	return NULL;
+}
+
 const char *zt_event_name(const struct zt_event *e)
 {
 	switch (e->type) {
 	case ZT_EV_ARRIVAL:
 		return "arrival";
+	case ZT_EV_ENQUEUE:
+		return "enqueue";
+	case ZT_EV_NOTIFY:
+		return "notify";
+	case ZT_EV_OPEN:
+		return "open";
+	case ZT_EV_CLOSE:
+		return "close";
+	case ZT_EV_AVAIL:
+		return "avail";
+	case ZT_EV_RESET:
+		return "reset";
 	case ZT_EV_FEATURE:
 		switch (zt_feature_kind(e)) {
 		case ZT_FEATURE_PROBE:
@@ -97,18 +135,48 @@ int zt_format_event(const struct zt_event *e, const struct zt_format_opts *o, ch
 	add(buf, len, &pos, "%-8s", zt_event_name(e));
 	if (e->has_fn)
 		add(buf, len, &pos, " fid=0x%08x fh=0x%08x", e->fid, e->fh);
-	if (e->type == ZT_EV_FEATURE) {
+	if (e->has_pci)
+		add(buf, len, &pos, " pci=%04x:%02x:%02x.%x", e->pci_domain, e->pci_bus, e->pci_devfn >> 3,
+		    e->pci_devfn & 7);
+	switch (e->type) {
+	case ZT_EV_FEATURE:
 		if (zt_feature_kind(e) == ZT_FEATURE_OTHER)
 			add(buf, len, &pos, " flags=0x%x", e->flags);
 		add(buf, len, &pos, " rc=%s", zt_errname(e->ret, err, sizeof(err)));
+		if (e->v12)
+			add_pec(buf, len, &pos, e->v12_pec);
+		break;
+	case ZT_EV_ENQUEUE:
+		add(buf, len, &pos, " result=%s", zt_enqueue_result_name(e->result));
+		break;
+	case ZT_EV_NOTIFY: {
+		const char *state = zt_channel_state_name(e->state);
+
+		if (state)
+			add(buf, len, &pos, " state=%s", state);
+		else
+			add(buf, len, &pos, " state=%u", e->state);
+		break;
 	}
+	case ZT_EV_RESET:
+		add(buf, len, &pos, " rc=%s", zt_errname(e->ret, err, sizeof(err)));
+		break;
+	case ZT_EV_CLOSE:
+		add(buf, len, &pos, " discarded=%u", e->discarded);
+		break;
+	}
+	if (e->has_slot)
+		add(buf, len, &pos, " slot=%u", e->slot);
 	if (e->has_ccdf) {
 		zt_ccdf_decode(e->ccdf, &c);
 		add_pec(buf, len, &pos, c.pec);
-		add(buf, len, &pos, " faddr=0x%llx", (unsigned long long)c.faddr);
+		if (e->type != ZT_EV_AVAIL)
+			add(buf, len, &pos, " faddr=0x%llx", (unsigned long long)c.faddr);
 		if (e->type == ZT_EV_ARRIVAL)
 			add(buf, len, &pos, " q=%u rw=%u mvn=%u", c.q, c.rw, c.mvn);
 	}
+	if (e->type == ZT_EV_ENQUEUE)
+		add(buf, len, &pos, " via=%s", e->derived ? "queue-state" : "store-hook");
 	if (zt_dequeue_lost(e))
 		add(buf, len, &pos, " lost=1");
 	if (e->q_valid)

@@ -19,6 +19,11 @@ enum zt_feature_kind zt_feature_kind(const struct zt_event *e);
 /* A dequeue whose entry left the queue but never reached the VMM (copy_to_user failed: -EFAULT). */
 int zt_dequeue_lost(const struct zt_event *e);
 
+/* "stored", "dropped-full", "not-stored", "unknown" */
+const char *zt_enqueue_result_name(unsigned int result);
+/* pci_channel_state_t names ("frozen"), or NULL */
+const char *zt_channel_state_name(unsigned int state);
+
 /* Name of an event as printed first on its line ("arrival", "dequeue", ...). */
 const char *zt_event_name(const struct zt_event *e);
 

@@ -7,22 +7,31 @@
 /* lines look like "0000003fffe438a98 t zpci_store_pci_error" or "... T name\t[vfio_pci_core]" */
 int zt_ksyms_scan(const char *path, struct zt_ksym_query *q, int n)
 {
-	char line[512], type, name[256];
+	char line[512], type, name[256], module[66];
 	unsigned long long addr;
 	FILE *f = fopen(path, "re");
 
 	if (!f)
 		return -errno;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		q[i].found = false;
+		q[i].module[0] = 0;
+	}
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+		module[0] = 0;
+		if (sscanf(line, "%llx %c %255s %65s", &addr, &type, name, module) < 3)
 			continue;
 		if (type != 't' && type != 'T')
 			continue;
-		for (int i = 0; i < n; i++)
-			if (!q[i].found && !strcmp(name, q[i].name))
-				q[i].found = true;
+		for (int i = 0; i < n; i++) {
+			size_t len = strlen(module);
+
+			if (q[i].found || strcmp(name, q[i].name))
+				continue;
+			q[i].found = true;
+			if (len > 2 && module[0] == '[' && module[len - 1] == ']')
+				snprintf(q[i].module, sizeof(q[i].module), "%.*s", (int)(len - 2), module + 1);
+		}
 	}
 	fclose(f);
 	return 0;

@@ -8,6 +8,7 @@
 struct zt_ksym_query {
 	const char *name;  /* function name as in the source */
 	bool found;        /* set by zt_ksyms_scan: a text symbol of that name exists (module ones too) */
+	char module[64];   /* set with found: the module it is in, "" when built in */
 };
 
 /* Scan a kallsyms-format file (default /proc/kallsyms) for the queried names.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* zpcitrace: trace the zPCI error-event queue of s390x Linux >= 7.3 ("Error recovery for vfio-pci devices
- * on s390x"): errors the platform reports, and what the VMM reads back through VFIO_DEVICE_FEATURE. */
+ * on s390x"): errors the platform reports, what becomes of them in the queue, the VMM's notification and
+ * reads, and the function's open, close and resets. */
 #define _GNU_SOURCE
 #include <argp.h>
 #include <errno.h>
@@ -13,50 +14,85 @@
 #include <unistd.h>
 #include <linux/types.h>
 #include <bpf/libbpf.h>
+#include "attach.h"
+#include "format.h"
+#include "stats.h"
 #include "zpcitrace.h"
 #include "zpcitrace.skel.h"
-#include "format.h"
-#include "ksyms.h"
 
 #ifndef ZT_VERSION
 #define ZT_VERSION "0.1"
 #endif
-#define KALLSYMS "/proc/kallsyms"
-#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+/* matches WAKEUP_INTERVAL_NS in the BPF program: records that did not wake us arrive within it */
+#define BUSY_POLL_MS 10
+#define PENDING_POLL_MS 1000
 
 static struct env {
 	bool verbose;
 	bool timestamp;
+	struct zt_attach_opts attach;
 } env;
 
 const char *argp_program_version = "zpcitrace " ZT_VERSION;
-const char *argp_program_bug_address = "<https://github.com/zpcitrace/zpcitrace/issues>";
 static const char doc[] =
-	"Trace the zPCI error-event queue of s390x Linux >= 7.3: every PCI error the platform reports\n"
-	"for a function, and every read of the queue through VFIO_DEVICE_FEATURE (ZPCI_ERROR).\n"
+	"Trace the zPCI error-event queue of s390x Linux >= 7.3: every PCI error the platform reports for a\n"
+	"function, what became of it in the function's queue (stored, dropped because the queue was full, not\n"
+	"stored), the VMM's notification, its reads through VFIO_DEVICE_FEATURE (ZPCI_ERROR), and the\n"
+	"function's open, close (which discards what is still queued) and resets.\n"
 	"\n"
-	"USAGE: zpcitrace [-T] [-v]\n"
+	"USAGE: zpcitrace [-T] [-v] [--fid FID] [--no-hook FUNC]... [--btf PATH]\n"
 	"\n"
 	"EXAMPLES:\n"
-	"    zpcitrace        # one line per error arrival and per dequeue, until Ctrl-C\n"
-	"    zpcitrace -T     # the same, each line prefixed with the UTC time of the event\n"
-	"    zpcitrace -v     # also say which kernel functions are hooked, and libbpf's debug output\n";
+	"    zpcitrace                 # one line per event, until Ctrl-C; a summary at the end\n"
+	"    zpcitrace -T              # the same, each line prefixed with the UTC time of the event\n"
+	"    zpcitrace --fid 0x12      # only function 0x12\n"
+	"    zpcitrace -v              # also say which kernel functions are hooked and how\n"
+	"    zpcitrace --btf vmlinux.btf   # a kernel without /sys/kernel/btf/vmlinux\n";
+
+enum { OPT_FID = 0x100, OPT_NO_HOOK, OPT_BTF };
 
 static const struct argp_option options[] = {
 	{ "timestamp", 'T', NULL, 0, "Prefix each event with its UTC wall-clock time", 0 },
-	{ "verbose", 'v', NULL, 0, "Report hooks and libbpf debug output", 0 },
+	{ "verbose", 'v', NULL, 0, "Report hooks and their attach mode, and libbpf debug output", 0 },
+	{ "fid", OPT_FID, "FID", 0, "Trace only this function id (filtered in the kernel)", 0 },
+	{ "no-hook", OPT_NO_HOOK, "FUNC", 0, "Do not hook kernel function FUNC (repeatable; -v lists them)", 0 },
+	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF file, for kernels without /sys/kernel/btf/vmlinux", 0 },
 	{},
 };
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	(void)arg;
+	char *end;
+	int h;
+
 	switch (key) {
 	case 'T':
 		env.timestamp = true;
 		break;
 	case 'v':
-		env.verbose = true;
+		env.verbose = env.attach.verbose = true;
+		break;
+	case OPT_FID: {
+		unsigned long fid;
+
+		errno = 0;
+		fid = strtoul(arg, &end, 0);
+		if (errno || !*arg || *end || fid > 0xffffffffUL || arg[0] == '-')
+			argp_error(state, "--fid: '%s' is not a function id (0 to 0xffffffff)", arg);
+		env.attach.filter_fid_on = true;
+		env.attach.filter_fid = (__u32)fid;
+		break;
+	}
+	case OPT_NO_HOOK:
+		h = zt_hook_by_func(arg);
+		if (h < 0)
+			argp_error(state, "--no-hook: zpcitrace does not hook '%s'", arg);
+		if (h == ZT_HOOK_EVENT_ERROR)
+			argp_error(state, "--no-hook: %s is where errors arrive; it cannot be switched off", arg);
+		env.attach.no_hook[h] = true;
+		break;
+	case OPT_BTF:
+		env.attach.btf_path = arg;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -84,49 +120,12 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-/* The kernel functions zpcitrace hooks, with the skeleton's programs and link slots on each. */
-struct hook {
-	const char *func;
-	const char *role;
-	struct bpf_program *progs[2];
-	struct bpf_link **links[2];
-	bool present;
-	bool attached;
-};
-
-enum { HOOK_ARRIVAL, HOOK_FEATURE, HOOK_DEQUEUE, NR_HOOKS };
-
-struct counters {
-	unsigned long long arrivals, dequeued, empty, lost, probes, other;
-};
-
 struct tracer {
-	struct zpcitrace_bpf *skel;
+	struct zt_attach attach;
 	struct ring_buffer *rb;
-	struct hook hooks[NR_HOOKS];
 	struct zt_format_opts fmt;
-	struct counters n;
+	struct zt_stats stats;
 };
-
-static void init_hooks(struct tracer *t)
-{
-	struct zpcitrace_bpf *s = t->skel;
-
-	t->hooks[HOOK_ARRIVAL] = (struct hook){
-		.func = "zpci_event_error", .role = "arrival",
-		.progs = { s->progs.arrival }, .links = { &s->links.arrival },
-	};
-	t->hooks[HOOK_FEATURE] = (struct hook){
-		.func = "vfio_pci_zdev_feature_err", .role = "feature",
-		.progs = { s->progs.feature_enter, s->progs.feature_exit },
-		.links = { &s->links.feature_enter, &s->links.feature_exit },
-	};
-	t->hooks[HOOK_DEQUEUE] = (struct hook){
-		.func = "zpci_get_pending_error", .role = "dequeue",
-		.progs = { s->progs.dequeue_enter, s->progs.dequeue_exit },
-		.links = { &s->links.dequeue_enter, &s->links.dequeue_exit },
-	};
-}
 
 static int on_event(void *ctx, void *data, size_t size)
 {
@@ -136,18 +135,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
-	if (e->type == ZT_EV_ARRIVAL)
-		t->n.arrivals++;
-	else if (zt_dequeue_lost(e))
-		t->n.lost++;
-	else if (zt_feature_kind(e) == ZT_FEATURE_DEQUEUE && e->ret == 0)
-		t->n.dequeued++;
-	else if (zt_feature_kind(e) == ZT_FEATURE_DEQUEUE && e->ret == -ENOMSG)
-		t->n.empty++;
-	else if (zt_feature_kind(e) == ZT_FEATURE_PROBE)
-		t->n.probes++;
-	else
-		t->n.other++;
+	zt_stats_add(&t->stats, e);
 	zt_format_event(e, &t->fmt, line, sizeof(line));
 	puts(line);
 	return 0;
@@ -162,82 +150,35 @@ static long long realtime_offset_ns(void)
 	return (rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec);
 }
 
-/* Decide which hooks this kernel can take; fails when there is nothing zPCI to trace. */
-static int probe_kernel(struct tracer *t)
+/* Sleep until the BPF side wakes us (first record after a quiet spell); while records keep coming,
+ * poll every BUSY_POLL_MS instead, since a storm's records do not wake us one by one. */
+static int trace_loop(struct tracer *t)
 {
-	struct zt_ksym_query q[NR_HOOKS];
-	int err;
+	int timeout = zt_attach_has_pending(&t->attach) ? PENDING_POLL_MS : -1;
 
-	for (int i = 0; i < NR_HOOKS; i++)
-		q[i] = (struct zt_ksym_query){ .name = t->hooks[i].func };
-	err = zt_ksyms_scan(KALLSYMS, q, NR_HOOKS);
-	if (err) {
-		fprintf(stderr, "zpcitrace: cannot read %s: %s\n", KALLSYMS, strerror(-err));
-		return err;
-	}
-	for (int i = 0; i < NR_HOOKS; i++)
-		t->hooks[i].present = q[i].found;
-	if (!t->hooks[HOOK_ARRIVAL].present) {
-		fprintf(stderr, "zpcitrace: this kernel has no zPCI error path (no %s in %s); zPCI exists only on s390x\n",
-			t->hooks[HOOK_ARRIVAL].func, KALLSYMS);
-		return -ENOENT;
-	}
-	if (access(VMLINUX_BTF, R_OK)) {
-		fprintf(stderr, "zpcitrace: this kernel has no BTF (%s missing); zpcitrace needs CONFIG_DEBUG_INFO_BTF\n",
-			VMLINUX_BTF);
-		return -ENOENT;
-	}
-	if (!t->hooks[HOOK_DEQUEUE].present)
-		fprintf(stderr, "zpcitrace: no %s: this kernel lacks the zPCI error queue (Linux 7.3); "
-				"tracing error arrivals only\n", t->hooks[HOOK_DEQUEUE].func);
-	else if (!t->hooks[HOOK_FEATURE].present)
-		fprintf(stderr, "zpcitrace: no %s: module vfio_pci_core is not loaded; dequeues are not traced\n",
-			t->hooks[HOOK_FEATURE].func);
-	/* a dequeue is reported when the feature ioctl returns: both hooks or neither */
-	if (!t->hooks[HOOK_DEQUEUE].present || !t->hooks[HOOK_FEATURE].present)
-		t->hooks[HOOK_DEQUEUE].present = t->hooks[HOOK_FEATURE].present = false;
-	for (int i = 0; i < NR_HOOKS; i++)
-		for (int p = 0; p < 2 && t->hooks[i].progs[p]; p++)
-			bpf_program__set_autoload(t->hooks[i].progs[p], t->hooks[i].present);
-	return 0;
-}
+	while (!exiting) {
+		int n = ring_buffer__poll(t->rb, timeout);
 
-static int attach(struct tracer *t)
-{
-	for (int i = 0; i < NR_HOOKS; i++) {
-		struct hook *h = &t->hooks[i];
-
-		for (int p = 0; p < 2 && h->progs[p] && h->present; p++) {
-			*h->links[p] = bpf_program__attach(h->progs[p]);
-			if (!*h->links[p]) {
-				int err = -errno;
-				fprintf(stderr, "zpcitrace: cannot attach to %s (%s): %s\n", h->func,
-					bpf_program__section_name(h->progs[p]), strerror(-err));
-				return err;
-			}
+		if (n == -EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "zpcitrace: ring buffer poll failed: %s\n", strerror(-n));
+			return n;
 		}
-		h->attached = h->present;
-		if (env.verbose)
-			fprintf(stderr, "zpcitrace: hook %-26s %-8s %s\n", h->func, h->role,
-				h->attached ? "kprobe" : "absent");
+		n += ring_buffer__consume(t->rb); /* records submitted without a wakeup */
+		if (zt_attach_has_pending(&t->attach))
+			zt_attach_pending(&t->attach);
+		timeout = n > 0 ? BUSY_POLL_MS : zt_attach_has_pending(&t->attach) ? PENDING_POLL_MS : -1;
 	}
+	ring_buffer__consume(t->rb); /* what arrived before the signal */
 	return 0;
-}
-
-static void print_summary(const struct tracer *t)
-{
-	unsigned long long drops = t->skel->bss->ringbuf_drops;
-
-	fprintf(stderr,
-		"zpcitrace: %llu arrivals, %llu dequeued, %llu empty reads (-ENOMSG), %llu lost after dequeue (-EFAULT), "
-		"%llu probes, %llu other feature calls; %llu events lost in the ring buffer\n",
-		t->n.arrivals, t->n.dequeued, t->n.empty, t->n.lost, t->n.probes, t->n.other, drops);
 }
 
 int main(int argc, char **argv)
 {
-	struct tracer t = { 0 };
+	static struct tracer t;
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct zpcitrace_bpf *maps;
 	int err;
 
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
@@ -248,27 +189,13 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	t.skel = zpcitrace_bpf__open();
-	if (!t.skel) {
-		fprintf(stderr, "zpcitrace: cannot open the BPF object: %s\n", strerror(errno));
-		return 1;
-	}
-	init_hooks(&t);
-	err = probe_kernel(&t);
+	err = zt_attach_start(&t.attach, &env.attach);
 	if (err)
 		goto cleanup;
-	err = zpcitrace_bpf__load(t.skel);
-	if (err) {
-		if (err == -EPERM || err == -EACCES)
-			fprintf(stderr, "zpcitrace: not allowed to load BPF programs (%s): run as root\n", strerror(-err));
-		else
-			fprintf(stderr, "zpcitrace: cannot load the BPF programs: %s\n", strerror(-err));
-		goto cleanup;
-	}
-	err = attach(&t);
-	if (err)
-		goto cleanup;
-	t.rb = ring_buffer__new(bpf_map__fd(t.skel->maps.events), on_event, &t, NULL);
+	if (env.verbose)
+		zt_attach_report(&t.attach, "zpcitrace: ");
+	maps = zt_attach_maps(&t.attach);
+	t.rb = ring_buffer__new(bpf_map__fd(maps->maps.events), on_event, &t, NULL);
 	if (!t.rb) {
 		err = -errno;
 		fprintf(stderr, "zpcitrace: cannot create the ring buffer: %s\n", strerror(-err));
@@ -277,23 +204,13 @@ int main(int argc, char **argv)
 	t.fmt.timestamp = env.timestamp;
 	t.fmt.realtime_off = realtime_offset_ns();
 	fprintf(stderr, "Tracing zPCI error events... Hit Ctrl-C to end.\n");
-	while (!exiting) {
-		err = ring_buffer__poll(t.rb, 100);
-		if (err == -EINTR) {
-			err = 0;
-			continue;
-		}
-		if (err < 0) {
-			fprintf(stderr, "zpcitrace: ring buffer poll failed: %s\n", strerror(-err));
-			break;
-		}
-		err = 0;
-	}
-	ring_buffer__consume(t.rb); /* what arrived before the signal */
-	print_summary(&t);
+	err = trace_loop(&t);
 	fflush(stdout);
+	fprintf(stderr, "zpcitrace: summary\n");
+	zt_stats_print(&t.stats, maps->bss->ringbuf_drops, stderr);
+	zt_attach_report(&t.attach, "  ");
 cleanup:
 	ring_buffer__free(t.rb);
-	zpcitrace_bpf__destroy(t.skel);
+	zt_attach_stop(&t.attach);
 	return err ? 1 : 0;
 }

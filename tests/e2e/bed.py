@@ -3,7 +3,7 @@
 modules, booted under qemu-system-s390x (TCG) with two zPCI virtio-rng functions, one of them behind the
 zPCI IOMMU. Results come back over the console and as a tar on a virtio-blk disk.
 
-  bed.py initrd --kernel-dir K --busybox B --bin FILE... --out BASE.cpio.gz
+  bed.py initrd [--kernel-dir K] --busybox B --bin FILE... --out BASE.cpio.gz   (no K: all built in)
   bed.py run --kernel-dir K --initrd BASE.cpio.gz --out RUNDIR [--conf 'KEY=VALUE'...] [--live] [--timeout S]
 
 A run appends a small cpio with /scenario.conf to the base initramfs (the kernel unpacks concatenated
@@ -100,7 +100,6 @@ def cpio(root, out, append_to=None):
 
 
 def cmd_initrd(a):
-    moddir = os.path.join(a.kernel_dir, "modules")
     with tempfile.TemporaryDirectory() as r:
         for d in ("bin", "sbin", "proc", "sys", "dev", "tmp", "mods"):
             os.makedirs(os.path.join(r, d))
@@ -109,7 +108,8 @@ def cmd_initrd(a):
         os.chmod(os.path.join(r, "init"), 0o755)
         for b in a.bin:
             shutil.copy(b, os.path.join(r, os.path.basename(b)))
-        for i, (name, blob) in enumerate(module_closure(moddir, WANTED_MODULES)):
+        modules = module_closure(os.path.join(a.kernel_dir, "modules"), WANTED_MODULES) if a.kernel_dir else []
+        for i, (name, blob) in enumerate(modules):
             with open(os.path.join(r, "mods", f"{10 + i}_{name}.ko"), "wb") as f:
                 f.write(blob)
         cpio(r, a.out)
@@ -203,7 +203,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     i = sub.add_parser("initrd")
-    i.add_argument("--kernel-dir", required=True)
+    i.add_argument("--kernel-dir", help="kernel whose modules to pack; none for a kernel with all built in")
     i.add_argument("--busybox", required=True)
     i.add_argument("--bin", action="append", default=[])
     i.add_argument("--out", required=True)

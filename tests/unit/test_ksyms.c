@@ -45,6 +45,8 @@ static void test_scan(void **state)
 	assert_int_equal(zt_ksyms_scan(path, q, 5), 0);
 	assert_true(q[0].found);
 	assert_true(q[1].found);  /* module symbol */
+	assert_string_equal(q[1].module, "vfio_pci_core");
+	assert_string_equal(q[0].module, "");
 	assert_false(q[2].found); /* only a data symbol of that name */
 	assert_false(q[3].found); /* only a .constprop clone: not the same function name */
 	assert_true(q[4].found);

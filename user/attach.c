@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "ksyms.h"
+#include "zpcitrace.skel.h"
+
+#define KALLSYMS "/proc/kallsyms"
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+
+static bool module_loaded(const char *mod)
+{
+	char path[128], state[16] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", mod);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(state, sizeof(state), f))
+		state[0] = 0;
+	fclose(f);
+	return !strncmp(state, "live", 4);
+}
+
+/* fd of the kernel's BTF object for module mod (fentry on a module function attaches to it), or -1 */
+static int module_btf_fd(const char *mod)
+{
+	__u32 id = 0;
+
+	while (!bpf_btf_get_next_id(id, &id)) {
+		char name[64] = "";
+		struct bpf_btf_info info = { .name = (__u64)(unsigned long)name, .name_len = sizeof(name) };
+		__u32 len = sizeof(info);
+		int fd = bpf_btf_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(name, mod))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/* Can an fentry program attach to func here? Load and attach a 2-instruction one and see: arches and
+ * kernels without BPF trampolines (no JIT, as in Debian's s390x builds) pass every BTF check and then fail. */
+static bool fentry_can_attach(const char *func, const char *mod)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct btf *vmlinux = NULL, *modbtf = NULL, *btf;
+	int id, btf_fd = 0, prog_fd = -1, link_fd = -1;
+	bool ok = false;
+
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return false;
+	btf = vmlinux;
+	if (*mod) {
+		modbtf = btf__load_module_btf(mod, vmlinux);
+		btf_fd = module_btf_fd(mod);
+		if (!modbtf || btf_fd < 0)
+			goto out;
+		btf = modbtf;
+	}
+	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	if (id > 0) {
+		LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY, .attach_btf_id = id,
+			    .attach_btf_obj_fd = btf_fd);
+		prog_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "zt_probe", "GPL", insns, 2, &o);
+		if (prog_fd >= 0)
+			link_fd = bpf_raw_tracepoint_open(NULL, prog_fd);
+		ok = link_fd >= 0;
+	}
+out:
+	if (link_fd >= 0)
+		close(link_fd);
+	if (prog_fd >= 0)
+		close(prog_fd);
+	if (btf_fd > 0)
+		close(btf_fd);
+	btf__free(modbtf);
+	btf__free(vmlinux);
+	return ok;
+}
+
+static struct bpf_program *prog(struct zpcitrace_bpf *s, const char *kind, const char *stem)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s_%s", kind, stem);
+	return bpf_object__find_program_by_name(s->obj, name);
+}
+
+/* the programs a hook uses in a mode: [0] enter, [1] exit (or NULL) */
+static void hook_progs(const struct zt_attach *a, struct zpcitrace_bpf *s, int h, enum zt_mode mode,
+		       struct bpf_program *p[2])
+{
+	const struct zt_hook_info *hi = &zt_hooks[h];
+	bool exit = hi->has_exit && (h != ZT_HOOK_EVENT_ERROR || a->derive_enqueue);
+
+	p[0] = prog(s, mode == ZT_MODE_FENTRY ? "fentry" : "kprobe", hi->prog);
+	p[1] = exit ? prog(s, mode == ZT_MODE_FENTRY ? "fexit" : "kretprobe", hi->prog) : NULL;
+}
+
+static int reuse(struct bpf_map *map, const struct bpf_map *owner)
+{
+	return bpf_map__reuse_fd(map, bpf_map__fd(owner));
+}
+
+static void detach_hook(struct zt_attach *a, int h)
+{
+	for (int i = 0; i < 2; i++) {
+		bpf_link__destroy(a->links[h][i]);
+		a->links[h][i] = NULL;
+	}
+}
+
+/* Load one BPF object with the hooks that live in module (""= vmlinux) and are marked todo, and attach
+ * them: fentry where the kernel can, kprobe otherwise; if the fentry variant fails to load or attach,
+ * the whole object falls back to kprobes. */
+static int load_group(struct zt_attach *a, const char *module, const bool todo[ZT_NR_HOOKS])
+{
+	int slot = 0, err = 0;
+
+	while (slot < ZT_MAX_OBJS && a->objs[slot])
+		slot++;
+	if (slot == ZT_MAX_OBJS)
+		return -E2BIG;
+	for (int pass = 0; pass < 2; pass++) {
+		LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = a->opts.btf_path);
+		struct zpcitrace_bpf *s = zpcitrace_bpf__open_opts(&oo);
+		struct bpf_program *p;
+		bool any_fentry = false;
+
+		if (!s)
+			return -errno;
+		s->rodata->filter_fid_on = a->opts.filter_fid_on;
+		s->rodata->filter_fid = a->opts.filter_fid;
+		s->rodata->derive_enqueue = a->derive_enqueue;
+		if (slot > 0) {
+			struct zpcitrace_bpf *o = a->objs[0];
+
+			err = reuse(s->maps.events, o->maps.events) ?: reuse(s->maps.calls, o->maps.calls) ?:
+			      reuse(s->maps.zdev_by_fid, o->maps.zdev_by_fid) ?: reuse(s->maps.bss, o->maps.bss);
+			if (err) {
+				zpcitrace_bpf__destroy(s);
+				return err;
+			}
+		}
+		bpf_object__for_each_program(p, s->obj)
+			bpf_program__set_autoload(p, false);
+		for (int h = 0; h < ZT_NR_HOOKS; h++) {
+			struct bpf_program *hp[2];
+
+			if (!todo[h])
+				continue;
+			a->mode[h] = pass == 0 && !a->opts.btf_path && fentry_can_attach(zt_hooks[h].func, module)
+					     ? ZT_MODE_FENTRY : ZT_MODE_KPROBE;
+			any_fentry |= a->mode[h] == ZT_MODE_FENTRY;
+			hook_progs(a, s, h, a->mode[h], hp);
+			for (int i = 0; i < 2; i++)
+				if (hp[i])
+					bpf_program__set_autoload(hp[i], true);
+		}
+		err = zpcitrace_bpf__load(s);
+		for (int h = 0; !err && h < ZT_NR_HOOKS; h++) {
+			struct bpf_program *hp[2];
+
+			if (!todo[h])
+				continue;
+			hook_progs(a, s, h, a->mode[h], hp);
+			for (int i = 0; !err && i < 2; i++) {
+				if (!hp[i])
+					continue;
+				a->links[h][i] = bpf_program__attach(hp[i]);
+				if (!a->links[h][i]) {
+					err = -errno;
+					fprintf(stderr, "zpcitrace: cannot attach %s to %s: %s\n",
+						bpf_program__name(hp[i]), zt_hooks[h].func, strerror(-err));
+				}
+			}
+		}
+		if (!err) {
+			a->objs[slot] = s;
+			snprintf(a->obj_module[slot], sizeof(a->obj_module[slot]), "%s", module);
+			return 0;
+		}
+		for (int h = 0; h < ZT_NR_HOOKS; h++)
+			if (todo[h])
+				detach_hook(a, h);
+		zpcitrace_bpf__destroy(s);
+		if (!any_fentry)
+			break;
+		if (a->opts.verbose)
+			fprintf(stderr, "zpcitrace: fentry failed for %s (%s); retrying with kprobes\n",
+				*module ? module : "vmlinux", strerror(-err));
+	}
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
+		if (todo[h])
+			a->mode[h] = ZT_MODE_FAILED;
+	return err;
+}
+
+/* which hooks are present and where; module hooks of a module not loaded yet are pending */
+static int locate(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
+{
+	struct zt_ksym_query q[ZT_NR_HOOKS];
+	int err;
+
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
+		q[h] = (struct zt_ksym_query){ .name = zt_hooks[h].func };
+	err = zt_ksyms_scan(KALLSYMS, q, ZT_NR_HOOKS);
+	if (err) {
+		fprintf(stderr, "zpcitrace: cannot read %s: %s\n", KALLSYMS, strerror(-err));
+		return err;
+	}
+	for (int h = 0; h < ZT_NR_HOOKS; h++) {
+		if (!which[h])
+			continue;
+		snprintf(a->module[h], sizeof(a->module[h]), "%s", q[h].module);
+		if (a->opts.no_hook[h])
+			a->mode[h] = ZT_MODE_OFF;
+		else if (q[h].found)
+			a->mode[h] = ZT_MODE_KPROBE; /* decided for real at load */
+		else if (zt_hooks[h].module && !module_loaded(zt_hooks[h].module))
+			a->mode[h] = ZT_MODE_PENDING;
+		else
+			a->mode[h] = ZT_MODE_ABSENT;
+	}
+	return 0;
+}
+
+/* load every group of located hooks in which[] */
+static int load_located(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
+{
+	/* vmlinux first: its object owns the maps */
+	for (int round = 0; round < 2; round++) {
+		bool todo[ZT_NR_HOOKS] = { false };
+		const char *module = NULL;
+		int err;
+
+		for (int h = 0; h < ZT_NR_HOOKS; h++) {
+			bool here = which[h] && a->mode[h] == ZT_MODE_KPROBE && (round == 0) == !*a->module[h];
+
+			if (!here || (module && strcmp(module, a->module[h])))
+				continue;
+			module = a->module[h];
+			todo[h] = true;
+		}
+		if (!module)
+			continue;
+		err = load_group(a, module, todo);
+		if (err) {
+			if (err == -EPERM || err == -EACCES)
+				fprintf(stderr, "zpcitrace: not allowed to load BPF programs (%s): run as root\n",
+					strerror(-err));
+			else
+				fprintf(stderr, "zpcitrace: cannot load the BPF programs for %s: %s\n",
+					*module ? module : "vmlinux", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int zt_attach_start(struct zt_attach *a, const struct zt_attach_opts *opts)
+{
+	bool all[ZT_NR_HOOKS];
+	int err;
+
+	memset(a, 0, sizeof(*a));
+	a->opts = *opts;
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
+		all[h] = true;
+	err = locate(a, all);
+	if (err)
+		return err;
+	if (a->mode[ZT_HOOK_EVENT_ERROR] != ZT_MODE_KPROBE) {
+		fprintf(stderr, "zpcitrace: this kernel has no zPCI error path (no %s in %s); zPCI exists only on s390x\n",
+			zt_hooks[ZT_HOOK_EVENT_ERROR].func, KALLSYMS);
+		return -ENOENT;
+	}
+	if (opts->btf_path ? access(opts->btf_path, R_OK) : access(VMLINUX_BTF, R_OK)) {
+		if (opts->btf_path)
+			fprintf(stderr, "zpcitrace: cannot read the BTF file %s: %s\n", opts->btf_path, strerror(errno));
+		else
+			fprintf(stderr, "zpcitrace: this kernel has no BTF (%s missing): pass --btf PATH\n", VMLINUX_BTF);
+		return -ENOENT;
+	}
+	if (a->mode[ZT_HOOK_GET] == ZT_MODE_ABSENT && a->mode[ZT_HOOK_START] == ZT_MODE_ABSENT)
+		fprintf(stderr, "zpcitrace: this kernel has no zPCI error queue (no %s, %s; Linux 7.3 added them): "
+				"tracing arrivals, notifications, availability and resets only\n",
+			zt_hooks[ZT_HOOK_GET].func, zt_hooks[ZT_HOOK_START].func);
+	a->derive_enqueue = a->mode[ZT_HOOK_STORE] != ZT_MODE_KPROBE && a->mode[ZT_HOOK_START] != ZT_MODE_ABSENT;
+	err = load_located(a, all);
+	if (err)
+		return err;
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
+		if (a->mode[h] == ZT_MODE_PENDING) {
+			fprintf(stderr, "zpcitrace: module %s is not loaded: %s pending until it is\n", zt_hooks[h].module,
+				zt_hooks[h].func);
+		}
+	return 0;
+}
+
+bool zt_attach_has_pending(const struct zt_attach *a)
+{
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
+		if (a->mode[h] == ZT_MODE_PENDING)
+			return true;
+	return false;
+}
+
+int zt_attach_pending(struct zt_attach *a)
+{
+	bool which[ZT_NR_HOOKS] = { false };
+	int n = 0;
+
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
+		if (a->mode[h] == ZT_MODE_PENDING && module_loaded(zt_hooks[h].module))
+			which[h] = true, n++;
+	if (!n || locate(a, which) || load_located(a, which))
+		return 0;
+	n = 0;
+	for (int h = 0; h < ZT_NR_HOOKS; h++) {
+		if (!which[h])
+			continue;
+		fprintf(stderr, "zpcitrace: module %s loaded: %s %s\n", zt_hooks[h].module, zt_hooks[h].func,
+			zt_mode_name(a->mode[h]));
+		n += a->mode[h] == ZT_MODE_FENTRY || a->mode[h] == ZT_MODE_KPROBE;
+	}
+	return n;
+}
+
+struct zpcitrace_bpf *zt_attach_maps(const struct zt_attach *a)
+{
+	return a->objs[0];
+}
+
+void zt_attach_stop(struct zt_attach *a)
+{
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
+		detach_hook(a, h);
+	for (int i = ZT_MAX_OBJS - 1; i >= 0; i--) { /* [0] owns the maps: last */
+		zpcitrace_bpf__destroy(a->objs[i]);
+		a->objs[i] = NULL;
+	}
+}
+
+void zt_attach_report(const struct zt_attach *a, const char *prefix)
+{
+	for (int h = 0; h < ZT_NR_HOOKS; h++) {
+		/* where it lives: kallsyms says for present hooks; a pending one waits for its module */
+		const char *where = a->mode[h] == ZT_MODE_PENDING ? zt_hooks[h].module : a->module[h];
+
+		fprintf(stderr, "%shook %-31s %-8s %s%s%s%s\n", prefix, zt_hooks[h].func, zt_hooks[h].role,
+			zt_mode_name(a->mode[h]), where && *where ? " [" : "", where && *where ? where : "",
+			where && *where ? "]" : "");
+	}
+	if (a->derive_enqueue)
+		fprintf(stderr, "%senqueue outcomes derived from the queue state around each arrival (no %s hook)\n",
+			prefix, zt_hooks[ZT_HOOK_STORE].func);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Loading and attaching zpcitrace's BPF programs: one BPF object per place the hooked functions live
+ * (vmlinux, or module vfio_pci_core), sharing the maps; hooks of a module that is not loaded yet attach
+ * when it appears. */
+#ifndef ZPCITRACE_ATTACH_H
+#define ZPCITRACE_ATTACH_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "hooks.h"
+
+struct zpcitrace_bpf;
+struct bpf_link;
+
+struct zt_attach_opts {
+	bool no_hook[ZT_NR_HOOKS]; /* --no-hook */
+	const char *btf_path;      /* --btf: kernel BTF for a kernel without /sys/kernel/btf/vmlinux */
+	bool filter_fid_on;        /* --fid */
+	__u32 filter_fid;
+	bool verbose;
+};
+
+#define ZT_MAX_OBJS 2
+
+struct zt_attach {
+	struct zt_attach_opts opts;
+	struct zpcitrace_bpf *objs[ZT_MAX_OBJS]; /* [0] owns the maps */
+	char obj_module[ZT_MAX_OBJS][64];        /* "" = vmlinux */
+	struct bpf_link *links[ZT_NR_HOOKS][2];  /* enter, exit */
+	enum zt_mode mode[ZT_NR_HOOKS];
+	char module[ZT_NR_HOOKS][64];            /* where each present hook lives; "" = vmlinux */
+	bool derive_enqueue;                     /* no store hook: the outcome comes from the queue state */
+};
+
+/* Probe the kernel, load and attach what exists now. Prints one line per problem; returns -errno when
+ * there is nothing to trace (no zPCI, no BTF, no privileges). */
+int zt_attach_start(struct zt_attach *a, const struct zt_attach_opts *opts);
+/* Attach pending module hooks whose module has appeared since. Returns how many hooks it attached. */
+int zt_attach_pending(struct zt_attach *a);
+bool zt_attach_has_pending(const struct zt_attach *a);
+/* The object that owns the maps (ring buffer, counters). */
+struct zpcitrace_bpf *zt_attach_maps(const struct zt_attach *a);
+void zt_attach_stop(struct zt_attach *a);
+/* "hook FUNC ROLE MODE" lines on stderr */
+void zt_attach_report(const struct zt_attach *a, const char *prefix);
+
+#endif
