@@ -101,7 +101,16 @@ host-test: all build/s390x/zpcitrace
 	bash tests/host/cli.sh ./$(BIN) build/s390x/zpcitrace
 
 S390_VMM := build/s390x/zpci_vmm
+# the beds: Debian's kernel with the series (no JIT: kprobes), the same series built with the JIT
+# (../shared/kernels: fentry/fexit, vfio built in), and Debian's 6.12 without the series
 BED_INITRD := build/bed/base.cpio.gz
+JIT_KERNEL ?= ../shared/kernels/vmlinuz-7.3-jit-s390x
+JIT_INITRD := build/bed/base-jit.cpio.gz
+NOSERIES_DIR := $(ZPCITRACE_CACHE)/kernels/noseries
+NOSERIES_INITRD := build/bed/base-noseries.cpio.gz
+BED_BINS := build/s390x/zpcitrace $(S390_VMM)
+BED_DEPS := $(BED_BINS) tests/e2e/guest/init tests/e2e/bed.py $(SYSROOT)/.complete
+BUSYBOX := $(SYSROOT)/usr/bin/busybox
 
 $(S390_VMM): tests/e2e/guest/zpci_vmm.c
 	@mkdir -p $(@D)
@@ -116,12 +125,26 @@ endif
 .PHONY: FORCE
 FORCE:
 
-$(BED_INITRD): build/s390x/zpcitrace $(S390_VMM) tests/e2e/guest/init tests/e2e/bed.py $(KERNEL_STAMP) $(SYSROOT)/.complete | build/bed
-	$(PYTHON) tests/e2e/bed.py initrd --kernel-dir $(kernel_dir) --busybox $(SYSROOT)/usr/bin/busybox \
-		--bin build/s390x/zpcitrace --bin $(S390_VMM) --out $@
+$(BED_INITRD): $(BED_DEPS) $(KERNEL_STAMP) | build/bed
+	$(PYTHON) tests/e2e/bed.py initrd --kernel-dir $(kernel_dir) --busybox $(BUSYBOX) \
+		$(addprefix --bin ,$(BED_BINS)) --out $@
 
-e2e: $(BED_INITRD)
-	$(PYTHON) tests/e2e/e2e.py --kernel-dir $(kernel_dir) --initrd $(BED_INITRD) --out build/e2e
+$(JIT_INITRD): $(BED_DEPS) | build/bed
+	$(PYTHON) tests/e2e/bed.py initrd --busybox $(BUSYBOX) $(addprefix --bin ,$(BED_BINS)) --out $@
+
+$(NOSERIES_DIR)/.complete:
+	bash mk/deps.sh kernel-noseries >/dev/null
+
+$(NOSERIES_INITRD): $(BED_DEPS) $(NOSERIES_DIR)/.complete | build/bed
+	$(PYTHON) tests/e2e/bed.py initrd --kernel-dir $(NOSERIES_DIR) --busybox $(BUSYBOX) \
+		$(addprefix --bin ,$(BED_BINS)) --out $@
+
+E2E_ARGS ?=
+e2e: $(BED_INITRD) $(JIT_INITRD) $(NOSERIES_INITRD)
+	$(PYTHON) tests/e2e/e2e.py --out build/e2e $(E2E_ARGS) \
+		--bed debian-7.3=$(kernel_dir)/vmlinuz,$(BED_INITRD) \
+		--bed jit-7.3=$(JIT_KERNEL),$(JIT_INITRD) \
+		--bed debian-6.12=$(NOSERIES_DIR)/vmlinuz,$(NOSERIES_INITRD)
 
 deps:
 	bash mk/deps.sh all >/dev/null

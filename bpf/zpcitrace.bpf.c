@@ -277,6 +277,7 @@ static __always_inline int on_event_error_enter(struct zpci_ccdf_err *ccdf)
  * when an error is stored (kmcheck is the only producer), or back to 0 when close discards the queue. */
 static __always_inline int on_event_error_exit(void)
 {
+	struct zpci_ccdf_err *ccdf;
 	struct call *c;
 	struct zpci_dev *zdev;
 	struct zt_event *e;
@@ -292,32 +293,31 @@ static __always_inline int on_event_error_exit(void)
 	if (!zdev)
 		zdev = zdev_of_fid(c->fid); /* learned during the call, e.g. by the notify hook */
 	read_queue(zdev, &after);
-	pec = BPF_CORE_READ((struct zpci_ccdf_err *)c->ptr, pec);
-	/* FMB events never reach the queue; a queue that did not move and has room was not offered one */
+	ccdf = (struct zpci_ccdf_err *)c->ptr; /* not inside BPF_CORE_READ: struct call is ours, not the kernel's */
+	pec = BPF_CORE_READ(ccdf, pec);
+	/* FMB events never reach the queue; nor does an error for a queue with room whose tail did not move
+	 * (the VMM may be draining meanwhile: count at exit says nothing, tail only moves on a store) */
 	if (pec == 0x2a || pec == 0x2b || pec == 0x2c || !after.valid ||
-	    (after.mr && after.tail == c->q_tail && after.count < ZT_QUEUE_DEPTH && c->q_valid))
+	    (c->q_valid && c->q_mr && after.mr && after.tail == c->q_tail && c->q_count < ZT_QUEUE_DEPTH))
 		goto out;
 	e = reserve(ZT_EV_ENQUEUE);
 	if (!e)
 		goto out;
 	put_function(e, zdev);
-	put_ccdf(e, (void *)c->ptr);
+	put_ccdf(e, ccdf);
 	e->derived = 1;
-	if (!after.mr) {
+	if (!c->q_valid)
+		e->result = ZT_ENQ_UNKNOWN; /* the function's queue was not known yet at arrival */
+	else if (!c->q_mr && !after.mr)
 		e->result = ZT_ENQ_NOT_STORED;
-	} else if (c->q_valid && (__u8)(after.tail - c->q_tail) == 1) {
+	else if (after.mr && (__u8)(after.tail - c->q_tail) == 1) {
 		e->result = ZT_ENQ_STORED;
 		e->has_slot = 1;
 		e->slot = c->q_tail % ZT_QUEUE_DEPTH;
-	} else if (c->q_valid && after.tail == c->q_tail) {
+	} else if (after.mr && after.tail == c->q_tail)
 		e->result = ZT_ENQ_DROPPED_FULL;
-	} else if (!c->q_valid && after.count < ZT_QUEUE_DEPTH) {
-		e->result = ZT_ENQ_STORED; /* the queue was unknown before: it has room, so this one went in */
-		e->has_slot = 1;
-		e->slot = (__u8)(after.tail - 1) % ZT_QUEUE_DEPTH;
-	} else {
-		e->result = ZT_ENQ_UNKNOWN;
-	}
+	else
+		e->result = ZT_ENQ_UNKNOWN; /* a close discarded the queue meanwhile */
 	submit(e);
 out:
 	unstash(ZT_HOOK_EVENT_ERROR);

@@ -262,15 +262,17 @@ static int load_located(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
 		if (!module)
 			continue;
 		err = load_group(a, module, todo);
-		if (err) {
-			if (err == -EPERM || err == -EACCES)
-				fprintf(stderr, "zpcitrace: not allowed to load BPF programs (%s): run as root\n",
-					strerror(-err));
-			else
-				fprintf(stderr, "zpcitrace: cannot load the BPF programs for %s: %s\n",
-					*module ? module : "vmlinux", strerror(-err));
+		if (err == -EPERM || err == -EACCES) {
+			fprintf(stderr, "zpcitrace: not allowed to load BPF programs (%s): run as root\n", strerror(-err));
 			return err;
 		}
+		if (err && round == 0) {
+			fprintf(stderr, "zpcitrace: cannot load the BPF programs: %s\n", strerror(-err));
+			return err;
+		}
+		if (err) /* degrade: the vmlinux hooks trace on */
+			fprintf(stderr, "zpcitrace: cannot load the hooks in %s (%s%s): tracing without them\n", module,
+				strerror(-err), a->opts.btf_path ? "; does the --btf file describe its types?" : "");
 	}
 	return 0;
 }

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""End-to-end tests of zpcitrace in the s390x bed: each scenario boots the guest, runs zpcitrace around the
-guest VMM program (zpci_vmm), and compares what zpcitrace printed with what the VMM observed (its "GT"
-lines: what it read back, not what it meant to provoke, since QEMU now and then raises two events for one
-trigger) and with the guest's dmesg.
+"""End-to-end tests of zpcitrace in the s390x bed. Each scenario boots a guest kernel, runs zpcitrace around the
+guest VMM program (zpci_vmm), and compares what zpcitrace printed with what the VMM observed (its "GT" lines:
+what it read back and the error notifications it got, not what it meant to provoke, since QEMU now and then
+raises two events for one trigger) and with the guest's dmesg.
 
-  e2e.py --kernel-dir K --initrd BASE.cpio.gz --out DIR [-k NAME]
+  e2e.py --bed NAME=VMLINUZ,INITRD ... --out DIR [-k SCENARIO]
 
-Ends with the line "N passed, N failed"; exits 1 when a check failed.
+Beds: debian-7.3 (Debian's kernel: no BPF JIT, kprobes), jit-7.3 (the same series built with the JIT:
+fentry/fexit), debian-6.12 (no error queue: zpcitrace degrades). Ends with "N passed, N failed".
 """
 import argparse
+import hashlib
 import os
 import re
 import subprocess
@@ -17,6 +19,10 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TS = re.compile(r"^\d\d:\d\d:\d\d\.\d{6} ")
+ALL_HOOKS = ["zpci_event_error", "zpci_store_pci_error", "vfio_pci_core_aer_err_detected",
+             "vfio_pci_zdev_feature_err", "zpci_get_pending_error", "zpci_start_mediated_recovery",
+             "zpci_stop_mediated_recovery", "zpci_event_availability", "zpci_hot_reset_device"]
+MODULE_HOOKS = {"vfio_pci_core_aer_err_detected", "vfio_pci_zdev_feature_err"}
 
 
 def kv(tokens):
@@ -29,7 +35,7 @@ def kv(tokens):
 
 
 def parse_trace(path):
-    """zpcitrace's event lines as dicts: 'event', 'ts' (when -T) and the key=value fields"""
+    """zpcitrace's event lines as dicts: 'event', 'ts' (with -T) and the key=value fields"""
     events = []
     for line in open(path):
         line = line.rstrip("\n")
@@ -65,6 +71,21 @@ class Run:
         self.gt = parse_gt(self.path("vmm.txt"))
         self.dmesg = open(self.path("dmesg.txt")).read()
         self.trace_rc = int(open(self.path("trace.rc")).read())
+        pre = os.path.join(self.dir, "pre.txt")
+        self.pre = open(pre).read() if os.path.exists(pre) else ""
+        # exit summary: "  <counter name>  N" and "  hook FUNC ROLE MODE [module]"
+        summary = self.trace_err.split("zpcitrace: summary\n", 1)
+        self.summary = {}
+        self.hooks = {}
+        if len(summary) == 2:
+            for line in summary[1].splitlines():
+                m = re.match(r"^  hook (\S+) +\S+ +(\S+)( \[(\S+)\])?$", line)
+                if m:
+                    self.hooks[m.group(1)] = (m.group(2), m.group(4))
+                    continue
+                m = re.match(r"^  (.+?) +(\d+)$", line)
+                if m:
+                    self.summary[m.group(1)] = int(m.group(2))
 
     def path(self, name):
         p = os.path.join(self.dir, name)
@@ -72,20 +93,18 @@ class Run:
             raise AssertionError(f"the guest produced no {name} (see {os.path.dirname(self.dir)}/console.log)")
         return p
 
-    def events(self, name):
-        return [e for e in self.trace if e["event"] == name]
+    def events(self, *names):
+        return [e for e in self.trace if e["event"] in names]
 
     def gt_of(self, what):
         return [f for w, f in self.gt if w == what]
 
+    def reads(self):
+        return [g for g in self.gt_of("get") if g["rc"] == "0"]
 
-def boot(args, name, vmm, trace_args="-T"):
-    out = os.path.join(args.out, name)
-    cmd = [sys.executable, os.path.join(HERE, "bed.py"), "run", "--kernel-dir", args.kernel_dir,
-           "--initrd", args.initrd, "--out", out, "--timeout", "300",
-           "--conf", f'ZT_TRACE="{trace_args}"', "--conf", f'ZT_VMM="{vmm}"']
-    subprocess.run(cmd, check=True)
-    return Run(out)
+    def notified(self):
+        """error notifications the VMM received (eventfd counts)"""
+        return sum(int(g["eventfd"]) for g in self.gt_of("error"))
 
 
 class Checks:
@@ -107,138 +126,323 @@ class Checks:
 
 def eq(got, want, what):
     if got != want:
-        raise AssertionError(f"{what}: zpcitrace {got!r} != guest {want!r}")
+        raise AssertionError(f"{what}: zpcitrace {got!r} != expected {want!r}")
 
 
 def ccdf_of(f):
     return (int(f["fid"], 16), int(f["fh"], 16), int(f["pec"], 16), int(f["faddr"], 16))
 
 
-def scenario_errors(args, c):
-    """one PEC 0x0004 and one PEC 0x0002 error, each read back at once"""
-    r = boot(args, "errors", "open probe get error drain error-low drain close", trace_args="-T -v")
+def enqueued(r, result):
+    return [e for e in r.events("enqueue") if e["result"] == result]
+
+
+class Bed:
+    def __init__(self, name, kernel, initrd):
+        self.name, self.kernel, self.initrd = name, kernel, initrd
+
+    def boot(self, args, scenario, vmm, trace="-T -v", conf=()):
+        out = os.path.join(args.out, self.name, scenario)
+        cmd = [sys.executable, os.path.join(HERE, "bed.py"), "run", "--kernel", self.kernel, "--initrd", self.initrd,
+               "--out", out, "--timeout", "300", "--conf", f'ZT_TRACE="{trace}"', "--conf", f'ZT_VMM="{vmm}"']
+        for c in conf:
+            cmd += ["--conf", c]
+        subprocess.run(cmd, check=True)
+        return Run(out)
+
+
+# ---- scenarios: fn(args, bed, checks); the name of each check starts with bed/scenario -------------------
+
+def scenario_pecs(args, bed, c):
+    """both PECs the bed can raise, each read back at once; the PROBE call; -T"""
+    r = bed.boot(args, "pecs", "open probe get error drain error-low drain close")
     gets = r.gt_of("get")
-    read_back = [g for g in gets if g["rc"] == "0"]
+    p = f"{bed.name}/pecs"
 
     def provoked_both_pecs():
-        pecs = {int(g["pec"], 16) for g in read_back}
+        pecs = {int(g["pec"], 16) for g in r.reads()}
         if not {0x0004, 0x0002} <= pecs:
             raise AssertionError(f"the guest read back PECs {sorted(pecs)}, wanted 0x4 and 0x2")
-    c.check("errors: the guest VMM provoked and read real PEC 0x0004 and 0x0002 errors", provoked_both_pecs)
+    c.check(f"{p}: the guest VMM provoked and read real PEC 0x0004 and 0x0002 errors", provoked_both_pecs)
 
-    def tracer_ran():
-        eq(r.trace_rc, 0, "zpcitrace exit code")
-        if "arrivals" not in r.trace_err:
-            raise AssertionError("no exit summary on stderr")
-    c.check("errors: zpcitrace attached, traced and exited 0 on SIGINT with a summary", tracer_ran)
-
-    def arrivals_match():
-        eq([ccdf_of(e) for e in r.events("arrival")], [ccdf_of(g) for g in read_back],
-           "arrivals (fid, fh, pec, faddr)")
-    c.check("errors: each arrival's fid, fh, PEC and faddr equal the CCDF the guest read back", arrivals_match)
+    c.check(f"{p}: zpcitrace exited 0 on SIGINT with a summary",
+            lambda: (eq(r.trace_rc, 0, "exit code"), eq("errors arrived" in r.summary, True, "summary")))
+    c.check(f"{p}: each arrival's fid, fh, PEC and faddr equal the CCDF the guest read back",
+            lambda: eq([ccdf_of(e) for e in r.events("arrival")], [ccdf_of(g) for g in r.reads()], "arrivals"))
 
     def dequeues_match():
-        got = [(int(e["rc"]) if e["rc"].lstrip("-").isdigit() else e["rc"],
-                ccdf_of(e) if e["rc"] == "0" else None) for e in r.events("dequeue")]
-        want = [(0 if g["rc"] == "0" else {"-42": "-ENOMSG"}.get(g["rc"], g["rc"]),
-                 ccdf_of(g) if g["rc"] == "0" else None) for g in gets]
+        got = [(e["rc"], ccdf_of(e) if e["rc"] == "0" else None) for e in r.events("dequeue")]
+        want = [({"0": "0", "-42": "-ENOMSG"}.get(g["rc"], g["rc"]), ccdf_of(g) if g["rc"] == "0" else None)
+                for g in gets]
         eq(got, want, "dequeues (rc, ccdf)")
-    c.check("errors: each dequeue's result and CCDF equal the guest's GET (0 or -ENOMSG)", dequeues_match)
-
-    def probe_matches():
-        eq([e["rc"] for e in r.events("probe")], [g["rc"] for g in r.gt_of("probe")], "probe results")
-    c.check("errors: the PROBE call is reported with its result", probe_matches)
-
-    def summary_counts():
-        want = (f"{len(read_back)} arrivals, {len(read_back)} dequeued, {len(gets) - len(read_back)} empty reads "
-                "(-ENOMSG), 0 lost after dequeue (-EFAULT), 1 probes")
-        if want not in r.trace_err:
-            raise AssertionError(f"summary lacks '{want}': {r.trace_err.strip().splitlines()[-1:]}")
-    c.check("errors: the exit summary counts what the guest did", summary_counts)
+    c.check(f"{p}: each dequeue's result and CCDF equal the guest's GET (0 or -ENOMSG)", dequeues_match)
+    c.check(f"{p}: the PROBE call is reported with its result",
+            lambda: eq([e["rc"] for e in r.events("probe")], [g["rc"] for g in r.gt_of("probe")], "probes"))
 
     def callers():
-        eq({e["comm"] for e in r.events("arrival")}, {"kmcheck"}, "arrival context")
-        eq({e["comm"] for e in r.events("dequeue")}, {"zpci_vmm"}, "dequeue caller")
-    c.check("errors: arrivals run in kmcheck, dequeues in the VMM process", callers)
-
-    def queue_after_dequeue():
-        heads = [int(e["head"]) for e in r.events("dequeue") if e["rc"] == "0"]
-        eq(heads, list(range(1, len(heads) + 1)), "queue head after each successful dequeue")
-        eq({e["queue"] for e in r.events("dequeue")}, {"0"}, "queue depth after dequeues")
-    c.check("errors: queue state after each dequeue (head advances, depth 0)", queue_after_dequeue)
-
-    def verbose_hooks():
-        hooks = dict(re.findall(r"^zpcitrace: hook (\S+) +\S+ +(\S+)$", r.trace_err, re.M))
-        eq(hooks, {"zpci_event_error": "kprobe", "vfio_pci_zdev_feature_err": "kprobe",
-                   "zpci_get_pending_error": "kprobe"}, "-v hooks and attach modes")
-    c.check("errors: -v reports every hook with its attach mode (kprobe on Debian's 7.3)", verbose_hooks)
+        eq({e["comm"] for e in r.events("arrival", "enqueue", "notify")}, {"kmcheck"}, "enqueue context")
+        eq({e["comm"] for e in r.events("dequeue", "open", "close")}, {"zpci_vmm"}, "dequeue caller")
+    c.check(f"{p}: enqueue runs in kmcheck, dequeue/open/close in the VMM process", callers)
 
     def timestamps():
         if not r.trace or any(e["ts"] is None for e in r.trace):
             raise AssertionError("-T: an event line without a timestamp")
         ts = [e["ts"] for e in r.trace]
         eq(ts, sorted(ts), "event order by -T timestamp")
-    c.check("errors: -T prefixes every event with its time, in order", timestamps)
+    c.check(f"{p}: -T prefixes every event with its time, in order", timestamps)
 
     def dmesg_agrees():
         for e in r.events("arrival"):
             want = f"Event 0x{int(e['pec'], 16):x} reports an error for PCI function 0x{int(e['fid'], 16):x}"
             if want not in r.dmesg:
                 raise AssertionError(f"dmesg lacks '{want}'")
-    c.check("errors: dmesg reports each traced arrival", dmesg_agrees)
+    c.check(f"{p}: dmesg reports each traced arrival", dmesg_agrees)
 
 
-def scenario_queued(args, c):
-    """errors left queued, a GET with a bad data pointer, close with errors still queued"""
-    r = boot(args, "queued", "open error error error get badget close")
-    arrivals = r.events("arrival")
+def scenario_one(args, bed, c):
+    """one error, read at once: arrival, stored, notify, dequeue, -ENOMSG; attach modes"""
+    r = bed.boot(args, "one", "open error get get close", trace="-T -v --fid 0x1")
+    p = f"{bed.name}/one"
 
-    def efault_is_lost():
-        bad = r.gt_of("badget")
-        eq([g["rc"] for g in bad], ["-14"], "the guest's bad-pointer GET")
-        lost = [e for e in r.events("dequeue") if e.get("lost") == "1"]
-        eq([(e["rc"], e["pec"]) for e in lost], [("-EFAULT", "0x0004")], "lost dequeues")
-        # the lost entry is the one after the read one: FIFO
-        eq(ccdf_of(lost[0]), ccdf_of(arrivals[1]), "the lost CCDF")
-    c.check("queued: a GET with a bad data pointer is an -EFAULT dequeue that lost its CCDF", efault_is_lost)
+    def lifecycle():
+        seq = [(e["event"], e.get("result") or e.get("rc")) for e in r.events(
+            "open", "arrival", "enqueue", "notify", "dequeue", "close")]
+        eq(seq, [("open", None), ("arrival", None), ("enqueue", "stored"), ("notify", None), ("dequeue", "0"),
+                 ("dequeue", "-ENOMSG"), ("close", None)], "event sequence")
+    c.check(f"{p}: open, arrival, stored, notify, dequeue ok, -ENOMSG, close, in that order", lifecycle)
 
-    def close_discards_rest():
-        read = [g for g in r.gt_of("get") if g["rc"] == "0"]
-        left = len(arrivals) - len(read) - 1
+    def same_error():
+        (g,) = r.reads()
+        (a,), (s,), (d,) = r.events("arrival"), r.events("enqueue"), [e for e in r.events("dequeue") if e["rc"] == "0"]
+        eq([ccdf_of(a), ccdf_of(s), ccdf_of(d)], [ccdf_of(g)] * 3, "CCDF at arrival, enqueue, dequeue")
+        eq(d["slot"], s["slot"], "dequeued slot")
+        eq((s["queue"], d["queue"]), ("1", "0"), "queue depth after enqueue and dequeue")
+        eq(s["via"], "store-hook", "enqueue outcome source")
+        (n,) = r.events("notify")
+        eq((n["state"], n["pci"]), ("frozen", "0001:00:00.0"), "notify channel state and PCI address")
+    c.check(f"{p}: the stored error is the one dequeued, from the same slot; notify says frozen", same_error)
+
+    mode = "fentry" if bed.name.startswith("jit") else "kprobe"
+
+    def modes():
+        want = {h: (mode, "vfio_pci_core" if h in MODULE_HOOKS and not bed.name.startswith("jit") else None)
+                for h in ALL_HOOKS}
+        eq(r.hooks, want, "hooks in the exit summary")
+        verbose = dict(re.findall(r"^zpcitrace: hook (\S+) +\S+ +(\S+)", r.trace_err, re.M))
+        eq(verbose, {h: mode for h in ALL_HOOKS}, "hooks reported by -v")
+    c.check(f"{p}: every hook is attached as {mode}, reported by -v and in the exit summary", modes)
+
+
+def scenario_overflow(args, bed, c, derive=False):
+    """six errors with no read in between: 4 stored, 2 dropped; FIFO reads; -ENOMSG"""
+    name = "derived" if derive else "overflow"
+    trace = "-T -v --no-hook zpci_store_pci_error" if derive else "-T -v"
+    r = bed.boot(args, name, "open error error error error error error drain close", trace=trace)
+    p = f"{bed.name}/{name}"
+    stored, dropped = enqueued(r, "stored"), enqueued(r, "dropped-full")
+
+    def counts():
+        if r.notified() < 6:
+            raise AssertionError(f"the guest saw {r.notified()} error notifications for 6 triggers")
+        eq(len(stored), len(r.reads()), "stored = errors the guest read back")
+        eq(len(stored), 4, "stored")
+        eq(len(dropped), r.notified() - 4, "dropped-full = notifications the guest got beyond 4")
+        eq(len(r.events("arrival")), r.notified(), "arrivals = notifications")
+        eq(len(re.findall(r"Maximum number \(4\) of pending error events queued", r.dmesg)), len(dropped),
+           "dropped = the kernel's 'Maximum number (4)' warnings")
+    c.check(f"{p}: exactly 4 stored and the rest (2) dropped-full, as the guest and dmesg saw", counts)
+
+    def fifo():
+        deq = [e for e in r.events("dequeue") if e["rc"] == "0"]
+        eq([ccdf_of(e) for e in deq], [ccdf_of(e) for e in stored], "dequeue order vs store order")
+        eq([ccdf_of(e) for e in deq], [ccdf_of(g) for g in r.reads()], "dequeued vs read by the guest")
+        eq([e["slot"] for e in deq], [e["slot"] for e in stored], "slots")
+        eq([e["rc"] for e in r.events("dequeue")], ["0"] * 4 + ["-ENOMSG"], "read results")
+    c.check(f"{p}: four reads return them in FIFO order from their slots; the fifth is -ENOMSG", fifo)
+
+    def via():
+        eq({e["via"] for e in r.events("enqueue")}, {"queue-state" if derive else "store-hook"}, "outcome source")
+        if derive:
+            eq(r.hooks.get("zpci_store_pci_error"), ("off", None), "store hook")
+            if "enqueue outcomes derived from the queue state" not in r.trace_err:
+                raise AssertionError("the summary does not say the outcomes were derived")
+    c.check(f"{p}: the outcome source is reported ({'derived: store hook off' if derive else 'store hook'})", via)
+
+
+def scenario_close(args, bed, c):
+    """close with 2 errors queued"""
+    r = bed.boot(args, "close", "open error error close")
+    p = f"{bed.name}/close"
+
+    def discarded():
+        (cl,) = r.events("close")
         m = re.findall(r"Unhandled PCI error events count=(\d+) for PCI function 0x1", r.dmesg)
-        eq(m, [str(left)], "errors discarded at close (dmesg)")
-        if left < 1:
-            raise AssertionError("no error was left queued at close")
-    c.check("queued: errors left queued at close are what the kernel discards", close_discards_rest)
-
-    def summary_counts():
-        want = (f"{len(arrivals)} arrivals, 1 dequeued, 0 empty reads (-ENOMSG), 1 lost after dequeue (-EFAULT), "
-                "0 probes, 0 other feature calls; 0 events lost in the ring buffer")
-        if want not in r.trace_err:
-            raise AssertionError(f"summary lacks '{want}': {r.trace_err.strip().splitlines()[-1:]}")
-    c.check("queued: the exit summary counts arrivals, dequeues and losses", summary_counts)
+        eq([cl["discarded"]], m, "discarded at close vs the kernel's count")
+        eq(cl["discarded"], str(len(enqueued(r, "stored"))), "discarded = stored, none read")
+        eq(cl["discarded"], "2", "discarded")
+        eq((cl["queue"], cl["mr"]), ("0", "0"), "queue after close")
+        eq(r.summary.get("discarded at close"), 2, "summary")
+    c.check(f"{p}: a close with 2 errors queued reports exactly 2 discarded", discarded)
 
 
-SCENARIOS = {"errors": scenario_errors, "queued": scenario_queued}
+def scenario_badget(args, bed, c):
+    """a GET with a bad data pointer loses the entry it dequeued"""
+    r = bed.boot(args, "badget", "open error error error get badget close")
+    p = f"{bed.name}/badget"
+
+    def lost():
+        eq([g["rc"] for g in r.gt_of("badget")], ["-14"], "the guest's bad-pointer GET")
+        lost = [e for e in r.events("dequeue") if e.get("lost") == "1"]
+        eq([e["rc"] for e in lost], ["-EFAULT"], "lost dequeues")
+        stored = enqueued(r, "stored")
+        eq((ccdf_of(lost[0]), lost[0]["slot"]), (ccdf_of(stored[1]), stored[1]["slot"]), "the lost error (FIFO)")
+        eq(r.summary.get("lost after dequeue (-EFAULT)"), 1, "summary")
+        (cl,) = r.events("close")
+        eq(cl["discarded"], str(len(stored) - 2), "discarded at close")
+    c.check(f"{p}: a GET with a bad data pointer is reported as one lost error", lost)
+
+
+def scenario_derived(args, bed, c):
+    """overflow without the store hook: outcomes derived from the queue state"""
+    scenario_overflow(args, bed, c, derive=True)
+
+
+def scenario_fid(args, bed, c):
+    """--fid filters in the kernel"""
+    r = bed.boot(args, "fid", "open error get close", trace="--fid 0x2")
+    p = f"{bed.name}/fid"
+
+    def filtered():
+        if not r.reads():
+            raise AssertionError("the guest read no error")
+        eq(r.trace, [], "events traced for other functions")
+        eq(r.summary.get("errors arrived"), 0, "summary")
+    c.check(f"{p}: --fid 0x2 shows nothing of function 0x1's errors", filtered)
+
+
+def scenario_late(args, bed, c):
+    """vfio_pci_core loads after zpcitrace started"""
+    r = bed.boot(args, "late", "open error get close", conf=["ZT_LATE_MODULES=1"])
+    p = f"{bed.name}/late"
+
+    def pending_then_attached():
+        for h in sorted(MODULE_HOOKS):
+            if f"module vfio_pci_core is not loaded: {h} pending" not in r.trace_err:
+                raise AssertionError(f"no pending line for {h}")
+            if f"module vfio_pci_core loaded: {h} kprobe" not in r.trace_err:
+                raise AssertionError(f"no attach line for {h}")
+        eq([e["rc"] for e in r.events("dequeue")], ["0"], "dequeues traced after the module loaded")
+        eq(len(r.events("notify")), 1, "notifications traced")
+        eq({h: m for h, (m, _) in r.hooks.items() if h in MODULE_HOOKS}, {h: "kprobe" for h in MODULE_HOOKS},
+           "module hooks at exit")
+    c.check(f"{p}: module hooks are pending until vfio_pci_core loads, then attach and trace", pending_then_attached)
+
+
+def scenario_input(args, bed, c):
+    """--btf, and bad input on a real kernel"""
+    pre = "--btf /nonexistent/vmlinux.btf;--fid 0x1x;--no-hook zpci_nonexistent;--no-hook zpci_event_error"
+    r = bed.boot(args, "input", "open error get close", trace="-v --btf /sys/kernel/btf/vmlinux",
+                 conf=[f'ZT_PRE="{pre}"'])
+    p = f"{bed.name}/input"
+
+    def btf_file():
+        # the file is vmlinux's BTF alone: hooks in vfio_pci_core cannot be relocated and degrade
+        eq(r.trace_rc, 0, "exit code")
+        eq([ccdf_of(e) for e in r.events("arrival")], [ccdf_of(g) for g in r.reads()], "arrivals")
+        eq(len(enqueued(r, "stored")), 1, "stored")
+        eq({h: m for h, (m, _) in r.hooks.items()},
+           {h: "failed" if h in MODULE_HOOKS else "kprobe" for h in ALL_HOOKS}, "modes with a BTF file")
+        eq(len(re.findall(r"cannot load the hooks in vfio_pci_core .*--btf", r.trace_err)), 1, "degrade line")
+    c.check(f"{p}: --btf PATH traces with that BTF; hooks it cannot describe degrade with one line", btf_file)
+
+    def bad_input():
+        blocks = re.findall(r"^PRE args=(.*) rc=(\d+) stdout_lines=(\d+)\n((?:  .*\n)*)", r.pre, re.M)
+        got = {a: (int(rc), int(out), err.count("\n")) for a, rc, out, err in blocks}
+        eq(got["--btf /nonexistent/vmlinux.btf"], (1, 0, 1), "missing BTF file: rc, stdout lines, stderr lines")
+        for a in ("--fid 0x1x", "--no-hook zpci_nonexistent", "--no-hook zpci_event_error"):
+            eq(got[a][:2], (64, 0), f"'{a}': rc and stdout lines")
+    c.check(f"{p}: a missing BTF file or a bad flag gives a clear error and a non-zero exit", bad_input)
+
+
+def scenario_noseries(args, bed, c):
+    """a kernel without the error queue: trace what exists, say what is missing"""
+    r = bed.boot(args, "noseries", "open error get close")
+    p = f"{bed.name}/noseries"
+
+    def degrades():
+        eq(r.trace_rc, 0, "exit code")
+        eq(len(re.findall(r"this kernel has no zPCI error queue", r.trace_err)), 1, "lines saying the queue is absent")
+        want = {h: ("absent", None) for h in ALL_HOOKS}
+        want.update({"zpci_event_error": ("kprobe", None), "zpci_event_availability": ("kprobe", None),
+                     "zpci_hot_reset_device": ("kprobe", None),
+                     "vfio_pci_core_aer_err_detected": ("kprobe", "vfio_pci_core")})
+        eq(r.hooks, want, "hooks")
+    c.check(f"{p}: runs without error and reports the queue hooks absent in one line", degrades)
+
+    def traces_what_exists():
+        (a,) = r.events("arrival")
+        want = f"Event 0x{int(a['pec'], 16):x} reports an error for PCI function 0x{int(a['fid'], 16):x}"
+        if want not in r.dmesg:
+            raise AssertionError(f"dmesg lacks '{want}'")
+        eq(len(r.events("notify")), 1, "notifications")
+        eq(r.events("enqueue", "dequeue", "open", "close"), [], "queue events")
+    c.check(f"{p}: arrivals and notifications are traced; no queue events", traces_what_exists)
+
+
+SCENARIOS = {  # name: (fn, beds)
+    "pecs": (scenario_pecs, ["debian-7.3"]),
+    "one": (scenario_one, ["debian-7.3", "jit-7.3"]),
+    "overflow": (scenario_overflow, ["debian-7.3", "jit-7.3"]),
+    "close": (scenario_close, ["debian-7.3", "jit-7.3"]),
+    "badget": (scenario_badget, ["debian-7.3", "jit-7.3"]),
+    "derived": (scenario_derived, ["debian-7.3"]),
+    "fid": (scenario_fid, ["debian-7.3"]),
+    "late": (scenario_late, ["debian-7.3"]),
+    "input": (scenario_input, ["debian-7.3"]),
+    "noseries": (scenario_noseries, ["debian-6.12"]),
+}
+
+
+def verify_kernel(path):
+    """shared kernels come with SHA256SUMS beside them"""
+    sums = os.path.join(os.path.dirname(path), "SHA256SUMS")
+    if not os.path.exists(sums):
+        return
+    for line in open(sums):
+        digest, name = line.split()
+        if name == os.path.basename(path):
+            with open(path, "rb") as f:
+                if hashlib.sha256(f.read()).hexdigest() != digest:
+                    raise AssertionError(f"{path} does not match {sums}")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--kernel-dir", required=True)
-    ap.add_argument("--initrd", required=True)
+    ap.add_argument("--bed", action="append", required=True, help="NAME=VMLINUZ,INITRD")
     ap.add_argument("--out", required=True)
     ap.add_argument("-k", dest="only", action="append", help="run only these scenarios")
     a = ap.parse_args()
+    beds = {}
+    for spec in a.bed:
+        name, files = spec.split("=", 1)
+        kernel, initrd = files.split(",", 1)
+        beds[name] = Bed(name, kernel, initrd)
     c = Checks()
-    for name, fn in SCENARIOS.items():
+    for name, (fn, bed_names) in SCENARIOS.items():
         if a.only and name not in a.only:
             continue
-        print(f"== e2e scenario {name}: {fn.__doc__}", flush=True)
-        try:
-            fn(a, c)
-        except (subprocess.CalledProcessError, AssertionError) as e:
-            c.failed += 1
-            print(f"FAIL {name}: the scenario did not run: {e}", flush=True)
+        for bn in bed_names:
+            print(f"== {bn}/{name}: {fn.__doc__ or scenario_overflow.__doc__}", flush=True)
+            try:
+                if bn not in beds:
+                    raise AssertionError(f"no bed {bn} was given")
+                if not os.path.exists(beds[bn].kernel):
+                    raise AssertionError(f"kernel {beds[bn].kernel} is missing")
+                verify_kernel(beds[bn].kernel)
+                fn(a, beds[bn], c)
+            except (subprocess.CalledProcessError, AssertionError, OSError) as e:
+                c.failed += 1
+                print(f"FAIL {bn}/{name}: the scenario did not run: {e}", flush=True)
     print(f"{c.passed} passed, {c.failed} failed")
     sys.exit(1 if c.failed else 0)
 
