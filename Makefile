@@ -157,14 +157,19 @@ check-run: unit host-test e2e
 demo: deps
 	$(MAKE) --no-print-directory demo-run
 
+# probe, one error of each PEC read at once, an overflow (6 errors, 4 fit), a lost read, a close with one queued
+DEMO_VMM := open probe get sleep-800 error sleep-800 drain sleep-800 error-low drain sleep-800 \
+	error error error error error error sleep-800 drain sleep-800 error error get badget sleep-800 error close
+
 demo-run:
 	@echo "== building zpcitrace for s390x, the guest VMM program and the initramfs"
 	@$(MAKE) --no-print-directory $(BED_INITRD)
 	@echo "== booting Debian's s390x kernel $$(cat $(kernel_dir)/version) under qemu-system-s390x (TCG)"
-	@echo "== the guest VMM provokes real zPCI errors (PEC 0x0004 and 0x0002) and reads them back; zpcitrace traces live"
+	@echo "== the guest VMM provokes real zPCI errors (PEC 0x0004 and 0x0002), overflows the queue, loses one read"
+	@echo "   and closes with one error queued; zpcitrace traces it all live"
 	@$(PYTHON) tests/e2e/bed.py run --live --kernel-dir $(kernel_dir) --initrd $(BED_INITRD) --out build/demo \
 		--conf 'ZT_TRACE="-T"' --conf ZT_LIVE=1 \
-		--conf 'ZT_VMM="open probe get sleep-800 error sleep-800 drain sleep-800 error-low sleep-800 drain sleep-800 error error sleep-800 get badget sleep-800 error close"'
+		--conf 'ZT_VMM="$(DEMO_VMM)"'
 	@echo "== done: console log in build/demo/console.log, guest results in build/demo/out/"
 
 vmlinux: $(KERNEL_STAMP) $(SYSROOT)/.complete

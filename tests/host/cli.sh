@@ -34,13 +34,26 @@ check "a bad flag exits 64 (usage), names the flag, prints nothing on stdout" \
 run "$bin" surplus
 check "a surplus argument exits 64 (usage)" test "$rc" = 64 -a -z "$out"
 
+run "$bin" --fid 0x1x
+check "--fid with a bad number exits 64 and says why" test "$rc" = 64 -a -n "$(grep -e "--fid: '0x1x'" "$tmp/err")"
+
+run "$bin" --fid 0x100000000
+check "--fid beyond 32 bits exits 64" test "$rc" = 64
+
+run "$bin" --no-hook vfs_read
+check "--no-hook of a function zpcitrace does not hook exits 64" \
+	test "$rc" = 64 -a -n "$(grep -e "does not hook 'vfs_read'" "$tmp/err")"
+
+run "$bin" --no-hook zpci_event_error
+check "--no-hook zpci_event_error is refused" test "$rc" = 64
+
 no_zpci() { # the kernel has no zPCI: one clear line, non-zero exit, nothing on stdout
 	test "$rc" = 1 -a -z "$out" -a "$(lines "$err")" = 1 && grep -q 'no zPCI error path' "$tmp/err"
 }
 if grep -qw zpci_event_error /proc/kallsyms; then
 	echo "skip refusal on a kernel without zPCI: this kernel has zPCI"
 else
-	run "$bin" -T
+	run "$bin" -T --fid 1 --no-hook zpci_store_pci_error
 	check "no zPCI in the kernel: one clear line on stderr, exit 1" no_zpci
 	if [ -n "$s390x_bin" ]; then
 		run qemu-s390x-static "$s390x_bin"

@@ -141,6 +141,107 @@ static void test_truncation_is_safe(void **state)
 	assert_memory_equal(buf, full, sizeof(buf) - 1);
 }
 
+static void set_fn(struct zt_event *e)
+{
+	e->has_fn = 1;
+	e->fid = 0x12;
+	e->fh = 0x80020012;
+	e->has_pci = 1;
+	e->pci_domain = 0x1f;
+	e->pci_bus = 0;
+	e->pci_devfn = 0x0a; /* slot 1, function 2 */
+	e->q_valid = 1;
+	e->q_mr = 1;
+}
+
+static void test_enqueue_results(void **state)
+{
+	struct zt_event e = event(ZT_EV_ENQUEUE);
+	char buf[512];
+	(void)state;
+	set_fn(&e);
+	set_ccdf(&e, 0x0004, 0x1000);
+	e.result = ZT_ENQ_STORED;
+	e.has_slot = 1;
+	e.slot = 3;
+	e.q_count = 1;
+	e.q_tail = 4;
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_string_equal(buf, "enqueue  fid=0x00000012 fh=0x80020012 pci=001f:00:01.2 result=stored slot=3 "
+				 "pec=0x0004/tprote faddr=0x1000 via=store-hook queue=1 head=0 tail=4 mr=1 "
+				 "cpu=1 pid=42 comm=qemu-system-s39");
+	e.result = ZT_ENQ_DROPPED_FULL;
+	e.has_slot = 0;
+	e.derived = 1;
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " result=dropped-full pec=0x0004/tprote faddr=0x1000 via=queue-state "));
+	e.result = ZT_ENQ_NOT_STORED;
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " result=not-stored "));
+	e.result = 99;
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " result=unknown "));
+}
+
+static void test_lifecycle_events(void **state)
+{
+	struct zt_event e = event(ZT_EV_NOTIFY);
+	char buf[512];
+	(void)state;
+	set_fn(&e);
+	e.state = 2;
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "notify   fid=0x00000012 fh=0x80020012 pci=001f:00:01.2 state=frozen queue="));
+	e.state = 7;
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " state=7 "));
+	e.type = ZT_EV_CLOSE;
+	e.discarded = 2;
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "close    fid=0x00000012 fh=0x80020012 pci=001f:00:01.2 discarded=2 queue="));
+	e.type = ZT_EV_OPEN;
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "open     fid=0x00000012 fh=0x80020012 pci=001f:00:01.2 queue=0 head=0 tail=0 mr=1 "));
+	e.type = ZT_EV_RESET;
+	e.ret = -EIO;
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "reset    fid=0x00000012 fh=0x80020012 pci=001f:00:01.2 rc=-EIO queue="));
+}
+
+static void test_availability_has_no_faddr(void **state)
+{
+	struct zt_event e = event(ZT_EV_AVAIL);
+	char buf[512];
+	(void)state;
+	e.has_fn = 1;
+	e.fid = 9;
+	e.fh = 0x20002;
+	set_ccdf(&e, 0x0301, 0);
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_string_equal(buf, "avail    fid=0x00000009 fh=0x00020002 pec=0x0301/to_configured cpu=1 pid=42 comm=qemu-system-s39");
+}
+
+static void test_dequeue_slot_and_v12(void **state)
+{
+	struct zt_event e = event(ZT_EV_FEATURE);
+	char buf[512];
+	(void)state;
+	e.flags = GET_ZPCI_ERROR;
+	e.get_ret = 0;
+	e.has_slot = 1;
+	e.slot = 2;
+	set_ccdf(&e, 0x0002, 0x2002);
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "dequeue  rc=0 slot=2 pec=0x0002/oorange faddr=0x2002 cpu="));
+	/* v12: no CCDF, the PEC comes from the uAPI struct */
+	e = event(ZT_EV_FEATURE);
+	e.flags = VFIO_DEVICE_FEATURE_GET | 12;
+	e.v12 = 1;
+	e.v12_pec = 0x0004;
+	zt_format_event(&e, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "dequeue  rc=0 pec=0x0004/tprote cpu="));
+}
+
 static void test_errname(void **state)
 {
 	char buf[32];
@@ -160,6 +261,10 @@ int main(void)
 		cmocka_unit_test(test_probe_and_other_feature_calls),
 		cmocka_unit_test(test_timestamp_is_utc_wall_clock),
 		cmocka_unit_test(test_truncation_is_safe),
+		cmocka_unit_test(test_enqueue_results),
+		cmocka_unit_test(test_lifecycle_events),
+		cmocka_unit_test(test_availability_has_no_faddr),
+		cmocka_unit_test(test_dequeue_slot_and_v12),
 		cmocka_unit_test(test_errname),
 	};
 	return cmocka_run_group_tests_name("format", tests, NULL, NULL);
