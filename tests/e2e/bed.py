@@ -13,8 +13,10 @@ import argparse
 import lzma
 import os
 import re
+import json
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import tarfile
@@ -115,8 +117,8 @@ def cmd_initrd(a):
         cpio(r, a.out)
 
 
-def qemu_cmd(kernel, initrd, disk, append):
-    return ["qemu-system-s390x", "-M", "s390-ccw-virtio", "-cpu", "max", "-smp", "1", "-m", "1024",
+def qemu_cmd(kernel, initrd, disk, append, qmp_path):
+    return ["qemu-system-s390x", "-qmp", f"unix:{qmp_path},server=on,wait=off", "-M", "s390-ccw-virtio", "-cpu", "max", "-smp", "1", "-m", "1024",
             "-nographic", "-no-reboot", "-nic", "none", "-kernel", kernel, "-initrd", initrd,
             "-append", f"console=ttysclp0 panic=-1 loglevel=4 {append}",
             "-drive", f"file={disk},format=raw,if=none,id=d0", "-device", "virtio-blk-ccw,drive=d0",
@@ -124,6 +126,49 @@ def qemu_cmd(kernel, initrd, disk, append):
             "-device", "zpci,uid=1,fid=1,target=rng0",
             "-device", "virtio-rng-pci,id=rng0,iommu_platform=on,disable-legacy=on",
             "-device", "zpci,uid=2,fid=2,target=rng1", "-device", "virtio-rng-pci,id=rng1"]
+
+
+class Qmp:
+    """QEMU's monitor protocol over a unix socket: just enough to hot-plug devices"""
+
+    def __init__(self, path):
+        for _ in range(100):
+            try:
+                self.sock = socket.socket(socket.AF_UNIX)
+                self.sock.connect(path)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"no QMP socket at {path}")
+        self.buf = b""
+        self.reply()  # greeting
+        self.execute("qmp_capabilities")
+
+    def reply(self):
+        while b"\n" not in self.buf:
+            self.buf += self.sock.recv(65536)
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def execute(self, cmd, **args):
+        self.sock.sendall(json.dumps({"execute": cmd, "arguments": args}).encode() + b"\n")
+        while True:
+            r = self.reply()
+            if "return" in r or "error" in r:  # skip asynchronous events
+                return r
+
+
+# QMP plans the guest asks for with a console line "ZT: qmp PLAN"
+def plan_hotplug(qmp, log):
+    """unplug zPCI function 2, then plug a new function 9: availability events 0x0303, 0x0308, 0x0301"""
+    log(f"device_del rng1: {qmp.execute('device_del', id='rng1')}")
+    time.sleep(2)
+    log(f"device_add zpci fid 9: {qmp.execute('device_add', driver='zpci', id='z9', uid=9, fid=9, target='rng9')}")
+    log(f"device_add rng9: {qmp.execute('device_add', driver='virtio-rng-pci', id='rng9')}")
+
+
+QMP_PLANS = {"hotplug": plan_hotplug}
 
 
 def live_line(line):
@@ -151,12 +196,17 @@ def cmd_run(a):
                 f.write(kv + "\n")
         cpio(r, initrd, append_to=a.initrd)
     kernel = os.path.join(a.kernel_dir, "vmlinuz") if a.kernel_dir else a.kernel
-    cmd = qemu_cmd(kernel, initrd, disk, a.append)
+    qmp_path = os.path.join(tempfile.mkdtemp(prefix="zt-qmp-"), "qmp.sock")
+    cmd = qemu_cmd(kernel, initrd, disk, a.append, qmp_path)
     t0 = time.time()
     log = open(os.path.join(a.out, "console.log"), "w")
     log.write("[host] " + " ".join(cmd) + "\n")
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     deadline, pending, timed_out = t0 + a.timeout, b"", False
+
+    def host_log(msg):
+        log.write(f"\n[host {time.time() - t0:.2f}s] {msg}\n")
+
     while True:
         r, _, _ = select.select([p.stdout], [], [], 0.2)
         if r:
@@ -165,13 +215,16 @@ def cmd_run(a):
                 break
             log.write(d.decode(errors="replace"))
             log.flush()
-            if a.live:
-                pending += d
-                *lines, pending = pending.split(b"\n")
-                for l in lines:
-                    shown = live_line(l.decode(errors="replace").rstrip("\r"))
-                    if shown is not None:
-                        print(shown, flush=True)
+            pending += d
+            *lines, pending = pending.split(b"\n")
+            for l in lines:
+                line = l.decode(errors="replace").rstrip("\r")
+                m = re.match(r"ZT: qmp (\w+)", line)
+                if m:
+                    QMP_PLANS[m.group(1)](Qmp(qmp_path), host_log)
+                shown = live_line(line) if a.live else None
+                if shown is not None:
+                    print(shown, flush=True)
         if p.poll() is not None:
             break
         if time.time() > deadline:
@@ -179,6 +232,7 @@ def cmd_run(a):
             p.kill()
             break
     rc = p.wait()
+    shutil.rmtree(os.path.dirname(qmp_path), ignore_errors=True)
     wall = time.time() - t0
     log.write(f"\n[host] qemu rc={rc} wall={wall:.1f}s{' TIMEOUT' if timed_out else ''}\n")
     log.close()

@@ -364,6 +364,21 @@ def scenario_input(args, bed, c):
     c.check(f"{p}: a missing BTF file or a bad flag gives a clear error and a non-zero exit", bad_input)
 
 
+def scenario_hotplug(args, bed, c):
+    """hot-plug over QMP: availability events"""
+    r = bed.boot(args, "hotplug", "open error get close", conf=["ZT_HOTPLUG=1"])
+    p = f"{bed.name}/hotplug"
+
+    def availability():
+        got = [(int(e["fid"], 16), e["pec"]) for e in r.events("avail")]
+        if (2, "0x0303") not in got or (9, "0x0301") not in got:
+            raise AssertionError(f"availability events {got}: want fid 2 deconfigure request (0x0303) "
+                                 "and fid 9 configured (0x0301)")
+        eq(r.summary.get("availability events"), len(got), "summary")
+        eq([e for e in r.events("arrival") if e["fid"] != "0x00000001"], [], "errors of other functions")
+    c.check(f"{p}: unplugging fid 2 and plugging fid 9 give availability events 0x0303 and 0x0301", availability)
+
+
 def scenario_noseries(args, bed, c):
     """a kernel without the error queue: trace what exists, say what is missing"""
     r = bed.boot(args, "noseries", "open error get close")
@@ -399,6 +414,7 @@ SCENARIOS = {  # name: (fn, beds)
     "fid": (scenario_fid, ["debian-7.3"]),
     "late": (scenario_late, ["debian-7.3"]),
     "input": (scenario_input, ["debian-7.3"]),
+    "hotplug": (scenario_hotplug, ["debian-7.3"]),
     "noseries": (scenario_noseries, ["debian-6.12"]),
 }
 
