@@ -274,35 +274,32 @@ static __always_inline int on_event_error_enter(struct zpci_ccdf_err *ccdf)
 }
 
 /* Without a store hook: what did this arrival do to its function's queue? The queue's tail only moves
- * when an error is stored (kmcheck is the only producer), or back to 0 when close discards the queue. */
-static __always_inline int on_event_error_exit(void)
+ * when an error is stored (kmcheck is the only producer), or back to 0 when close discards the queue.
+ * Decided at the notify hook when there is one: it runs in the same thread right after the store and
+ * before the VMM is signalled, so the VMM cannot have reacted to this error yet; else at the exit of
+ * zpci_event_error, which may come long after (the kernel reports the status first). */
+static __always_inline void derive_outcome(struct call *c, struct zpci_dev *zdev)
 {
 	struct zpci_ccdf_err *ccdf;
-	struct call *c;
-	struct zpci_dev *zdev;
 	struct zt_event *e;
 	struct queue after;
 	__u16 pec;
 
-	if (!derive_enqueue)
-		return 0;
-	c = stashed(ZT_HOOK_EVENT_ERROR);
-	if (!c)
-		return 0;
-	zdev = (struct zpci_dev *)c->zdev;
 	if (!zdev)
-		zdev = zdev_of_fid(c->fid); /* learned during the call, e.g. by the notify hook */
+		zdev = (struct zpci_dev *)c->zdev;
+	if (!zdev)
+		zdev = zdev_of_fid(c->fid); /* learned during the call */
 	read_queue(zdev, &after);
 	ccdf = (struct zpci_ccdf_err *)c->ptr; /* not inside BPF_CORE_READ: struct call is ours, not the kernel's */
 	pec = BPF_CORE_READ(ccdf, pec);
 	/* FMB events never reach the queue; nor does an error for a queue with room whose tail did not move
-	 * (the VMM may be draining meanwhile: count at exit says nothing, tail only moves on a store) */
+	 * (the VMM may be draining meanwhile: the count says little, the tail only moves on a store) */
 	if (pec == 0x2a || pec == 0x2b || pec == 0x2c || !after.valid ||
 	    (c->q_valid && c->q_mr && after.mr && after.tail == c->q_tail && c->q_count < ZT_QUEUE_DEPTH))
-		goto out;
+		return;
 	e = reserve(ZT_EV_ENQUEUE);
 	if (!e)
-		goto out;
+		return;
 	put_function(e, zdev);
 	put_ccdf(e, ccdf);
 	e->derived = 1;
@@ -319,7 +316,18 @@ static __always_inline int on_event_error_exit(void)
 	else
 		e->result = ZT_ENQ_UNKNOWN; /* a close discarded the queue meanwhile */
 	submit(e);
-out:
+}
+
+static __always_inline int on_event_error_exit(void)
+{
+	struct call *c;
+
+	if (!derive_enqueue)
+		return 0;
+	c = stashed(ZT_HOOK_EVENT_ERROR);
+	if (!c)
+		return 0; /* decided at notify */
+	derive_outcome(c, NULL);
 	unstash(ZT_HOOK_EVENT_ERROR);
 	return 0;
 }
@@ -372,6 +380,14 @@ static __always_inline int on_notify_enter(struct pci_dev *pdev, unsigned int st
 	struct zt_event *e;
 
 	learn(zdev);
+	if (derive_enqueue) {
+		struct call *c = stashed(ZT_HOOK_EVENT_ERROR); /* this thread's arrival */
+
+		if (c) {
+			derive_outcome(c, zdev);
+			unstash(ZT_HOOK_EVENT_ERROR);
+		}
+	}
 	if (!fid_wanted(zdev))
 		return 0;
 	e = reserve(ZT_EV_NOTIFY);

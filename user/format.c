@@ -6,6 +6,7 @@
 #include <time.h>
 #include <linux/vfio.h>
 #include "ccdf.h"
+#include "correlate.h"
 #include "format.h"
 #include "pec.h"
 
@@ -92,95 +93,193 @@ const char *zt_errname(int ret, char *buf, size_t len)
 	return buf;
 }
 
-/* appends to buf at *pos, never past len; *pos keeps counting like snprintf */
-__attribute__((format(printf, 4, 5))) static void add(char *buf, size_t len, int *pos, const char *fmt, ...)
+const char *zt_wall_time(unsigned long long ts_ns, long long realtime_off, char *buf, size_t len)
 {
-	va_list ap;
-	size_t at = (size_t)*pos < len ? (size_t)*pos : len;
-	int n;
+	long long wall = (long long)ts_ns + realtime_off;
+	time_t secs = (time_t)(wall / 1000000000LL);
+	struct tm tm;
 
-	va_start(ap, fmt);
-	n = vsnprintf(buf + at, len - at, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*pos += n;
+	gmtime_r(&secs, &tm);
+	snprintf(buf, len, "%02d:%02d:%02d.%06lld", tm.tm_hour, tm.tm_min, tm.tm_sec, (wall % 1000000000LL) / 1000);
+	return buf;
 }
 
-static void add_pec(char *buf, size_t len, int *pos, uint16_t pec)
+const char *zt_json_escape(const char *s, size_t n, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && s[i] && o + 7 < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '"' || ch == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = (char)ch;
+		} else if (ch < 0x20 || ch >= 0x7f) {
+			o += snprintf(buf + o, len - o, "\\u%04x", ch);
+		} else {
+			buf[o++] = (char)ch;
+		}
+	}
+	if (len)
+		buf[o < len ? o : len - 1] = 0;
+	return buf;
+}
+
+/* emit key=<printf> */
+__attribute__((format(printf, 5, 6))) static void field(zt_field_fn fn, void *ctx, const char *key, bool quote,
+							 const char *fmt, ...)
+{
+	char value[96];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	fn(ctx, key, value, quote);
+}
+
+static void pec_field(zt_field_fn fn, void *ctx, uint16_t pec)
 {
 	const char *name = zt_pec_name(pec);
 
-	add(buf, len, pos, " pec=0x%04x", pec);
 	if (name)
-		add(buf, len, pos, "/%s", name);
+		field(fn, ctx, "pec", true, "0x%04x/%s", pec, name);
+	else
+		field(fn, ctx, "pec", true, "0x%04x", pec);
 }
 
-int zt_format_event(const struct zt_event *e, const struct zt_format_opts *o, char *buf, size_t len)
+void zt_event_fields(const struct zt_event *e, const struct zt_note *note, zt_field_fn fn, void *ctx)
 {
 	struct zt_ccdf c;
 	char err[32];
-	int pos = 0;
 
-	if (len)
-		buf[0] = 0;
-	if (o->timestamp) {
-		long long wall = (long long)e->ts_ns + o->realtime_off;
-		time_t secs = (time_t)(wall / 1000000000LL);
-		struct tm tm;
-
-		gmtime_r(&secs, &tm);
-		add(buf, len, &pos, "%02d:%02d:%02d.%06lld ", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		    (wall % 1000000000LL) / 1000);
+	if (e->has_fn) {
+		field(fn, ctx, "fid", true, "0x%08x", e->fid);
+		field(fn, ctx, "fh", true, "0x%08x", e->fh);
 	}
-	add(buf, len, &pos, "%-8s", zt_event_name(e));
-	if (e->has_fn)
-		add(buf, len, &pos, " fid=0x%08x fh=0x%08x", e->fid, e->fh);
 	if (e->has_pci)
-		add(buf, len, &pos, " pci=%04x:%02x:%02x.%x", e->pci_domain, e->pci_bus, e->pci_devfn >> 3,
-		    e->pci_devfn & 7);
+		field(fn, ctx, "pci", true, "%04x:%02x:%02x.%x", e->pci_domain, e->pci_bus, e->pci_devfn >> 3,
+		      e->pci_devfn & 7);
 	switch (e->type) {
 	case ZT_EV_FEATURE:
 		if (zt_feature_kind(e) == ZT_FEATURE_OTHER)
-			add(buf, len, &pos, " flags=0x%x", e->flags);
-		add(buf, len, &pos, " rc=%s", zt_errname(e->ret, err, sizeof(err)));
+			field(fn, ctx, "flags", true, "0x%x", e->flags);
+		field(fn, ctx, "rc", true, "%s", zt_errname(e->ret, err, sizeof(err)));
 		if (e->v12)
-			add_pec(buf, len, &pos, e->v12_pec);
+			pec_field(fn, ctx, e->v12_pec);
 		break;
 	case ZT_EV_ENQUEUE:
-		add(buf, len, &pos, " result=%s", zt_enqueue_result_name(e->result));
+		field(fn, ctx, "result", true, "%s", zt_enqueue_result_name(e->result));
 		break;
 	case ZT_EV_NOTIFY: {
 		const char *state = zt_channel_state_name(e->state);
 
 		if (state)
-			add(buf, len, &pos, " state=%s", state);
+			field(fn, ctx, "state", true, "%s", state);
 		else
-			add(buf, len, &pos, " state=%u", e->state);
+			field(fn, ctx, "state", true, "%u", e->state);
 		break;
 	}
 	case ZT_EV_RESET:
-		add(buf, len, &pos, " rc=%s", zt_errname(e->ret, err, sizeof(err)));
+		field(fn, ctx, "rc", true, "%s", zt_errname(e->ret, err, sizeof(err)));
 		break;
 	case ZT_EV_CLOSE:
-		add(buf, len, &pos, " discarded=%u", e->discarded);
+		field(fn, ctx, "discarded", false, "%u", e->discarded);
 		break;
 	}
 	if (e->has_slot)
-		add(buf, len, &pos, " slot=%u", e->slot);
+		field(fn, ctx, "slot", false, "%u", e->slot);
 	if (e->has_ccdf) {
 		zt_ccdf_decode(e->ccdf, &c);
-		add_pec(buf, len, &pos, c.pec);
+		pec_field(fn, ctx, c.pec);
 		if (e->type != ZT_EV_AVAIL)
-			add(buf, len, &pos, " faddr=0x%llx", (unsigned long long)c.faddr);
-		if (e->type == ZT_EV_ARRIVAL)
-			add(buf, len, &pos, " q=%u rw=%u mvn=%u", c.q, c.rw, c.mvn);
+			field(fn, ctx, "faddr", true, "0x%llx", (unsigned long long)c.faddr);
+		if (e->type == ZT_EV_ARRIVAL) {
+			field(fn, ctx, "q", false, "%u", c.q);
+			field(fn, ctx, "rw", false, "%u", c.rw);
+			field(fn, ctx, "mvn", false, "%u", c.mvn);
+		}
 	}
 	if (e->type == ZT_EV_ENQUEUE)
-		add(buf, len, &pos, " via=%s", e->derived ? "queue-state" : "store-hook");
+		field(fn, ctx, "via", true, "%s", e->derived ? "queue-state" : "store-hook");
 	if (zt_dequeue_lost(e))
-		add(buf, len, &pos, " lost=1");
-	if (e->q_valid)
-		add(buf, len, &pos, " queue=%u head=%u tail=%u mr=%u", e->q_count, e->q_head, e->q_tail, e->q_mr);
-	add(buf, len, &pos, " cpu=%u pid=%u comm=%.*s", e->cpu, e->pid, ZT_COMM_LEN, e->comm);
-	return pos;
+		field(fn, ctx, "lost", false, "1");
+	if (note && note->matched && !zt_dequeue_lost(e))
+		field(fn, ctx, "latency_us", false, "%.3f", note->latency_ns / 1000.0);
+	if (note && note->unmatched)
+		field(fn, ctx, "unmatched", false, "1");
+	if (e->q_valid) {
+		field(fn, ctx, "queue", false, "%u", e->q_count);
+		field(fn, ctx, "head", false, "%u", e->q_head);
+		field(fn, ctx, "tail", false, "%u", e->q_tail);
+		field(fn, ctx, "mr", false, "%u", e->q_mr);
+	}
+	field(fn, ctx, "cpu", false, "%u", e->cpu);
+	field(fn, ctx, "pid", false, "%u", e->pid);
+	field(fn, ctx, "comm", true, "%.*s", ZT_COMM_LEN, e->comm);
+}
+
+struct out {
+	char *buf;
+	size_t len;
+	int pos; /* counts on like snprintf past len */
+};
+
+__attribute__((format(printf, 2, 3))) static void add(struct out *o, const char *fmt, ...)
+{
+	size_t at = (size_t)o->pos < o->len ? (size_t)o->pos : o->len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + at, o->len - at, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->pos += n;
+}
+
+static void text_field(void *ctx, const char *key, const char *value, bool quote)
+{
+	(void)quote;
+	add(ctx, " %s=%s", key, value);
+}
+
+static void json_field(void *ctx, const char *key, const char *value, bool quote)
+{
+	char esc[256];
+
+	if (quote)
+		add(ctx, ",\"%s\":\"%s\"", key, zt_json_escape(value, strlen(value), esc, sizeof(esc)));
+	else
+		add(ctx, ",\"%s\":%s", key, value);
+}
+
+int zt_format_event(const struct zt_event *e, const struct zt_note *note, const struct zt_format_opts *o,
+		    char *buf, size_t len)
+{
+	struct out out = { buf, len, 0 };
+	char ts[32];
+
+	if (len)
+		buf[0] = 0;
+	if (o->timestamp)
+		add(&out, "%s ", zt_wall_time(e->ts_ns, o->realtime_off, ts, sizeof(ts)));
+	add(&out, "%-8s", zt_event_name(e));
+	zt_event_fields(e, note, text_field, &out);
+	return out.pos;
+}
+
+int zt_format_event_json(const struct zt_event *e, const struct zt_note *note, const struct zt_format_opts *o,
+			 char *buf, size_t len)
+{
+	struct out out = { buf, len, 0 };
+	char ts[32];
+
+	if (len)
+		buf[0] = 0;
+	add(&out, "{\"event\":\"%s\",\"ts_ns\":%llu,\"time\":\"%s\"", zt_event_name(e),
+	    (unsigned long long)e->ts_ns, zt_wall_time(e->ts_ns, o->realtime_off, ts, sizeof(ts)));
+	zt_event_fields(e, note, json_field, &out);
+	add(&out, "}");
+	return out.pos;
 }

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* One text line per traced event. */
+/* One line per traced event: key=value text, or a JSON object with the same fields (-j). */
 #ifndef ZPCITRACE_FORMAT_H
 #define ZPCITRACE_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "zpcitrace.h"
 
+struct zt_note;
+
 struct zt_format_opts {
-	int timestamp;           /* prefix wall-clock time (-T) */
+	bool timestamp;          /* prefix wall-clock time (-T); JSON always carries it */
 	long long realtime_off;  /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns: turns ts_ns into wall-clock time */
 };
 
@@ -30,7 +33,21 @@ const char *zt_event_name(const struct zt_event *e);
 /* "-ENOMSG", "0", or "-123" for errnos without a name. */
 const char *zt_errname(int ret, char *buf, size_t len);
 
-/* Format e as one line (no newline) into buf; returns the length snprintf would have written. */
-int zt_format_event(const struct zt_event *e, const struct zt_format_opts *o, char *buf, size_t len);
+/* "HH:MM:SS.uuuuuu" (UTC) of a bpf_ktime_get_ns() timestamp */
+const char *zt_wall_time(unsigned long long ts_ns, long long realtime_off, char *buf, size_t len);
+
+/* Each field of an event, in print order: quote says a JSON string (else a JSON number). */
+typedef void (*zt_field_fn)(void *ctx, const char *key, const char *value, bool quote);
+void zt_event_fields(const struct zt_event *e, const struct zt_note *note, zt_field_fn fn, void *ctx);
+
+/* Format e (note may be NULL) as one text line / one JSON object, without newline, into buf; return the
+ * length snprintf would have written. */
+int zt_format_event(const struct zt_event *e, const struct zt_note *note, const struct zt_format_opts *o,
+		    char *buf, size_t len);
+int zt_format_event_json(const struct zt_event *e, const struct zt_note *note, const struct zt_format_opts *o,
+			 char *buf, size_t len);
+
+/* JSON string escaping of s into buf (without quotes) */
+const char *zt_json_escape(const char *s, size_t n, char *buf, size_t len);
 
 #endif

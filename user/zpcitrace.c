@@ -15,8 +15,9 @@
 #include <linux/types.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "correlate.h"
 #include "format.h"
-#include "stats.h"
+#include "summary.h"
 #include "zpcitrace.h"
 #include "zpcitrace.skel.h"
 
@@ -30,6 +31,9 @@
 static struct env {
 	bool verbose;
 	bool timestamp;
+	bool json;
+	long interval_s; /* -i: a summary every interval */
+	long duration_s; /* stop after this long; 0: until a signal */
 	struct zt_attach_opts attach;
 } env;
 
@@ -40,11 +44,17 @@ static const char doc[] =
 	"stored), the VMM's notification, its reads through VFIO_DEVICE_FEATURE (ZPCI_ERROR), and the\n"
 	"function's open, close (which discards what is still queued) and resets.\n"
 	"\n"
-	"USAGE: zpcitrace [-T] [-v] [--fid FID] [--no-hook FUNC]... [--btf PATH]\n"
+	"Each dequeue is matched with its enqueue: the summary gives the time errors wait in the queue per PEC\n"
+	"and per function, overflow and losses per function, errors still pending, and functions whose errors\n"
+	"nobody reads.\n"
+	"\n"
+	"USAGE: zpcitrace [-T] [-j] [-i INTERVAL] [-v] [--fid FID] [--no-hook FUNC]... [--btf PATH] [DURATION]\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    zpcitrace                 # one line per event, until Ctrl-C; a summary at the end\n"
 	"    zpcitrace -T              # the same, each line prefixed with the UTC time of the event\n"
+	"    zpcitrace -i 10 3600      # a summary every 10 s, for an hour\n"
+	"    zpcitrace -j > trace.jsonl    # JSON lines: one object per event, the summary last\n"
 	"    zpcitrace --fid 0x12      # only function 0x12\n"
 	"    zpcitrace -v              # also say which kernel functions are hooked and how\n"
 	"    zpcitrace --btf vmlinux.btf   # a kernel without /sys/kernel/btf/vmlinux\n";
@@ -53,6 +63,8 @@ enum { OPT_FID = 0x100, OPT_NO_HOOK, OPT_BTF };
 
 static const struct argp_option options[] = {
 	{ "timestamp", 'T', NULL, 0, "Prefix each event with its UTC wall-clock time", 0 },
+	{ "json", 'j', NULL, 0, "JSON lines on stdout: one object per event, then the summary", 0 },
+	{ "interval", 'i', "SECONDS", 0, "Print the summary every SECONDS as well", 0 },
 	{ "verbose", 'v', NULL, 0, "Report hooks and their attach mode, and libbpf debug output", 0 },
 	{ "fid", OPT_FID, "FID", 0, "Trace only this function id (filtered in the kernel)", 0 },
 	{ "no-hook", OPT_NO_HOOK, "FUNC", 0, "Do not hook kernel function FUNC (repeatable; -v lists them)", 0 },
@@ -71,6 +83,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		env.verbose = env.attach.verbose = true;
+		break;
+	case 'j':
+		env.json = true;
+		break;
+	case 'i':
+		errno = 0;
+		env.interval_s = strtol(arg, &end, 10);
+		if (errno || !*arg || *end || env.interval_s <= 0 || env.interval_s > 86400 * 365)
+			argp_error(state, "-i: '%s' is not a number of seconds", arg);
 		break;
 	case OPT_FID: {
 		unsigned long fid;
@@ -95,7 +116,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.attach.btf_path = arg;
 		break;
 	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
+		if (state->arg_num > 0)
+			argp_error(state, "unexpected argument '%s'", arg);
+		errno = 0;
+		env.duration_s = strtol(arg, &end, 10);
+		if (errno || !*arg || *end || env.duration_s <= 0 || env.duration_s > 86400 * 365)
+			argp_error(state, "DURATION: '%s' is not a number of seconds", arg);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -124,21 +150,34 @@ struct tracer {
 	struct zt_attach attach;
 	struct ring_buffer *rb;
 	struct zt_format_opts fmt;
-	struct zt_stats stats;
+	struct zt_corr corr;
+	struct zt_hook_state hooks[ZT_NR_HOOKS];
 };
 
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
 	const struct zt_event *e = data;
-	char line[512];
+	struct zt_note note;
+	char line[1024];
 
 	if (size < sizeof(*e))
 		return 0;
-	zt_stats_add(&t->stats, e);
-	zt_format_event(e, &t->fmt, line, sizeof(line));
+	zt_corr_add(&t->corr, e, &note);
+	if (env.json)
+		zt_format_event_json(e, &note, &t->fmt, line, sizeof(line));
+	else
+		zt_format_event(e, &note, &t->fmt, line, sizeof(line));
 	puts(line);
 	return 0;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 static long long realtime_offset_ns(void)
@@ -150,15 +189,58 @@ static long long realtime_offset_ns(void)
 	return (rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec);
 }
 
+static void print_summary(struct tracer *t, bool at_exit)
+{
+	struct zt_summary s = {
+		.corr = &t->corr,
+		.now_ns = mono_ns(),
+		.ringbuf_drops = zt_attach_maps(&t->attach)->bss->ringbuf_drops,
+		.hooks = t->hooks,
+		.nhooks = ZT_NR_HOOKS,
+		.derived = t->attach.derive_enqueue,
+		.histograms = at_exit,
+		.ident = zt_ident_sysfs,
+	};
+
+	for (int h = 0; h < ZT_NR_HOOKS; h++) {
+		const char *m = t->attach.mode[h] == ZT_MODE_PENDING ? zt_hooks[h].module : t->attach.module[h];
+
+		t->hooks[h] = (struct zt_hook_state){ zt_hooks[h].func, zt_hooks[h].role, zt_mode_name(t->attach.mode[h]),
+						      m && *m ? m : NULL };
+	}
+	if (env.json) {
+		zt_summary_json(&s, stdout);
+		fflush(stdout);
+	} else {
+		fflush(stdout);
+		zt_summary_text(&s, stderr);
+	}
+}
+
 /* Sleep until the BPF side wakes us (first record after a quiet spell); while records keep coming,
- * poll every BUSY_POLL_MS instead, since a storm's records do not wake us one by one. */
+ * poll every BUSY_POLL_MS instead, since a storm's records do not wake us one by one. Print a summary
+ * every -i interval; stop after the duration. */
 static int trace_loop(struct tracer *t)
 {
+	uint64_t start = mono_ns(), next_summary = start + env.interval_s * 1000000000ull;
+	uint64_t end = env.duration_s ? start + env.duration_s * 1000000000ull : 0;
 	int timeout = zt_attach_has_pending(&t->attach) ? PENDING_POLL_MS : -1;
 
 	while (!exiting) {
-		int n = ring_buffer__poll(t->rb, timeout);
+		uint64_t now = mono_ns();
+		int n, wait = timeout;
 
+		if (end && now >= end)
+			break;
+		if (env.interval_s && now >= next_summary) {
+			print_summary(t, false);
+			next_summary += env.interval_s * 1000000000ull;
+		}
+		if (end && (wait < 0 || (uint64_t)wait > (end - now) / 1000000))
+			wait = (int)((end - now) / 1000000) + 1;
+		if (env.interval_s && (wait < 0 || (uint64_t)wait > (next_summary - now) / 1000000))
+			wait = (int)((next_summary - now) / 1000000) + 1;
+		n = ring_buffer__poll(t->rb, wait);
 		if (n == -EINTR)
 			continue;
 		if (n < 0) {
@@ -188,6 +270,7 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	zt_corr_init(&t.corr);
 
 	err = zt_attach_start(&t.attach, &env.attach);
 	if (err)
@@ -205,12 +288,10 @@ int main(int argc, char **argv)
 	t.fmt.realtime_off = realtime_offset_ns();
 	fprintf(stderr, "Tracing zPCI error events... Hit Ctrl-C to end.\n");
 	err = trace_loop(&t);
-	fflush(stdout);
-	fprintf(stderr, "zpcitrace: summary\n");
-	zt_stats_print(&t.stats, maps->bss->ringbuf_drops, stderr);
-	zt_attach_report(&t.attach, "  ");
+	print_summary(&t, true);
 cleanup:
 	ring_buffer__free(t.rb);
 	zt_attach_stop(&t.attach);
+	zt_corr_free(&t.corr);
 	return err ? 1 : 0;
 }

@@ -11,6 +11,7 @@ fentry/fexit), debian-6.12 (no error queue: zpcitrace degrades). Ends with "N pa
 """
 import argparse
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -77,8 +78,26 @@ class Run:
         summary = self.trace_err.split("zpcitrace: summary\n", 1)
         self.summary = {}
         self.hooks = {}
+        self.functions = {}  # fid -> {COLUMN: value} from the summary's function table
+        self.latency = {}    # (table title, key) -> {COUNT, P50, ...}
         if len(summary) == 2:
+            header, title = None, None
             for line in summary[1].splitlines():
+                if line.startswith("  FID ") and "ARRIVED" in line:
+                    header = line.split()
+                    continue
+                if header and re.match(r"^  0x[0-9a-f]{8} ", line) and len(line.split()) == len(header):
+                    self.functions[line.split()[0]] = dict(zip(header, line.split()))
+                    continue
+                m = re.match(r"^(\S.*) \(usecs\):$", line)
+                if m:
+                    title, header = m.group(1), None
+                    continue
+                m = re.match(r"^  (\S+) +(\d+) +([\d.]+) +([\d.]+) +([\d.]+) +([\d.]+)$", line)
+                if title and m:
+                    self.latency[(title, m.group(1))] = dict(zip(["COUNT", "P50", "P90", "P99", "MAX"],
+                                                                 [float(x) for x in m.groups()[1:]]))
+                    continue
                 m = re.match(r"^  hook (\S+) +\S+ +(\S+)( \[(\S+)\])?$", line)
                 if m:
                     self.hooks[m.group(1)] = (m.group(2), m.group(4))
@@ -260,6 +279,19 @@ def scenario_overflow(args, bed, c, derive=False):
         eq([e["rc"] for e in r.events("dequeue")], ["0"] * 4 + ["-ENOMSG"], "read results")
     c.check(f"{p}: four reads return them in FIFO order from their slots; the fifth is -ENOMSG", fifo)
 
+    def summary_row():
+        f = r.functions["0x00000001"]
+        eq((f["STORED"], f["DROPPED"], f["DEQUEUED"], f["UNMATCHED"], f["MAXDEPTH"], f["CONSUMER"]),
+           ("4", str(len(dropped)), "4", "0", "4", "yes"), "fid 0x1: stored, dropped, dequeued, unmatched, depth")
+        eq(r.latency[("enqueue -> dequeue latency by function", "0x00000001")]["COUNT"], 4, "matched latencies")
+        eq(r.latency[("enqueue -> dequeue latency by PEC", "0x0004/tprote")]["COUNT"], 4, "matched latencies, PEC")
+        if float(f["FULL_MS"]) <= 0:
+            raise AssertionError(f"no time at full depth: {f['FULL_MS']}")
+    c.check(f"{p}: the summary: 4 stored, 2 dropped, 4 matched latencies for fid 0x1, time at full depth", summary_row)
+
+    c.check(f"{p}: each dequeue's latency lies within the guest's own timestamps for that error",
+            lambda: latencies_within_ground_truth(r, 4))
+
     def via():
         eq({e["via"] for e in r.events("enqueue")}, {"queue-state" if derive else "store-hook"}, "outcome source")
         if derive:
@@ -267,6 +299,25 @@ def scenario_overflow(args, bed, c, derive=False):
             if "enqueue outcomes derived from the queue state" not in r.trace_err:
                 raise AssertionError("the summary does not say the outcomes were derived")
     c.check(f"{p}: the outcome source is reported ({'derived: store hook off' if derive else 'store hook'})", via)
+
+
+def latencies_within_ground_truth(r, want):
+    """the enqueue happened while the guest waited for its error (error t0..t1), the dequeue during
+    its GET (get t0..t1): so latency is within [get.t0 - error.t1, get.t1 - error.t0]"""
+    errors = {int(g["iova"], 16) + 0x1002: g for g in r.gt_of("error")}
+    gets = {int(g["faddr"], 16): g for g in r.reads()}
+    checked = 0
+    for d in r.events("dequeue"):
+        if "latency_us" not in d:
+            continue
+        faddr = int(d["faddr"], 16)
+        err, get = errors[faddr], gets[faddr]
+        lat = float(d["latency_us"]) * 1000
+        lo, hi = int(get["t0"]) - int(err["t1"]), int(get["t1"]) - int(err["t0"])
+        if not lo - 1000 <= lat <= hi + 1000:  # latency_us is rounded to the ns
+            raise AssertionError(f"latency {lat:.0f} ns of faddr {faddr:#x} outside the guest's [{lo}, {hi}] ns")
+        checked += 1
+    eq(checked, want, "dequeues with a latency")
 
 
 def scenario_close(args, bed, c):
@@ -282,7 +333,47 @@ def scenario_close(args, bed, c):
         eq(cl["discarded"], "2", "discarded")
         eq((cl["queue"], cl["mr"]), ("0", "0"), "queue after close")
         eq(r.summary.get("discarded at close"), 2, "summary")
+        eq(r.functions["0x00000001"]["DISCARDED"], "2", "summary, fid 0x1")
     c.check(f"{p}: a close with 2 errors queued reports exactly 2 discarded", discarded)
+
+
+def scenario_noreader(args, bed, c):
+    """errors provoked and never read (no QEMU reads the merged uAPI yet), then close"""
+    r = bed.boot(args, "noreader", "open error error error close")
+    p = f"{bed.name}/noreader"
+
+    def no_consumer():
+        f = r.functions["0x00000001"]
+        (cl,) = r.events("close")
+        eq(f["CONSUMER"], "NONE", "consumer column")
+        if "function 0x00000001: errors were queued and no process ever asked for them (no consumer)" not in r.trace_err:
+            raise AssertionError("no 'no consumer' line")
+        eq(f["DISCARDED"], cl["discarded"], "discarded")
+        eq(int(f["DISCARDED"]), min(r.notified(), 4), "discarded = errors the guest was told about (queue holds 4)")
+        eq(f["PENDING"], "0", "pending after close")
+    c.check(f"{p}: a function whose errors nobody reads is flagged no consumer, with the discarded count", no_consumer)
+
+
+def scenario_json(args, bed, c):
+    """-j: JSON lines with the same fields as the text"""
+    r = bed.boot(args, "json", "open error get get close", trace="-j")
+    text = Run(os.path.join(args.out, bed.name, "one"))
+    p = f"{bed.name}/json"
+
+    def parses():
+        lines = open(os.path.join(r.dir, "trace.txt")).read().splitlines()
+        objs = [json.loads(l) for l in lines]
+        eq(objs[-1]["event"], "summary", "last object")
+        events = objs[:-1]
+        eq([o["event"] for o in events], [e["event"] for e in text.trace], "event sequence (vs the text run)")
+        for o, t in zip(events, text.trace):
+            keys = set(t) - {"event", "ts"}
+            eq(set(o) - {"event", "ts_ns", "time"}, keys, f"fields of {o['event']} (vs the text run)")
+        eq(objs[-1]["functions"][0]["dequeued by the VMM"], 1, "summary object")
+    c.check(f"{p}: every line is a JSON object with the text line's fields; the summary comes last", parses)
+
+
+
 
 
 def scenario_badget(args, bed, c):
@@ -340,7 +431,7 @@ def scenario_late(args, bed, c):
 
 def scenario_input(args, bed, c):
     """--btf, and bad input on a real kernel"""
-    pre = "--btf /nonexistent/vmlinux.btf;--fid 0x1x;--no-hook zpci_nonexistent;--no-hook zpci_event_error"
+    pre = "--btf /nonexistent/vmlinux.btf;--fid 0x1x;--no-hook zpci_nonexistent;--no-hook zpci_event_error;-i 1 2"
     r = bed.boot(args, "input", "open error get close", trace="-v --btf /sys/kernel/btf/vmlinux",
                  conf=[f'ZT_PRE="{pre}"'])
     p = f"{bed.name}/input"
@@ -362,6 +453,14 @@ def scenario_input(args, bed, c):
         for a in ("--fid 0x1x", "--no-hook zpci_nonexistent", "--no-hook zpci_event_error"):
             eq(got[a][:2], (64, 0), f"'{a}': rc and stdout lines")
     c.check(f"{p}: a missing BTF file or a bad flag gives a clear error and a non-zero exit", bad_input)
+
+    def interval_and_duration():
+        block = r.pre.split("PRE args=-i 1 2 ", 1)[1].split("\nPRE ", 1)[0]
+        if not block.startswith("rc=0 "):
+            raise AssertionError(f"'-i 1 2' did not exit 0 by itself: {block[:40]}")
+        if block.count("zpcitrace: summary") < 2:
+            raise AssertionError(f"'-i 1 2' printed {block.count('zpcitrace: summary')} summaries, want an interval one and the final one")
+    c.check(f"{p}: -i 1 with a duration of 2 s prints interval summaries and stops by itself", interval_and_duration)
 
 
 def scenario_hotplug(args, bed, c):
@@ -411,6 +510,8 @@ SCENARIOS = {  # name: (fn, beds)
     "close": (scenario_close, ["debian-7.3", "jit-7.3"]),
     "badget": (scenario_badget, ["debian-7.3", "jit-7.3"]),
     "derived": (scenario_derived, ["debian-7.3"]),
+    "noreader": (scenario_noreader, ["debian-7.3"]),
+    "json": (scenario_json, ["debian-7.3"]),
     "fid": (scenario_fid, ["debian-7.3"]),
     "late": (scenario_late, ["debian-7.3"]),
     "input": (scenario_input, ["debian-7.3"]),

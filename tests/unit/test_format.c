@@ -5,10 +5,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 #include <linux/vfio.h>
 #include "ccdf.h"
+#include "correlate.h"
 #include "format.h"
 
 #define GET_ZPCI_ERROR (VFIO_DEVICE_FEATURE_GET | 13)
@@ -44,7 +46,7 @@ static void test_arrival(void **state)
 	e.fid = 1;
 	e.fh = 0x80020000;
 	set_ccdf(&e, 0x0004, 0x104001002);
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_string_equal(buf, "arrival  fid=0x00000001 fh=0x80020000 pec=0x0004/tprote faddr=0x104001002 q=1 rw=0 mvn=0 "
 				 "cpu=1 pid=42 comm=qemu-system-s39");
 }
@@ -55,7 +57,7 @@ static void test_unknown_pec_in_hex(void **state)
 	char buf[512];
 	(void)state;
 	set_ccdf(&e, 0x0abc, 0);
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_non_null(strstr(buf, " pec=0x0abc faddr="));
 }
 
@@ -76,12 +78,12 @@ static void test_dequeue_ok_and_empty(void **state)
 	e.q_count = 2;
 	set_ccdf(&e, 0x0002, 0x2002);
 	assert_int_equal(zt_feature_kind(&e), ZT_FEATURE_DEQUEUE);
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_string_equal(buf, "dequeue  fid=0x00000001 fh=0x80020000 rc=0 pec=0x0002/oorange faddr=0x2002 "
 				 "queue=2 head=5 tail=7 mr=1 cpu=1 pid=42 comm=qemu-system-s39");
 	e.has_ccdf = 0;
 	e.get_ret = e.ret = -ENOMSG;
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "dequeue  fid=0x00000001 fh=0x80020000 rc=-ENOMSG queue=2"));
 	assert_false(zt_dequeue_lost(&e));
 }
@@ -96,7 +98,7 @@ static void test_efault_after_dequeue_is_lost(void **state)
 	e.ret = -EFAULT;
 	set_ccdf(&e, 0x0004, 0x104101002);
 	assert_true(zt_dequeue_lost(&e));
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "rc=-EFAULT pec=0x0004/tprote faddr=0x104101002 lost=1 "));
 	/* -EFAULT before anything was dequeued (copy_from_user of the argument) loses nothing */
 	e.get_ret = ZT_NOT_CALLED;
@@ -113,7 +115,7 @@ static void test_probe_and_other_feature_calls(void **state)
 	e.flags = VFIO_DEVICE_FEATURE_SET | 13;
 	e.ret = -EINVAL;
 	assert_string_equal(zt_event_name(&e), "feature");
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "feature  flags=0x2000d rc=-EINVAL "));
 }
 
@@ -124,7 +126,7 @@ static void test_timestamp_is_utc_wall_clock(void **state)
 	struct zt_format_opts o = { .timestamp = 1, .realtime_off = (86400LL + 3 * 3600 + 4 * 60 + 4) * 1000000000LL + 678901000 };
 	char buf[512];
 	(void)state;
-	zt_format_event(&e, &o, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &o, buf, sizeof(buf));
 	assert_memory_equal(buf, "03:04:05.678901 arrival ", 24);
 }
 
@@ -134,9 +136,9 @@ static void test_truncation_is_safe(void **state)
 	char buf[20], full[512];
 	(void)state;
 	set_ccdf(&e, 0x0004, 1);
-	int n = zt_format_event(&e, &plain, full, sizeof(full));
+	int n = zt_format_event(&e, NULL, &plain, full, sizeof(full));
 	assert_int_equal(n, (int)strlen(full));
-	assert_int_equal(zt_format_event(&e, &plain, buf, sizeof(buf)), n);
+	assert_int_equal(zt_format_event(&e, NULL, &plain, buf, sizeof(buf)), n);
 	assert_int_equal(strlen(buf), sizeof(buf) - 1);
 	assert_memory_equal(buf, full, sizeof(buf) - 1);
 }
@@ -166,20 +168,20 @@ static void test_enqueue_results(void **state)
 	e.slot = 3;
 	e.q_count = 1;
 	e.q_tail = 4;
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_string_equal(buf, "enqueue  fid=0x00000012 fh=0x80020012 pci=001f:00:01.2 result=stored slot=3 "
 				 "pec=0x0004/tprote faddr=0x1000 via=store-hook queue=1 head=0 tail=4 mr=1 "
 				 "cpu=1 pid=42 comm=qemu-system-s39");
 	e.result = ZT_ENQ_DROPPED_FULL;
 	e.has_slot = 0;
 	e.derived = 1;
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_non_null(strstr(buf, " result=dropped-full pec=0x0004/tprote faddr=0x1000 via=queue-state "));
 	e.result = ZT_ENQ_NOT_STORED;
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_non_null(strstr(buf, " result=not-stored "));
 	e.result = 99;
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_non_null(strstr(buf, " result=unknown "));
 }
 
@@ -190,21 +192,21 @@ static void test_lifecycle_events(void **state)
 	(void)state;
 	set_fn(&e);
 	e.state = 2;
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "notify   fid=0x00000012 fh=0x80020012 pci=001f:00:01.2 state=frozen queue="));
 	e.state = 7;
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_non_null(strstr(buf, " state=7 "));
 	e.type = ZT_EV_CLOSE;
 	e.discarded = 2;
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "close    fid=0x00000012 fh=0x80020012 pci=001f:00:01.2 discarded=2 queue="));
 	e.type = ZT_EV_OPEN;
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "open     fid=0x00000012 fh=0x80020012 pci=001f:00:01.2 queue=0 head=0 tail=0 mr=1 "));
 	e.type = ZT_EV_RESET;
 	e.ret = -EIO;
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "reset    fid=0x00000012 fh=0x80020012 pci=001f:00:01.2 rc=-EIO queue="));
 }
 
@@ -217,7 +219,7 @@ static void test_availability_has_no_faddr(void **state)
 	e.fid = 9;
 	e.fh = 0x20002;
 	set_ccdf(&e, 0x0301, 0);
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_string_equal(buf, "avail    fid=0x00000009 fh=0x00020002 pec=0x0301/to_configured cpu=1 pid=42 comm=qemu-system-s39");
 }
 
@@ -231,15 +233,63 @@ static void test_dequeue_slot_and_v12(void **state)
 	e.has_slot = 1;
 	e.slot = 2;
 	set_ccdf(&e, 0x0002, 0x2002);
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "dequeue  rc=0 slot=2 pec=0x0002/oorange faddr=0x2002 cpu="));
 	/* v12: no CCDF, the PEC comes from the uAPI struct */
 	e = event(ZT_EV_FEATURE);
 	e.flags = VFIO_DEVICE_FEATURE_GET | 12;
 	e.v12 = 1;
 	e.v12_pec = 0x0004;
-	zt_format_event(&e, &plain, buf, sizeof(buf));
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "dequeue  rc=0 pec=0x0004/tprote cpu="));
+}
+
+static void test_correlation_note(void **state)
+{
+	struct zt_event e = event(ZT_EV_FEATURE);
+	struct zt_note n = { .matched = true, .latency_ns = 1234567 };
+	char buf[512];
+	(void)state;
+	e.flags = GET_ZPCI_ERROR;
+	e.get_ret = 0;
+	set_ccdf(&e, 0x0004, 0x10);
+	zt_format_event(&e, &n, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " faddr=0x10 latency_us=1234.567 cpu="));
+	n = (struct zt_note){ .unmatched = true };
+	zt_format_event(&e, &n, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " faddr=0x10 unmatched=1 cpu="));
+}
+
+/* -j: the same fields as the text line, as one JSON object */
+static void test_json_has_the_text_fields(void **state)
+{
+	struct zt_event e = event(ZT_EV_ENQUEUE);
+	struct zt_format_opts o = { .realtime_off = 0 };
+	char text[512], json[1024], *p;
+	(void)state;
+	e.has_fn = 1;
+	e.fid = 1;
+	e.result = ZT_ENQ_STORED;
+	e.has_slot = 1;
+	e.q_valid = 1;
+	e.q_count = 1;
+	strcpy(e.comm, "a\"b\\c\x01");
+	set_ccdf(&e, 0x0004, 0x10);
+	zt_format_event_json(&e, NULL, &o, json, sizeof(json));
+	assert_string_equal(json, "{\"event\":\"enqueue\",\"ts_ns\":1000000000,\"time\":\"00:00:01.000000\","
+				  "\"fid\":\"0x00000001\",\"fh\":\"0x00000000\",\"result\":\"stored\",\"slot\":0,"
+				  "\"pec\":\"0x0004/tprote\",\"faddr\":\"0x10\",\"via\":\"store-hook\",\"queue\":1,"
+				  "\"head\":0,\"tail\":0,\"mr\":0,\"cpu\":1,\"pid\":42,\"comm\":\"a\\\"b\\\\c\\u0001\"}");
+	/* every key of the text line is a key of the JSON object */
+	zt_format_event(&e, NULL, &plain, text, sizeof(text));
+	for (p = strchr(text, ' '); p; p = strchr(p + 1, ' ')) {
+		char key[40];
+		if (p[1] != ' ' && sscanf(p + 1, "%39[^= ]=", key) == 1) {
+			char quoted[48];
+			snprintf(quoted, sizeof(quoted), "\"%s\":", key);
+			assert_non_null(strstr(json, quoted));
+		}
+	}
 }
 
 static void test_errname(void **state)
@@ -265,6 +315,8 @@ int main(void)
 		cmocka_unit_test(test_lifecycle_events),
 		cmocka_unit_test(test_availability_has_no_faddr),
 		cmocka_unit_test(test_dequeue_slot_and_v12),
+		cmocka_unit_test(test_correlation_note),
+		cmocka_unit_test(test_json_has_the_text_fields),
 		cmocka_unit_test(test_errname),
 	};
 	return cmocka_run_group_tests_name("format", tests, NULL, NULL);

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Summary counters: every event lands in exactly the counter an operator expects, per function and in total. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include <linux/vfio.h>
+#include "correlate.h"
+#include "summary.h"
+
+static struct zt_event ev(uint32_t type)
+{
+	struct zt_event e;
+	memset(&e, 0, sizeof(e));
+	e.type = type;
+	e.get_ret = ZT_NOT_CALLED;
+	e.has_fn = 1;
+	e.fid = 1;
+	return e;
+}
+
+static struct zt_event dequeue(int ret, int get_ret)
+{
+	struct zt_event e = ev(ZT_EV_FEATURE);
+	e.flags = VFIO_DEVICE_FEATURE_GET | 13;
+	e.ret = ret;
+	e.get_ret = get_ret;
+	return e;
+}
+
+static void test_counts(void **state)
+{
+	struct zt_corr s;
+	struct zt_event e;
+	(void)state;
+	zt_corr_init(&s);
+	for (int i = 0; i < 6; i++)
+		zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_ARRIVAL }, NULL);
+	for (int i = 0; i < 4; i++)
+		zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_ENQUEUE, .result = ZT_ENQ_STORED }, NULL);
+	for (int i = 0; i < 2; i++)
+		zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_ENQUEUE, .result = ZT_ENQ_DROPPED_FULL }, NULL);
+	zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_ENQUEUE, .result = ZT_ENQ_NOT_STORED }, NULL);
+	zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_ENQUEUE, .result = ZT_ENQ_UNKNOWN }, NULL);
+	e = dequeue(0, 0);
+	zt_corr_add(&s, &e, NULL);
+	e = dequeue(-ENOMSG, -ENOMSG);
+	zt_corr_add(&s, &e, NULL);
+	e = dequeue(-EFAULT, 0); /* entry taken, copy failed */
+	zt_corr_add(&s, &e, NULL);
+	e = dequeue(-EFAULT, ZT_NOT_CALLED); /* bad argument: nothing taken */
+	zt_corr_add(&s, &e, NULL);
+	e = dequeue(0, 0);
+	e.flags |= VFIO_DEVICE_FEATURE_PROBE;
+	zt_corr_add(&s, &e, NULL);
+	e = ev(ZT_EV_FEATURE);
+	e.flags = VFIO_DEVICE_FEATURE_SET | 13;
+	zt_corr_add(&s, &e, NULL);
+	zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_CLOSE, .discarded = 2 }, NULL);
+	zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_CLOSE, .discarded = 1 }, NULL);
+	zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_OPEN }, NULL);
+	zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_NOTIFY }, NULL);
+	zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_AVAIL }, NULL);
+	zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_RESET }, NULL);
+	assert_int_equal(s.total[ZT_C_ARRIVED], 6);
+	assert_int_equal(s.total[ZT_C_STORED], 4);
+	assert_int_equal(s.total[ZT_C_DROPPED_FULL], 2);
+	assert_int_equal(s.total[ZT_C_NOT_STORED], 1);
+	assert_int_equal(s.total[ZT_C_ENQUEUE_UNKNOWN], 1);
+	assert_int_equal(s.total[ZT_C_DEQUEUED], 1);
+	assert_int_equal(s.total[ZT_C_EMPTY], 1);
+	assert_int_equal(s.total[ZT_C_LOST_EFAULT], 1);
+	assert_int_equal(s.total[ZT_C_READ_FAILED], 1);
+	assert_int_equal(s.total[ZT_C_PROBES], 1);
+	assert_int_equal(s.total[ZT_C_OTHER_FEATURE], 1);
+	assert_int_equal(s.total[ZT_C_CLOSES], 2);
+	assert_int_equal(s.total[ZT_C_DISCARDED], 3);
+	assert_int_equal(s.total[ZT_C_OPENS], 1);
+	assert_int_equal(s.total[ZT_C_NOTIFIED], 1);
+	assert_int_equal(s.total[ZT_C_AVAIL], 1);
+	assert_int_equal(s.total[ZT_C_RESETS], 1);
+	/* per function the same */
+	assert_int_equal(zt_corr_fn(&s, 1)->n[ZT_C_DISCARDED], 3);
+	assert_int_equal(zt_corr_fn(&s, 1)->n[ZT_C_LOST_EFAULT], 1);
+	zt_corr_free(&s);
+}
+
+/* v12 answers an empty queue with rc 0 and pec 0 */
+static void test_v12_empty_read(void **state)
+{
+	struct zt_corr s;
+	struct zt_event e = dequeue(0, ZT_NOT_CALLED);
+	(void)state;
+	zt_corr_init(&s);
+	e.v12 = 1;
+	zt_corr_add(&s, &e, NULL);
+	e.v12_pec = 4;
+	zt_corr_add(&s, &e, NULL);
+	assert_int_equal(s.total[ZT_C_EMPTY], 1);
+	assert_int_equal(s.total[ZT_C_DEQUEUED], 1);
+	zt_corr_free(&s);
+}
+
+static void test_summary_text_and_json(void **state)
+{
+	struct zt_corr s;
+	char buf[16384] = "";
+	FILE *f;
+	(void)state;
+	zt_corr_init(&s);
+	zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_ENQUEUE, .result = ZT_ENQ_DROPPED_FULL }, NULL);
+	zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_ENQUEUE, .result = ZT_ENQ_DROPPED_FULL }, NULL);
+	struct zt_summary sum = { .corr = &s, .ringbuf_drops = 5 };
+	f = fmemopen(buf, sizeof(buf) - 1, "w");
+	zt_summary_text(&sum, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "  dropped, queue full" "                  2\n"));
+	assert_non_null(strstr(buf, "  events lost in the ring buffer" "       5\n"));
+	for (int c = 0; c < ZT_NR_COUNTERS; c++)
+		assert_non_null(strstr(buf, zt_counter_name(c)));
+	/* dropped errors and no reader: flagged */
+	assert_non_null(strstr(buf, "function 0x00000001: errors were queued and no process ever asked for them"));
+	memset(buf, 0, sizeof(buf));
+	f = fmemopen(buf, sizeof(buf) - 1, "w");
+	zt_summary_json(&sum, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"dropped, queue full\":2,"));
+	assert_non_null(strstr(buf, "\"no_consumer\":true"));
+	assert_non_null(strstr(buf, "\"events lost in the ring buffer\":5}"));
+	zt_corr_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_v12_empty_read),
+		cmocka_unit_test(test_summary_text_and_json),
+	};
+	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
+}

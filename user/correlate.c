@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ccdf.h"
+#include "correlate.h"
+#include "format.h"
+
+static const char *const counter_names[ZT_NR_COUNTERS] = {
+	[ZT_C_ARRIVED] = "errors arrived",
+	[ZT_C_STORED] = "stored in the queue",
+	[ZT_C_DROPPED_FULL] = "dropped, queue full",
+	[ZT_C_NOT_STORED] = "not stored, mediated recovery off",
+	[ZT_C_ENQUEUE_UNKNOWN] = "enqueue outcome unknown",
+	[ZT_C_NOTIFIED] = "notifications to the VMM",
+	[ZT_C_DEQUEUED] = "dequeued by the VMM",
+	[ZT_C_EMPTY] = "empty reads (-ENOMSG)",
+	[ZT_C_LOST_EFAULT] = "lost after dequeue (-EFAULT)",
+	[ZT_C_READ_FAILED] = "reads failed otherwise",
+	[ZT_C_PROBES] = "feature probes",
+	[ZT_C_OTHER_FEATURE] = "other feature calls",
+	[ZT_C_OPENS] = "opens (mediated recovery on)",
+	[ZT_C_CLOSES] = "closes (mediated recovery off)",
+	[ZT_C_DISCARDED] = "discarded at close",
+	[ZT_C_AVAIL] = "availability events",
+	[ZT_C_RESETS] = "function resets",
+};
+
+const char *zt_counter_name(enum zt_counter c)
+{
+	return c < ZT_NR_COUNTERS ? counter_names[c] : "?";
+}
+
+static int log2_slot(uint64_t v)
+{
+	int s = 0;
+
+	while (v > 1 && s < ZT_HIST_SLOTS - 1) {
+		v >>= 1;
+		s++;
+	}
+	return s;
+}
+
+void zt_hist_add(struct zt_hist *h, uint64_t ns)
+{
+	if (!h->count || ns < h->min_ns)
+		h->min_ns = ns;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+	h->count++;
+	h->sum_ns += ns;
+	h->slots[log2_slot(ns)]++;
+	if (h->nsamples == h->cap && h->cap < ZT_HIST_EXACT_MAX) {
+		size_t cap = h->cap ? h->cap * 2 : 16;
+		uint64_t *s = realloc(h->samples, cap * sizeof(*s));
+
+		if (s) {
+			h->samples = s;
+			h->cap = cap;
+		}
+	}
+	if (h->nsamples < h->cap)
+		h->samples[h->nsamples++] = ns;
+	h->sorted = false;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+uint64_t zt_hist_quantile(struct zt_hist *h, double q)
+{
+	uint64_t rank;
+
+	if (!h->count)
+		return 0;
+	if (q <= 0)
+		return h->min_ns;
+	if (q >= 1)
+		return h->max_ns;
+	/* nearest rank: the ceil(q * n)-th smallest sample */
+	rank = (uint64_t)(q * (double)h->count);
+	if ((double)rank < q * (double)h->count)
+		rank++;
+	if (rank < 1)
+		rank = 1;
+	if (h->nsamples == h->count) {
+		if (!h->sorted) {
+			qsort(h->samples, h->nsamples, sizeof(*h->samples), cmp_u64);
+			h->sorted = true;
+		}
+		return h->samples[rank - 1];
+	}
+	uint64_t seen = 0;
+
+	for (int s = 0; s < ZT_HIST_SLOTS; s++) {
+		seen += h->slots[s];
+		if (seen >= rank) {
+			uint64_t upper = s >= 63 ? UINT64_MAX : (2ull << s) - 1;
+			return upper < h->max_ns ? upper : h->max_ns;
+		}
+	}
+	return h->max_ns;
+}
+
+void zt_hist_free(struct zt_hist *h)
+{
+	free(h->samples);
+	memset(h, 0, sizeof(*h));
+}
+
+void zt_corr_init(struct zt_corr *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+void zt_corr_free(struct zt_corr *c)
+{
+	for (size_t i = 0; i < c->nfns; i++) {
+		zt_hist_free(&c->fns[i].enq_deq);
+		zt_hist_free(&c->fns[i].arr_notify);
+		zt_hist_free(&c->fns[i].deq_reset);
+	}
+	for (size_t i = 0; i < c->npecs; i++)
+		zt_hist_free(&c->pecs[i].enq_deq);
+	free(c->fns);
+	free(c->pecs);
+	memset(c, 0, sizeof(*c));
+}
+
+struct zt_fn *zt_corr_fn(struct zt_corr *c, uint32_t fid)
+{
+	for (size_t i = 0; i < c->nfns; i++)
+		if (c->fns[i].fid == fid)
+			return &c->fns[i];
+	return NULL;
+}
+
+static struct zt_fn *fn_get(struct zt_corr *c, uint32_t fid)
+{
+	struct zt_fn *f = zt_corr_fn(c, fid);
+
+	if (f)
+		return f;
+	if (c->nfns == c->capfns) {
+		size_t cap = c->capfns ? c->capfns * 2 : 8;
+		struct zt_fn *n = realloc(c->fns, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		c->fns = n;
+		c->capfns = cap;
+	}
+	f = &c->fns[c->nfns++];
+	memset(f, 0, sizeof(*f));
+	f->fid = fid;
+	return f;
+}
+
+static struct zt_pec *pec_get(struct zt_corr *c, uint16_t pec)
+{
+	for (size_t i = 0; i < c->npecs; i++)
+		if (c->pecs[i].pec == pec)
+			return &c->pecs[i];
+	if (c->npecs == c->cappecs) {
+		size_t cap = c->cappecs ? c->cappecs * 2 : 8;
+		struct zt_pec *n = realloc(c->pecs, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		c->pecs = n;
+		c->cappecs = cap;
+	}
+	memset(&c->pecs[c->npecs], 0, sizeof(c->pecs[0]));
+	c->pecs[c->npecs].pec = pec;
+	return &c->pecs[c->npecs++];
+}
+
+/* the queue depth after this event: time at full depth starts and stops here */
+static void track_depth(struct zt_fn *f, const struct zt_event *e)
+{
+	if (!e->q_valid)
+		return;
+	f->depth = e->q_count;
+	if (e->q_count > f->max_depth)
+		f->max_depth = e->q_count;
+	if (e->q_count >= ZT_QUEUE_DEPTH && !f->full_since_ns)
+		f->full_since_ns = e->ts_ns;
+	else if (e->q_count < ZT_QUEUE_DEPTH && f->full_since_ns) {
+		f->full_ns += e->ts_ns - f->full_since_ns;
+		f->full_since_ns = 0;
+	}
+}
+
+static void clear_queue(struct zt_fn *f)
+{
+	memset(f->slot, 0, sizeof(f->slot));
+}
+
+/* a dequeue took the entry at e->slot whose counter is head-before = q_head - 1 */
+static struct zt_pending *take(struct zt_fn *f, const struct zt_event *e)
+{
+	struct zt_pending *p;
+
+	if (!e->has_slot || !e->q_valid || e->slot >= ZT_QUEUE_DEPTH)
+		return NULL;
+	p = &f->slot[e->slot];
+	if (!p->valid || p->counter != (uint8_t)(e->q_head - 1))
+		return NULL;
+	p->valid = false;
+	return p;
+}
+
+/* the one place that says which counter an event bumps */
+static int counter_of(const struct zt_event *e)
+{
+	switch (e->type) {
+	case ZT_EV_ARRIVAL:
+		return ZT_C_ARRIVED;
+	case ZT_EV_ENQUEUE:
+		switch (e->result) {
+		case ZT_ENQ_STORED:
+			return ZT_C_STORED;
+		case ZT_ENQ_DROPPED_FULL:
+			return ZT_C_DROPPED_FULL;
+		case ZT_ENQ_NOT_STORED:
+			return ZT_C_NOT_STORED;
+		}
+		return ZT_C_ENQUEUE_UNKNOWN;
+	case ZT_EV_NOTIFY:
+		return ZT_C_NOTIFIED;
+	case ZT_EV_FEATURE:
+		if (zt_feature_kind(e) == ZT_FEATURE_PROBE)
+			return ZT_C_PROBES;
+		if (zt_feature_kind(e) == ZT_FEATURE_OTHER)
+			return ZT_C_OTHER_FEATURE;
+		if (zt_dequeue_lost(e))
+			return ZT_C_LOST_EFAULT;
+		if (e->v12) /* v12 answers an empty queue with rc 0 and pec 0 */
+			return e->ret ? ZT_C_READ_FAILED : e->v12_pec ? ZT_C_DEQUEUED : ZT_C_EMPTY;
+		if (e->get_ret == 0 && e->ret == 0)
+			return ZT_C_DEQUEUED;
+		return e->ret == -ENOMSG ? ZT_C_EMPTY : ZT_C_READ_FAILED;
+	case ZT_EV_OPEN:
+		return ZT_C_OPENS;
+	case ZT_EV_CLOSE:
+		return ZT_C_CLOSES;
+	case ZT_EV_AVAIL:
+		return ZT_C_AVAIL;
+	case ZT_EV_RESET:
+		return ZT_C_RESETS;
+	}
+	return -1;
+}
+
+void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *note)
+{
+	struct zt_note scratch;
+	struct zt_ccdf ccdf;
+	struct zt_fn *f;
+	int counter = counter_of(e);
+
+	if (!note)
+		note = &scratch;
+	memset(note, 0, sizeof(*note));
+	if (!c->first_ns || e->ts_ns < c->first_ns)
+		c->first_ns = e->ts_ns;
+	if (e->ts_ns > c->last_ns)
+		c->last_ns = e->ts_ns;
+	if (counter >= 0)
+		c->total[counter]++;
+	if (e->type == ZT_EV_CLOSE)
+		c->total[ZT_C_DISCARDED] += e->discarded;
+	if (!e->has_fn || !(f = fn_get(c, e->fid)))
+		return;
+	if (counter >= 0)
+		f->n[counter]++;
+	f->fh = e->fh;
+	if (e->has_pci) {
+		f->has_pci = true;
+		f->pci_domain = e->pci_domain;
+		f->pci_bus = e->pci_bus;
+		f->pci_devfn = e->pci_devfn;
+	}
+	if (e->has_ccdf)
+		zt_ccdf_decode(e->ccdf, &ccdf);
+	switch (e->type) {
+	case ZT_EV_ARRIVAL: {
+		struct zt_pec *p = e->has_ccdf ? pec_get(c, ccdf.pec) : NULL;
+
+		f->last_arrival_ns = f->last_error_ns = e->ts_ns;
+		if (p)
+			p->arrived++;
+		break;
+	}
+	case ZT_EV_ENQUEUE:
+		if (e->result == ZT_ENQ_STORED && e->has_slot && e->q_valid && e->slot < ZT_QUEUE_DEPTH) {
+			struct zt_pending *p = &f->slot[e->slot];
+
+			p->valid = true;
+			p->counter = (uint8_t)(e->q_tail - 1);
+			p->enqueue_ns = e->ts_ns;
+			p->pec = e->has_ccdf ? ccdf.pec : 0;
+			p->faddr = e->has_ccdf ? ccdf.faddr : 0;
+		}
+		break;
+	case ZT_EV_NOTIFY:
+		if (f->last_arrival_ns) {
+			zt_hist_add(&f->arr_notify, e->ts_ns - f->last_arrival_ns);
+			f->last_arrival_ns = 0;
+		}
+		break;
+	case ZT_EV_FEATURE: {
+		struct zt_pending *p;
+
+		f->consumer_seen = true;
+		if (zt_feature_kind(e) != ZT_FEATURE_DEQUEUE || e->get_ret != 0)
+			break;
+		p = take(f, e);
+		f->last_dequeue_ns = e->ts_ns;
+		if (!p) {
+			f->unmatched++;
+			c->unmatched_total++;
+			note->unmatched = true;
+			break;
+		}
+		note->matched = true;
+		note->latency_ns = e->ts_ns - p->enqueue_ns;
+		if (!zt_dequeue_lost(e)) {
+			struct zt_pec *pp = pec_get(c, p->pec);
+
+			zt_hist_add(&f->enq_deq, note->latency_ns);
+			if (pp)
+				zt_hist_add(&pp->enq_deq, note->latency_ns);
+		}
+		break;
+	}
+	case ZT_EV_OPEN:
+		clear_queue(f);
+		break;
+	case ZT_EV_CLOSE:
+		f->n[ZT_C_DISCARDED] += e->discarded;
+		clear_queue(f);
+		break;
+	case ZT_EV_RESET:
+		if (f->last_dequeue_ns) {
+			zt_hist_add(&f->deq_reset, e->ts_ns - f->last_dequeue_ns);
+			f->last_dequeue_ns = 0;
+		}
+		break;
+	}
+	track_depth(f, e);
+}
+
+uint64_t zt_fn_full_ns(const struct zt_fn *f, uint64_t now_ns)
+{
+	return f->full_ns + (f->full_since_ns && now_ns > f->full_since_ns ? now_ns - f->full_since_ns : 0);
+}
+
+int zt_fn_pending(const struct zt_fn *f)
+{
+	int n = 0;
+
+	for (int i = 0; i < ZT_QUEUE_DEPTH; i++)
+		n += f->slot[i].valid;
+	return n;
+}
+
+uint64_t zt_fn_oldest_pending_ns(const struct zt_fn *f, uint64_t now_ns)
+{
+	uint64_t oldest = 0;
+
+	for (int i = 0; i < ZT_QUEUE_DEPTH; i++)
+		if (f->slot[i].valid && (!oldest || f->slot[i].enqueue_ns < oldest))
+			oldest = f->slot[i].enqueue_ns;
+	return oldest && now_ns > oldest ? now_ns - oldest : 0;
+}
+
+bool zt_fn_no_consumer(const struct zt_fn *f)
+{
+	return f->n[ZT_C_STORED] + f->n[ZT_C_DROPPED_FULL] > 0 && !f->consumer_seen;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The correlator: matches every dequeue with its enqueue, per function, by queue slot and the
+ * free-running u8 head/tail counters; keeps latencies per PEC and per function, overflow and loss
+ * per function, and what is still pending. Pure logic: fed events, asked questions. */
+#ifndef ZPCITRACE_CORRELATE_H
+#define ZPCITRACE_CORRELATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "zpcitrace.h"
+
+/* what the summary counts, per function and in total */
+enum zt_counter {
+	ZT_C_ARRIVED,
+	ZT_C_STORED,
+	ZT_C_DROPPED_FULL,
+	ZT_C_NOT_STORED,
+	ZT_C_ENQUEUE_UNKNOWN,
+	ZT_C_NOTIFIED,
+	ZT_C_DEQUEUED,
+	ZT_C_EMPTY,
+	ZT_C_LOST_EFAULT,
+	ZT_C_READ_FAILED,
+	ZT_C_PROBES,
+	ZT_C_OTHER_FEATURE,
+	ZT_C_OPENS,
+	ZT_C_CLOSES,
+	ZT_C_DISCARDED,
+	ZT_C_AVAIL,
+	ZT_C_RESETS,
+	ZT_NR_COUNTERS,
+};
+
+const char *zt_counter_name(enum zt_counter c);
+
+#define ZT_HIST_SLOTS 64
+/* latencies kept exactly up to this many per series; beyond, quantiles come from the log2 histogram */
+#define ZT_HIST_EXACT_MAX 65536
+
+/* a latency series: count, log2 histogram of ns, exact samples while they fit */
+struct zt_hist {
+	uint64_t count, sum_ns, min_ns, max_ns;
+	uint64_t slots[ZT_HIST_SLOTS]; /* slot i: [2^i, 2^(i+1)) ns; slot 0 also holds 0 */
+	uint64_t *samples;
+	size_t nsamples, cap;
+	bool sorted;
+};
+
+void zt_hist_add(struct zt_hist *h, uint64_t ns);
+/* nearest-rank quantile, q in [0, 1]: the smallest sample with at least q of all samples <= it.
+ * Exact while count <= ZT_HIST_EXACT_MAX, else the upper bound of the histogram slot. 0 when empty. */
+uint64_t zt_hist_quantile(struct zt_hist *h, double q);
+void zt_hist_free(struct zt_hist *h);
+
+struct zt_pending {
+	bool valid;
+	uint8_t counter;     /* tail value it was stored at: its head value when dequeued */
+	uint64_t enqueue_ns;
+	uint16_t pec;
+	uint64_t faddr;
+};
+
+/* one zPCI function */
+struct zt_fn {
+	uint32_t fid, fh;
+	bool has_pci;
+	uint32_t pci_domain;
+	uint8_t pci_bus, pci_devfn;
+	struct zt_pending slot[ZT_QUEUE_DEPTH];
+	uint64_t n[ZT_NR_COUNTERS];      /* see enum zt_counter */
+	uint64_t unmatched;
+	uint8_t depth, max_depth;
+	uint64_t full_since_ns, full_ns; /* time at full depth (full_since_ns: 0 when not full) */
+	bool consumer_seen;              /* some process called the feature ioctl for it */
+	uint64_t last_arrival_ns;        /* waiting for its notify */
+	uint64_t last_dequeue_ns;        /* waiting for the reset that ends the recovery */
+	uint64_t last_error_ns;          /* newest arrival */
+	struct zt_hist enq_deq, arr_notify, deq_reset;
+};
+
+struct zt_pec {
+	uint16_t pec;
+	uint64_t arrived;
+	struct zt_hist enq_deq;
+};
+
+struct zt_corr {
+	struct zt_fn *fns;
+	size_t nfns, capfns;
+	struct zt_pec *pecs;
+	size_t npecs, cappecs;
+	uint64_t last_ns; /* newest event seen */
+	uint64_t first_ns;
+	uint64_t unmatched_total;
+	uint64_t total[ZT_NR_COUNTERS];  /* all functions, and events that named none */
+};
+
+/* What the correlator adds to one event, for the sinks. */
+struct zt_note {
+	bool matched;        /* a dequeue (or lost one) matched to its enqueue */
+	bool unmatched;      /* a dequeue with no traced enqueue (tracing started late): never guessed */
+	uint64_t latency_ns; /* enqueue -> dequeue, when matched */
+};
+
+void zt_corr_init(struct zt_corr *c);
+void zt_corr_free(struct zt_corr *c);
+/* Feed one event; note (may be NULL) says what it matched. */
+void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *note);
+/* now_ns: the end of the observation (a live run's CLOCK_MONOTONIC now, or the capture's last event) */
+uint64_t zt_fn_full_ns(const struct zt_fn *f, uint64_t now_ns);
+/* age of the oldest error still queued, 0 when none */
+uint64_t zt_fn_oldest_pending_ns(const struct zt_fn *f, uint64_t now_ns);
+int zt_fn_pending(const struct zt_fn *f);
+/* errors were stored for it and no process ever asked for them */
+bool zt_fn_no_consumer(const struct zt_fn *f);
+struct zt_fn *zt_corr_fn(struct zt_corr *c, uint32_t fid);
+
+#endif

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+#include "format.h"
+#include "pec.h"
+#include "summary.h"
+
+static void pci_name(const struct zt_fn *f, char *buf, size_t len)
+{
+	if (f->has_pci)
+		snprintf(buf, len, "%04x:%02x:%02x.%x", f->pci_domain, f->pci_bus, f->pci_devfn >> 3, f->pci_devfn & 7);
+	else
+		snprintf(buf, len, "-");
+}
+
+static void pec_label(uint16_t pec, char *buf, size_t len)
+{
+	const char *name = zt_pec_name(pec);
+
+	if (name)
+		snprintf(buf, len, "0x%04x/%s", pec, name);
+	else
+		snprintf(buf, len, "0x%04x", pec);
+}
+
+static void read_attr(const char *pci, const char *attr, char *buf, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(buf, len, "-");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", pci, attr);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = 0;
+	else
+		snprintf(buf, len, "-");
+	fclose(f);
+}
+
+void zt_ident_sysfs(const struct zt_fn *f, struct zt_ident *id)
+{
+	char pci[32];
+
+	pci_name(f, pci, sizeof(pci));
+	read_attr(pci, "uid", id->uid, sizeof(id->uid));
+	read_attr(pci, "pchid", id->pchid, sizeof(id->pchid));
+}
+
+static void ident(const struct zt_summary *s, const struct zt_fn *f, struct zt_ident *id)
+{
+	strcpy(id->uid, "-");
+	strcpy(id->pchid, "-");
+	if (s->ident && f->has_pci)
+		s->ident(f, id);
+}
+
+void zt_print_log2_hist(const struct zt_hist *h, const char *unit, FILE *out)
+{
+	int last = -1, first = -1;
+	uint64_t max = 0;
+
+	for (int i = 0; i < ZT_HIST_SLOTS; i++) {
+		if (!h->slots[i])
+			continue;
+		if (first < 0)
+			first = i;
+		last = i;
+		if (h->slots[i] > max)
+			max = h->slots[i];
+	}
+	if (last < 0)
+		return;
+	fprintf(out, "%*s%-16s : count    distribution\n", 10, "", unit);
+	for (int i = first; i <= last; i++) {
+		unsigned long long low = i ? 1ull << i : 0, high = (2ull << i) - 1;
+		int stars = (int)(h->slots[i] * 40 / max);
+
+		fprintf(out, "%20llu -> %-20llu : %-8llu |%-40.*s|\n", low, high, (unsigned long long)h->slots[i], stars,
+			"****************************************");
+	}
+}
+
+static double us(uint64_t ns)
+{
+	return ns / 1000.0;
+}
+
+static void latency_row(FILE *out, const char *label, struct zt_hist *h)
+{
+	fprintf(out, "  %-16s %7llu %12.3f %12.3f %12.3f %12.3f\n", label, (unsigned long long)h->count,
+		us(zt_hist_quantile(h, 0.5)), us(zt_hist_quantile(h, 0.9)), us(zt_hist_quantile(h, 0.99)), us(h->max_ns));
+}
+
+static void latency_header(FILE *out, const char *what, const char *key)
+{
+	fprintf(out, "%s (usecs):\n  %-16s %7s %12s %12s %12s %12s\n", what, key, "COUNT", "P50", "P90", "P99", "MAX");
+}
+
+void zt_summary_text(const struct zt_summary *s, FILE *out)
+{
+	struct zt_corr *c = s->corr;
+	char label[64];
+
+	fprintf(out, "zpcitrace: summary\n");
+	for (int i = 0; i < ZT_NR_COUNTERS; i++)
+		fprintf(out, "  %-36s %llu\n", zt_counter_name(i), (unsigned long long)c->total[i]);
+	fprintf(out, "  %-36s %llu\n", "dequeues with no traced enqueue", (unsigned long long)c->unmatched_total);
+	fprintf(out, "  %-36s %llu\n", "events lost in the ring buffer", (unsigned long long)s->ringbuf_drops);
+	if (c->nfns) {
+		fprintf(out, "functions:\n  %-10s %-12s %-8s %-8s %7s %6s %7s %9s %5s %8s %9s %8s %9s %7s %10s %s\n", "FID",
+			"PCI", "UID", "PCHID", "ARRIVED", "STORED", "DROPPED", "DISCARDED", "LOST", "DEQUEUED", "UNMATCHED",
+			"MAXDEPTH", "FULL_MS", "PENDING", "OLDEST_MS", "CONSUMER");
+		for (size_t i = 0; i < c->nfns; i++) {
+			const struct zt_fn *f = &c->fns[i];
+			struct zt_ident id;
+			char pci[32];
+
+			pci_name(f, pci, sizeof(pci));
+			ident(s, f, &id);
+			fprintf(out, "  0x%08x %-12s %-8s %-8s %7llu %6llu %7llu %9llu %5llu %8llu %9llu %8u %9.3f %7d %10.3f %s\n",
+				f->fid, pci, id.uid, id.pchid, (unsigned long long)f->n[ZT_C_ARRIVED],
+				(unsigned long long)f->n[ZT_C_STORED], (unsigned long long)f->n[ZT_C_DROPPED_FULL],
+				(unsigned long long)f->n[ZT_C_DISCARDED], (unsigned long long)f->n[ZT_C_LOST_EFAULT],
+				(unsigned long long)f->n[ZT_C_DEQUEUED], (unsigned long long)f->unmatched, f->max_depth,
+				zt_fn_full_ns(f, s->now_ns) / 1e6, zt_fn_pending(f),
+				zt_fn_oldest_pending_ns(f, s->now_ns) / 1e6, zt_fn_no_consumer(f) ? "NONE" : f->consumer_seen ? "yes" : "-");
+		}
+		for (size_t i = 0; i < c->nfns; i++)
+			if (zt_fn_no_consumer(&c->fns[i]))
+				fprintf(out, "  function 0x%08x: errors were queued and no process ever asked for them "
+					     "(no consumer)\n", c->fns[i].fid);
+	}
+	if (c->npecs) {
+		latency_header(out, "enqueue -> dequeue latency by PEC", "PEC");
+		for (size_t i = 0; i < c->npecs; i++) {
+			pec_label(c->pecs[i].pec, label, sizeof(label));
+			latency_row(out, label, &c->pecs[i].enq_deq);
+		}
+	}
+	if (c->nfns) {
+		latency_header(out, "enqueue -> dequeue latency by function", "FID");
+		for (size_t i = 0; i < c->nfns; i++) {
+			snprintf(label, sizeof(label), "0x%08x", c->fns[i].fid);
+			latency_row(out, label, &c->fns[i].enq_deq);
+		}
+		latency_header(out, "arrival -> notify latency by function", "FID");
+		for (size_t i = 0; i < c->nfns; i++) {
+			snprintf(label, sizeof(label), "0x%08x", c->fns[i].fid);
+			latency_row(out, label, &c->fns[i].arr_notify);
+		}
+		latency_header(out, "dequeue -> reset latency by function", "FID");
+		for (size_t i = 0; i < c->nfns; i++) {
+			snprintf(label, sizeof(label), "0x%08x", c->fns[i].fid);
+			latency_row(out, label, &c->fns[i].deq_reset);
+		}
+	}
+	if (s->histograms)
+		for (size_t i = 0; i < c->npecs; i++) {
+			if (!c->pecs[i].enq_deq.count)
+				continue;
+			pec_label(c->pecs[i].pec, label, sizeof(label));
+			fprintf(out, "enqueue -> dequeue latency, PEC %s:\n", label);
+			zt_print_log2_hist(&c->pecs[i].enq_deq, "nsecs", out);
+		}
+	for (int i = 0; s->hooks && i < s->nhooks; i++) {
+		const struct zt_hook_state *h = &s->hooks[i];
+
+		fprintf(out, "  hook %-31s %-8s %s%s%s%s\n", h->func, h->role, h->mode, h->module ? " [" : "",
+			h->module ? h->module : "", h->module ? "]" : "");
+	}
+	if (s->derived)
+		fprintf(out, "  enqueue outcomes derived from the queue state around each arrival (no zpci_store_pci_error hook)\n");
+}
+
+static void json_hist(FILE *out, const char *key, struct zt_hist *h)
+{
+	fprintf(out, ",\"%s\":{\"count\":%llu,\"p50_us\":%.3f,\"p90_us\":%.3f,\"p99_us\":%.3f,\"max_us\":%.3f}", key,
+		(unsigned long long)h->count, us(zt_hist_quantile(h, 0.5)), us(zt_hist_quantile(h, 0.9)),
+		us(zt_hist_quantile(h, 0.99)), us(h->max_ns));
+}
+
+void zt_summary_json(const struct zt_summary *s, FILE *out)
+{
+	struct zt_corr *c = s->corr;
+	char label[64], esc[2][128];
+
+	fprintf(out, "{\"event\":\"summary\",\"counters\":{");
+	for (int i = 0; i < ZT_NR_COUNTERS; i++)
+		fprintf(out, "%s\"%s\":%llu", i ? "," : "", zt_counter_name(i), (unsigned long long)c->total[i]);
+	fprintf(out, ",\"dequeues with no traced enqueue\":%llu,\"events lost in the ring buffer\":%llu}",
+		(unsigned long long)c->unmatched_total, (unsigned long long)s->ringbuf_drops);
+	fprintf(out, ",\"functions\":[");
+	for (size_t i = 0; i < c->nfns; i++) {
+		struct zt_fn *f = &c->fns[i];
+		struct zt_ident id;
+		char pci[32];
+
+		pci_name(f, pci, sizeof(pci));
+		ident(s, f, &id);
+		fprintf(out, "%s{\"fid\":\"0x%08x\",\"pci\":\"%s\",\"uid\":\"%s\",\"pchid\":\"%s\"", i ? "," : "", f->fid, pci,
+			zt_json_escape(id.uid, sizeof(id.uid), esc[0], sizeof(esc[0])),
+			zt_json_escape(id.pchid, sizeof(id.pchid), esc[1], sizeof(esc[1])));
+		for (int k = 0; k < ZT_NR_COUNTERS; k++)
+			fprintf(out, ",\"%s\":%llu", zt_counter_name(k), (unsigned long long)f->n[k]);
+		fprintf(out, ",\"unmatched\":%llu,\"max_depth\":%u,\"full_ms\":%.3f,\"pending\":%d,\"oldest_pending_ms\":%.3f"
+			     ",\"consumer_seen\":%s,\"no_consumer\":%s",
+			(unsigned long long)f->unmatched, f->max_depth, zt_fn_full_ns(f, s->now_ns) / 1e6, zt_fn_pending(f),
+			zt_fn_oldest_pending_ns(f, s->now_ns) / 1e6, f->consumer_seen ? "true" : "false",
+			zt_fn_no_consumer(f) ? "true" : "false");
+		json_hist(out, "enqueue_dequeue", &f->enq_deq);
+		json_hist(out, "arrival_notify", &f->arr_notify);
+		json_hist(out, "dequeue_reset", &f->deq_reset);
+		fprintf(out, "}");
+	}
+	fprintf(out, "],\"pecs\":[");
+	for (size_t i = 0; i < c->npecs; i++) {
+		pec_label(c->pecs[i].pec, label, sizeof(label));
+		fprintf(out, "%s{\"pec\":\"%s\",\"arrived\":%llu", i ? "," : "", label,
+			(unsigned long long)c->pecs[i].arrived);
+		json_hist(out, "enqueue_dequeue", &c->pecs[i].enq_deq);
+		fprintf(out, "}");
+	}
+	fprintf(out, "],\"hooks\":{");
+	for (int i = 0; s->hooks && i < s->nhooks; i++)
+		fprintf(out, "%s\"%s\":\"%s\"", i ? "," : "", s->hooks[i].func, s->hooks[i].mode);
+	fprintf(out, "},\"enqueue_derived\":%s}\n", s->derived ? "true" : "false");
+}

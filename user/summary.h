@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The summary sink: totals, the per-function table, latency quantiles and histograms per PEC and per
+ * function, at exit and every -i interval; as text or as one JSON object. */
+#ifndef ZPCITRACE_SUMMARY_H
+#define ZPCITRACE_SUMMARY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "correlate.h"
+
+/* how a hook was attached, for the summary's last lines */
+struct zt_hook_state {
+	const char *func, *role, *mode, *module;
+};
+
+/* identity of a function as an operator knows it, beyond fid and PCI address (sysfs: uid, pchid) */
+struct zt_ident {
+	char uid[16], pchid[16];
+};
+typedef void (*zt_ident_fn)(const struct zt_fn *f, struct zt_ident *id);
+/* reads /sys/bus/pci/devices/<pci>/{uid,pchid}; "-" where absent */
+void zt_ident_sysfs(const struct zt_fn *f, struct zt_ident *id);
+
+struct zt_summary {
+	struct zt_corr *corr;
+	uint64_t now_ns;             /* the end of the observation */
+	uint64_t ringbuf_drops;
+	const struct zt_hook_state *hooks; /* may be NULL */
+	int nhooks;
+	bool derived;                /* enqueue outcomes derived from the queue state */
+	bool histograms;             /* log2 histograms too */
+	zt_ident_fn ident;           /* may be NULL */
+};
+
+void zt_summary_text(const struct zt_summary *s, FILE *out);
+void zt_summary_json(const struct zt_summary *s, FILE *out);
+/* "   nsecs : count distribution" bars, as libbpf-tools' print_log2_hist */
+void zt_print_log2_hist(const struct zt_hist *h, const char *unit, FILE *out);
+
+#endif
