@@ -239,6 +239,14 @@ static __always_inline bool fid_wanted(struct zpci_dev *zdev)
 	return !filter_fid_on || (zdev && BPF_CORE_READ(zdev, fid) == filter_fid);
 }
 
+/* an entry handler's common part: remember the zdev, and the call when its function is traced */
+static __always_inline void enter(__u32 hook, struct zpci_dev *zdev, struct call *c)
+{
+	learn(zdev);
+	if (fid_wanted(zdev))
+		stash(hook, c);
+}
+
 /* ---- arrival: void zpci_event_error(void *data), data = struct zpci_ccdf_err * ---------------------- */
 
 static __always_inline int on_event_error_enter(struct zpci_ccdf_err *ccdf)
@@ -339,9 +347,7 @@ static __always_inline int on_store_enter(struct pci_dev *pdev, struct zpci_ccdf
 	struct zpci_dev *zdev = pdev_to_zdev(pdev);
 	struct call c = { .zdev = (__u64)zdev, .ptr = (__u64)ccdf };
 
-	learn(zdev);
-	if (fid_wanted(zdev))
-		stash(ZT_HOOK_STORE, &c);
+	enter(ZT_HOOK_STORE, zdev, &c);
 	return 0;
 }
 
@@ -406,9 +412,7 @@ static __always_inline int on_feature_enter(struct vfio_device *device, __u32 fl
 	struct zpci_dev *zdev = vfio_device_to_zdev(device);
 	struct call c = { .zdev = (__u64)zdev, .ptr = (__u64)arg, .flags = flags, .get_ret = ZT_NOT_CALLED };
 
-	learn(zdev);
-	if (fid_wanted(zdev))
-		stash(ZT_HOOK_FEATURE, &c);
+	enter(ZT_HOOK_FEATURE, zdev, &c);
 	return 0;
 }
 
@@ -479,15 +483,12 @@ static __always_inline int on_lifecycle_enter(__u32 hook, struct zpci_dev *zdev)
 	struct call c = { .zdev = (__u64)zdev };
 	struct queue q;
 
-	learn(zdev);
-	if (!fid_wanted(zdev))
-		return 0;
 	/* close: what is queued now is what the memset discards (unlocked read: a store racing with the
 	 * close can still get in before the lock; the correlator sees that store) */
 	read_queue(zdev, &q);
 	c.q_valid = q.valid;
 	c.q_count = q.count;
-	stash(hook, &c);
+	enter(hook, zdev, &c);
 	return 0;
 }
 

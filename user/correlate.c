@@ -140,44 +140,51 @@ struct zt_fn *zt_corr_fn(struct zt_corr *c, uint32_t fid)
 	return NULL;
 }
 
+/* room for one more element in a growing array; NULL when memory ran out */
+static void *grow(void *arr, size_t *n, size_t *cap, size_t size)
+{
+	char *a = arr;
+
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+
+		a = realloc(arr, ncap * size);
+		if (!a)
+			return NULL;
+		*cap = ncap;
+	}
+	memset(a + *n * size, 0, size);
+	(*n)++;
+	return a;
+}
+
 static struct zt_fn *fn_get(struct zt_corr *c, uint32_t fid)
 {
-	struct zt_fn *f = zt_corr_fn(c, fid);
+	struct zt_fn *f = zt_corr_fn(c, fid), *fns;
 
 	if (f)
 		return f;
-	if (c->nfns == c->capfns) {
-		size_t cap = c->capfns ? c->capfns * 2 : 8;
-		struct zt_fn *n = realloc(c->fns, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		c->fns = n;
-		c->capfns = cap;
-	}
-	f = &c->fns[c->nfns++];
-	memset(f, 0, sizeof(*f));
-	f->fid = fid;
-	return f;
+	fns = grow(c->fns, &c->nfns, &c->capfns, sizeof(*fns));
+	if (!fns)
+		return NULL;
+	c->fns = fns;
+	c->fns[c->nfns - 1].fid = fid;
+	return &c->fns[c->nfns - 1];
 }
 
 static struct zt_pec *pec_get(struct zt_corr *c, uint16_t pec)
 {
+	struct zt_pec *pecs;
+
 	for (size_t i = 0; i < c->npecs; i++)
 		if (c->pecs[i].pec == pec)
 			return &c->pecs[i];
-	if (c->npecs == c->cappecs) {
-		size_t cap = c->cappecs ? c->cappecs * 2 : 8;
-		struct zt_pec *n = realloc(c->pecs, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		c->pecs = n;
-		c->cappecs = cap;
-	}
-	memset(&c->pecs[c->npecs], 0, sizeof(c->pecs[0]));
-	c->pecs[c->npecs].pec = pec;
-	return &c->pecs[c->npecs++];
+	pecs = grow(c->pecs, &c->npecs, &c->cappecs, sizeof(*pecs));
+	if (!pecs)
+		return NULL;
+	c->pecs = pecs;
+	c->pecs[c->npecs - 1].pec = pec;
+	return &c->pecs[c->npecs - 1];
 }
 
 /* the queue depth after this event: time at full depth starts and stops here */
