@@ -30,7 +30,7 @@ die() { echo "deps: error: $*" >&2; exit 1; }
 
 HOST_PKGS="make gcc libc6-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config libcmocka-dev
   qemu-system-misc qemu-user-static gcc-s390x-linux-gnu libc6-dev-s390x-cross cpio xz-utils xxd python3
-  ca-certificates debian-archive-keyring"
+  ca-certificates debian-archive-keyring prometheus prometheus-node-exporter curl"
 
 host() {
 	local missing=()

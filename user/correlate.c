@@ -31,6 +31,8 @@ const char *zt_counter_name(enum zt_counter c)
 	return c < ZT_NR_COUNTERS ? counter_names[c] : "?";
 }
 
+const double zt_bounds_s[ZT_NR_BOUNDS] = { 1e-5, 1e-4, 1e-3, 0.01, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800 };
+
 static int log2_slot(uint64_t v)
 {
 	int s = 0;
@@ -51,6 +53,11 @@ void zt_hist_add(struct zt_hist *h, uint64_t ns)
 	h->count++;
 	h->sum_ns += ns;
 	h->slots[log2_slot(ns)]++;
+	for (int i = 0; i < ZT_NR_BOUNDS; i++)
+		if ((double)ns <= zt_bounds_s[i] * 1e9) {
+			h->bounded[i]++;
+			break;
+		}
 	if (h->nsamples == h->cap && h->cap < ZT_HIST_EXACT_MAX) {
 		size_t cap = h->cap ? h->cap * 2 : 16;
 		uint64_t *s = realloc(h->samples, cap * sizeof(*s));
@@ -121,6 +128,7 @@ void zt_corr_init(struct zt_corr *c)
 void zt_corr_free(struct zt_corr *c)
 {
 	for (size_t i = 0; i < c->nfns; i++) {
+		free(c->fns[i].by_pec);
 		zt_hist_free(&c->fns[i].enq_deq);
 		zt_hist_free(&c->fns[i].arr_notify);
 		zt_hist_free(&c->fns[i].deq_reset);
@@ -185,6 +193,31 @@ static struct zt_pec *pec_get(struct zt_corr *c, uint16_t pec)
 	c->pecs = pecs;
 	c->pecs[c->npecs - 1].pec = pec;
 	return &c->pecs[c->npecs - 1];
+}
+
+static struct zt_fn_pec *fn_pec(struct zt_fn *f, uint16_t pec, bool known)
+{
+	struct zt_fn_pec *p;
+
+	for (size_t i = 0; i < f->npec; i++)
+		if (f->by_pec[i].pec_known == known && (!known || f->by_pec[i].pec == pec))
+			return &f->by_pec[i];
+	p = grow(f->by_pec, &f->npec, &f->cappec, sizeof(*p));
+	if (!p)
+		return NULL;
+	f->by_pec = p;
+	p = &f->by_pec[f->npec - 1];
+	p->pec = known ? pec : 0;
+	p->pec_known = known;
+	return p;
+}
+
+static void count_pec(struct zt_fn *f, int counter, uint16_t pec, bool known, uint64_t n)
+{
+	struct zt_fn_pec *p = fn_pec(f, pec, known);
+
+	if (p)
+		p->n[counter] += n;
 }
 
 /* the queue depth after this event: time at full depth starts and stops here */
@@ -293,8 +326,11 @@ void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *no
 		f->pci_bus = e->pci_bus;
 		f->pci_devfn = e->pci_devfn;
 	}
-	if (e->has_ccdf)
+	if (e->has_ccdf) {
 		zt_ccdf_decode(e->ccdf, &ccdf);
+		if (counter >= 0 && e->type != ZT_EV_AVAIL)
+			count_pec(f, counter, ccdf.pec, true, 1);
+	}
 	switch (e->type) {
 	case ZT_EV_ARRIVAL: {
 		struct zt_pec *p = e->has_ccdf ? pec_get(c, ccdf.pec) : NULL;
@@ -349,10 +385,21 @@ void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *no
 	case ZT_EV_OPEN:
 		clear_queue(f);
 		break;
-	case ZT_EV_CLOSE:
+	case ZT_EV_CLOSE: {
+		uint64_t known = 0;
+
 		f->n[ZT_C_DISCARDED] += e->discarded;
+		/* the discarded errors' PECs: those of the traced entries still queued; the kernel's count rules */
+		for (int i = 0; i < ZT_QUEUE_DEPTH && known < e->discarded; i++)
+			if (f->slot[i].valid) {
+				count_pec(f, ZT_C_DISCARDED, f->slot[i].pec, true, 1);
+				known++;
+			}
+		if (e->discarded > known)
+			count_pec(f, ZT_C_DISCARDED, 0, false, e->discarded - known);
 		clear_queue(f);
 		break;
+	}
 	case ZT_EV_RESET:
 		if (f->last_dequeue_ns) {
 			zt_hist_add(&f->deq_reset, e->ts_ns - f->last_dequeue_ns);

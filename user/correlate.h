@@ -38,10 +38,15 @@ const char *zt_counter_name(enum zt_counter c);
 /* latencies kept exactly up to this many per series; beyond, quantiles come from the log2 histogram */
 #define ZT_HIST_EXACT_MAX 65536
 
+/* fixed upper bounds in seconds, for exporters (Prometheus histogram buckets) */
+#define ZT_NR_BOUNDS 15
+extern const double zt_bounds_s[ZT_NR_BOUNDS];
+
 /* a latency series: count, log2 histogram of ns, exact samples while they fit */
 struct zt_hist {
 	uint64_t count, sum_ns, min_ns, max_ns;
 	uint64_t slots[ZT_HIST_SLOTS]; /* slot i: [2^i, 2^(i+1)) ns; slot 0 also holds 0 */
+	uint64_t bounded[ZT_NR_BOUNDS]; /* samples <= zt_bounds_s[i] and > the bound before */
 	uint64_t *samples;
 	size_t nsamples, cap;
 	bool sorted;
@@ -61,6 +66,13 @@ struct zt_pending {
 	uint64_t faddr;
 };
 
+/* counters of one function for one PEC (pec_known false: errors whose PEC zpcitrace never saw) */
+struct zt_fn_pec {
+	uint16_t pec;
+	bool pec_known;
+	uint64_t n[ZT_NR_COUNTERS];
+};
+
 /* one zPCI function */
 struct zt_fn {
 	uint32_t fid, fh;
@@ -77,6 +89,8 @@ struct zt_fn {
 	uint64_t last_dequeue_ns;        /* waiting for the reset that ends the recovery */
 	uint64_t last_error_ns;          /* newest arrival */
 	struct zt_hist enq_deq, arr_notify, deq_reset;
+	struct zt_fn_pec *by_pec;        /* the counters that concern one error, split by its PEC */
+	size_t npec, cappec;
 };
 
 struct zt_pec {

@@ -5,7 +5,7 @@
 #include "pec.h"
 #include "summary.h"
 
-static void pci_name(const struct zt_fn *f, char *buf, size_t len)
+void zt_fn_pci_name(const struct zt_fn *f, char *buf, size_t len)
 {
 	if (f->has_pci)
 		snprintf(buf, len, "%04x:%02x:%02x.%x", f->pci_domain, f->pci_bus, f->pci_devfn >> 3, f->pci_devfn & 7);
@@ -44,12 +44,12 @@ void zt_ident_sysfs(const struct zt_fn *f, struct zt_ident *id)
 {
 	char pci[32];
 
-	pci_name(f, pci, sizeof(pci));
+	zt_fn_pci_name(f, pci, sizeof(pci));
 	read_attr(pci, "uid", id->uid, sizeof(id->uid));
 	read_attr(pci, "pchid", id->pchid, sizeof(id->pchid));
 }
 
-static void ident(const struct zt_summary *s, const struct zt_fn *f, struct zt_ident *id)
+void zt_summary_ident(const struct zt_summary *s, const struct zt_fn *f, struct zt_ident *id)
 {
 	strcpy(id->uid, "-");
 	strcpy(id->pchid, "-");
@@ -118,8 +118,8 @@ void zt_summary_text(const struct zt_summary *s, FILE *out)
 			struct zt_ident id;
 			char pci[32];
 
-			pci_name(f, pci, sizeof(pci));
-			ident(s, f, &id);
+			zt_fn_pci_name(f, pci, sizeof(pci));
+			zt_summary_ident(s, f, &id);
 			fprintf(out, "  0x%08x %-12s %-8s %-8s %7llu %6llu %7llu %9llu %5llu %8llu %9llu %8u %9.3f %7d %10.3f %s\n",
 				f->fid, pci, id.uid, id.pchid, (unsigned long long)f->n[ZT_C_ARRIVED],
 				(unsigned long long)f->n[ZT_C_STORED], (unsigned long long)f->n[ZT_C_DROPPED_FULL],
@@ -198,8 +198,8 @@ void zt_summary_json(const struct zt_summary *s, FILE *out)
 		struct zt_ident id;
 		char pci[32];
 
-		pci_name(f, pci, sizeof(pci));
-		ident(s, f, &id);
+		zt_fn_pci_name(f, pci, sizeof(pci));
+		zt_summary_ident(s, f, &id);
 		fprintf(out, "%s{\"fid\":\"0x%08x\",\"pci\":\"%s\",\"uid\":\"%s\",\"pchid\":\"%s\"", i ? "," : "", f->fid, pci,
 			zt_json_escape(id.uid, sizeof(id.uid), esc[0], sizeof(esc[0])),
 			zt_json_escape(id.pchid, sizeof(id.pchid), esc[1], sizeof(esc[1])));

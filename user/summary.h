@@ -31,7 +31,14 @@ struct zt_summary {
 	bool derived;                /* enqueue outcomes derived from the queue state */
 	bool histograms;             /* log2 histograms too */
 	zt_ident_fn ident;           /* may be NULL */
+	long long realtime_off;      /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns (exporters' timestamps) */
+	const char *version;
 };
+
+/* identity of f through s->ident, "-" where unknown */
+void zt_summary_ident(const struct zt_summary *s, const struct zt_fn *f, struct zt_ident *id);
+/* "0001:00:00.0", or "-" */
+void zt_fn_pci_name(const struct zt_fn *f, char *buf, size_t len);
 
 void zt_summary_text(const struct zt_summary *s, FILE *out);
 void zt_summary_json(const struct zt_summary *s, FILE *out);

@@ -17,6 +17,7 @@
 #include "attach.h"
 #include "correlate.h"
 #include "format.h"
+#include "prom.h"
 #include "summary.h"
 #include "zpcitrace.h"
 #include "zpcitrace.skel.h"
@@ -34,37 +35,45 @@ static struct env {
 	bool json;
 	long interval_s; /* -i: a summary every interval */
 	long duration_s; /* stop after this long; 0: until a signal */
+	const char *prom_path; /* --prom: keep this node_exporter textfile current */
 	struct zt_attach_opts attach;
 } env;
 
 const char *argp_program_version = "zpcitrace " ZT_VERSION;
 static const char doc[] =
-	"Trace the zPCI error-event queue of s390x Linux >= 7.3: every PCI error the platform reports for a\n"
-	"function, what became of it in the function's queue (stored, dropped because the queue was full, not\n"
-	"stored), the VMM's notification, its reads through VFIO_DEVICE_FEATURE (ZPCI_ERROR), and the\n"
+	"Trace the zPCI error-event queue of s390x Linux >= 7.3: every PCI error the\n"
+	"platform reports for a function, what became of it in the function's queue\n"
+	"(stored, dropped because the queue was full, not stored), the VMM's\n"
+	"notification, its reads through VFIO_DEVICE_FEATURE (ZPCI_ERROR), and the\n"
 	"function's open, close (which discards what is still queued) and resets.\n"
 	"\n"
-	"Each dequeue is matched with its enqueue: the summary gives the time errors wait in the queue per PEC\n"
-	"and per function, overflow and losses per function, errors still pending, and functions whose errors\n"
-	"nobody reads.\n"
+	"Each dequeue is matched with its enqueue: the summary gives the time errors\n"
+	"wait in the queue per PEC and per function, overflow and losses per function,\n"
+	"errors still pending, and functions whose errors nobody reads.\n"
 	"\n"
-	"USAGE: zpcitrace [-T] [-j] [-i INTERVAL] [-v] [--fid FID] [--no-hook FUNC]... [--btf PATH] [DURATION]\n"
+	"USAGE: zpcitrace [-T] [-j] [-i INTERVAL] [--prom FILE] [-v] [--fid FID]\n"
+	"                 [--no-hook FUNC]... [--btf PATH] [DURATION]\n"
 	"\n"
 	"EXAMPLES:\n"
-	"    zpcitrace                 # one line per event, until Ctrl-C; a summary at the end\n"
-	"    zpcitrace -T              # the same, each line prefixed with the UTC time of the event\n"
+	"    zpcitrace                 # a line per event until Ctrl-C, then a summary\n"
+	"    zpcitrace -T              # each line prefixed with the event's UTC time\n"
 	"    zpcitrace -i 10 3600      # a summary every 10 s, for an hour\n"
-	"    zpcitrace -j > trace.jsonl    # JSON lines: one object per event, the summary last\n"
+	"    zpcitrace -j > t.jsonl    # JSON lines: an object per event, then summary\n"
+	"    zpcitrace --prom /var/lib/prometheus/node-exporter/zpcitrace.prom\n"
+	"                              # a node_exporter textfile, written every 15 s\n"
 	"    zpcitrace --fid 0x12      # only function 0x12\n"
-	"    zpcitrace -v              # also say which kernel functions are hooked and how\n"
+	"    zpcitrace -v              # also say which kernel functions are hooked\n"
 	"    zpcitrace --btf vmlinux.btf   # a kernel without /sys/kernel/btf/vmlinux\n";
 
-enum { OPT_FID = 0x100, OPT_NO_HOOK, OPT_BTF };
+enum { OPT_FID = 0x100, OPT_NO_HOOK, OPT_BTF, OPT_PROM };
+#define PROM_INTERVAL_S 15
 
 static const struct argp_option options[] = {
 	{ "timestamp", 'T', NULL, 0, "Prefix each event with its UTC wall-clock time", 0 },
 	{ "json", 'j', NULL, 0, "JSON lines on stdout: one object per event, then the summary", 0 },
-	{ "interval", 'i', "SECONDS", 0, "Print the summary every SECONDS as well", 0 },
+	{ "interval", 'i', "SECONDS", 0, "Print the summary every SECONDS as well (with --prom: write FILE every "
+					  "SECONDS, default 15)", 0 },
+	{ "prom", OPT_PROM, "FILE", 0, "Run as a Prometheus textfile exporter: keep FILE current, print no events", 0 },
 	{ "verbose", 'v', NULL, 0, "Report hooks and their attach mode, and libbpf debug output", 0 },
 	{ "fid", OPT_FID, "FID", 0, "Trace only this function id (filtered in the kernel)", 0 },
 	{ "no-hook", OPT_NO_HOOK, "FUNC", 0, "Do not hook kernel function FUNC (repeatable; -v lists them)", 0 },
@@ -115,6 +124,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_BTF:
 		env.attach.btf_path = arg;
 		break;
+	case OPT_PROM:
+		env.prom_path = arg;
+		break;
 	case ARGP_KEY_ARG:
 		if (state->arg_num > 0)
 			argp_error(state, "unexpected argument '%s'", arg);
@@ -164,6 +176,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	zt_corr_add(&t->corr, e, &note);
+	if (env.prom_path)
+		return 0; /* an exporter: the metrics are the output */
 	if (env.json)
 		zt_format_event_json(e, &note, &t->fmt, line, sizeof(line));
 	else
@@ -189,9 +203,9 @@ static long long realtime_offset_ns(void)
 	return (rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec);
 }
 
-static void print_summary(struct tracer *t, bool at_exit)
+static void snapshot(struct tracer *t, struct zt_summary *s, bool at_exit)
 {
-	struct zt_summary s = {
+	*s = (struct zt_summary){
 		.corr = &t->corr,
 		.now_ns = mono_ns(),
 		.ringbuf_drops = zt_attach_maps(&t->attach)->bss->ringbuf_drops,
@@ -200,15 +214,59 @@ static void print_summary(struct tracer *t, bool at_exit)
 		.derived = t->attach.derive_enqueue,
 		.histograms = at_exit,
 		.ident = zt_ident_sysfs,
+		.realtime_off = t->fmt.realtime_off,
+		.version = ZT_VERSION,
 	};
-
 	for (int h = 0; h < ZT_NR_HOOKS; h++) {
 		const char *m = t->attach.mode[h] == ZT_MODE_PENDING ? zt_hooks[h].module : t->attach.module[h];
 
 		t->hooks[h] = (struct zt_hook_state){ zt_hooks[h].func, zt_hooks[h].role, zt_mode_name(t->attach.mode[h]),
 						      m && *m ? m : NULL };
 	}
+}
+
+/* --prom: write the file; say so once when it starts failing and once when it works again */
+static int export_prom(struct tracer *t)
+{
+	static int last_err;
+	struct zt_summary s;
+	int err;
+
+	snapshot(t, &s, false);
+	err = zt_prom_write(&s, env.prom_path);
+	if (err && err != last_err)
+		fprintf(stderr, "zpcitrace: cannot write %s: %s\n", env.prom_path, strerror(-err));
+	else if (!err && last_err)
+		fprintf(stderr, "zpcitrace: %s written again\n", env.prom_path);
+	last_err = err;
+	return err;
+}
+
+/* every interval: a summary, or the exporter's file */
+static void periodic(struct tracer *t)
+{
+	struct zt_summary s;
+
+	if (env.prom_path) {
+		export_prom(t);
+		return;
+	}
+	snapshot(t, &s, false);
 	if (env.json) {
+		zt_summary_json(&s, stdout);
+		fflush(stdout);
+	} else {
+		fflush(stdout);
+		zt_summary_text(&s, stderr);
+	}
+}
+
+static void print_summary(struct tracer *t)
+{
+	struct zt_summary s;
+
+	snapshot(t, &s, true);
+	if (env.json && !env.prom_path) {
 		zt_summary_json(&s, stdout);
 		fflush(stdout);
 	} else {
@@ -233,7 +291,7 @@ static int trace_loop(struct tracer *t)
 		if (end && now >= end)
 			break;
 		if (env.interval_s && now >= next_summary) {
-			print_summary(t, false);
+			periodic(t);
 			next_summary += env.interval_s * 1000000000ull;
 		}
 		if (end && (wait < 0 || (uint64_t)wait > (end - now) / 1000000))
@@ -266,6 +324,8 @@ int main(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 1;
+	if (env.prom_path && !env.interval_s)
+		env.interval_s = PROM_INTERVAL_S;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	libbpf_set_print(libbpf_print);
 	sigaction(SIGINT, &sa, NULL);
@@ -287,8 +347,14 @@ int main(int argc, char **argv)
 	t.fmt.timestamp = env.timestamp;
 	t.fmt.realtime_off = realtime_offset_ns();
 	fprintf(stderr, "Tracing zPCI error events... Hit Ctrl-C to end.\n");
+	if (env.prom_path && export_prom(&t)) {
+		err = -EIO; /* the path is unusable from the start: bad input */
+		goto cleanup;
+	}
 	err = trace_loop(&t);
-	print_summary(&t, true);
+	if (env.prom_path)
+		export_prom(&t); /* the last state, also on SIGINT and SIGTERM */
+	print_summary(&t);
 cleanup:
 	ring_buffer__free(t.rb);
 	zt_attach_stop(&t.attach);

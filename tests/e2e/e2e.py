@@ -14,9 +14,14 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 import traceback
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TS = re.compile(r"^\d\d:\d\d:\d\d\.\d{6} ")
@@ -398,6 +403,79 @@ def scenario_derived(args, bed, c):
     scenario_overflow(args, bed, c, derive=True)
 
 
+def prom_samples(text):
+    """{'name{labels}': value} of a Prometheus text exposition"""
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            k, v = line.rsplit(" ", 1)
+            out[k] = float(v)
+    return out
+
+
+def node_exporter_scrape(prom_file):
+    """serve prom_file with a real node_exporter (textfile collector only) on loopback; return /metrics"""
+    d = tempfile.mkdtemp(prefix="zt-textfile-")
+    shutil.copy(prom_file, os.path.join(d, "zpcitrace.prom"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    p = subprocess.Popen(["prometheus-node-exporter", f"--web.listen-address=127.0.0.1:{port}",
+                          "--collector.disable-defaults", "--collector.textfile",
+                          f"--collector.textfile.directory={d}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("node_exporter did not answer on loopback")
+    finally:
+        p.kill()
+        p.wait()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def scenario_prom(args, bed, c):
+    """the exporter: --prom during the overflow scenario"""
+    r = bed.boot(args, "prom", "open error error error error error error drain close",
+                 trace="--prom /tmp/out/zpcitrace.prom -i 1")
+    p = f"{bed.name}/prom"
+    path = os.path.join(r.dir, "zpcitrace.prom")
+    fid = 'fid="0x00000001"'
+
+    def exact_counts():
+        m = prom_samples(open(path).read())
+        n = r.notified()
+        want = {f'zpcitrace_errors_arrived_total{{{fid},pec="0x0004"}}': n,
+                f'zpcitrace_errors_stored_total{{{fid},pec="0x0004"}}': len(r.reads()),
+                f'zpcitrace_errors_dropped_total{{{fid},pec="0x0004"}}': n - len(r.reads()),
+                f'zpcitrace_errors_dequeued_total{{{fid},pec="0x0004"}}': len(r.reads()),
+                f'zpcitrace_errors_discarded_total{{{fid},pec="0x0004"}}': 0,
+                f'zpcitrace_errors_lost_total{{{fid},pec="0x0004"}}': 0,
+                f'zpcitrace_empty_reads_total{{{fid}}}': 1,
+                f'zpcitrace_queue_depth_max{{{fid}}}': 4,
+                f'zpcitrace_queue_wait_seconds_count{{pec="0x0004"}}': len(r.reads()),
+                'zpcitrace_ringbuf_lost_events_total': 0,
+                'zpcitrace_hook_info{function="zpci_store_pci_error",mode="kprobe"}': 1}
+        eq({k: m.get(k) for k in want}, want, "metrics")
+        eq((len(r.reads()), n), (4, 6), "the guest's reads and notifications")
+        if not m.get(f"zpcitrace_last_error_timestamp_seconds{{{fid}}}", 0) > 1.7e9:
+            raise AssertionError("no plausible last error timestamp")
+    c.check(f"{p}: the file holds exactly the counts the scenario produced", exact_counts)
+
+    def promtool():
+        out = subprocess.run(["promtool", "check", "metrics"], stdin=open(path), capture_output=True, text=True)
+        eq((out.returncode, out.stdout + out.stderr), (0, ""), "promtool check metrics")
+    c.check(f"{p}: promtool check metrics accepts the guest's file with no lint warning", promtool)
+
+    def node_exporter():
+        m = prom_samples(node_exporter_scrape(path))
+        eq(m.get("node_textfile_scrape_error"), 0.0, "node_textfile_scrape_error")
+        eq(m.get(f'zpcitrace_errors_stored_total{{{fid},pec="0x0004"}}'), 4.0, "stored, as served")
+    c.check(f"{p}: a real node_exporter serves the metrics with node_textfile_scrape_error 0", node_exporter)
+
+
 def scenario_fid(args, bed, c):
     """--fid filters in the kernel"""
     r = bed.boot(args, "fid", "open error get close", trace="--fid 0x2")
@@ -431,7 +509,8 @@ def scenario_late(args, bed, c):
 
 def scenario_input(args, bed, c):
     """--btf, and bad input on a real kernel"""
-    pre = "--btf /nonexistent/vmlinux.btf;--fid 0x1x;--no-hook zpci_nonexistent;--no-hook zpci_event_error;-i 1 2"
+    pre = ("--btf /nonexistent/vmlinux.btf;--fid 0x1x;--no-hook zpci_nonexistent;--no-hook zpci_event_error;-i 1 2;"
+           "--prom /nonexistent/dir/zpcitrace.prom")
     r = bed.boot(args, "input", "open error get close", trace="-v --btf /sys/kernel/btf/vmlinux",
                  conf=[f'ZT_PRE="{pre}"'])
     p = f"{bed.name}/input"
@@ -450,6 +529,9 @@ def scenario_input(args, bed, c):
         blocks = re.findall(r"^PRE args=(.*) rc=(\d+) stdout_lines=(\d+)\n((?:  .*\n)*)", r.pre, re.M)
         got = {a: (int(rc), int(out), err.count("\n")) for a, rc, out, err in blocks}
         eq(got["--btf /nonexistent/vmlinux.btf"], (1, 0, 1), "missing BTF file: rc, stdout lines, stderr lines")
+        eq(got["--prom /nonexistent/dir/zpcitrace.prom"][:2], (1, 0), "unwritable --prom file: rc, stdout lines")
+        if "cannot write /nonexistent/dir/zpcitrace.prom" not in r.pre:
+            raise AssertionError("no clear line for the unwritable --prom file")
         for a in ("--fid 0x1x", "--no-hook zpci_nonexistent", "--no-hook zpci_event_error"):
             eq(got[a][:2], (64, 0), f"'{a}': rc and stdout lines")
     c.check(f"{p}: a missing BTF file or a bad flag gives a clear error and a non-zero exit", bad_input)
@@ -511,6 +593,7 @@ SCENARIOS = {  # name: (fn, beds)
     "badget": (scenario_badget, ["debian-7.3", "jit-7.3"]),
     "derived": (scenario_derived, ["debian-7.3"]),
     "noreader": (scenario_noreader, ["debian-7.3"]),
+    "prom": (scenario_prom, ["debian-7.3"]),
     "json": (scenario_json, ["debian-7.3"]),
     "fid": (scenario_fid, ["debian-7.3"]),
     "late": (scenario_late, ["debian-7.3"]),

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Metric names follow Prometheus conventions: zpcitrace_ prefix, _total for counters, base units
+ * (_seconds), labels bounded: fid and pec on series, the PCI address and ids only on an info metric. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "format.h"
+#include "prom.h"
+
+struct counter_metric {
+	int counter;          /* enum zt_counter */
+	const char *name;
+	const char *help;
+	bool per_pec;         /* {fid, pec}; else {fid} */
+};
+
+static const struct counter_metric counters[] = {
+	{ ZT_C_ARRIVED, "zpcitrace_errors_arrived_total", "PCI errors the platform reported for the function.", true },
+	{ ZT_C_STORED, "zpcitrace_errors_stored_total", "Errors stored in the function's error queue.", true },
+	{ ZT_C_DROPPED_FULL, "zpcitrace_errors_dropped_total",
+	  "Errors the kernel dropped because the function's queue already held 4.", true },
+	{ ZT_C_NOT_STORED, "zpcitrace_errors_not_stored_total",
+	  "Errors not queued because mediated recovery was off (the host recovered the function).", true },
+	{ ZT_C_DISCARDED, "zpcitrace_errors_discarded_total",
+	  "Errors still queued when vfio closed the function, discarded unread.", true },
+	{ ZT_C_LOST_EFAULT, "zpcitrace_errors_lost_total",
+	  "Errors taken off the queue that never reached the VMM (copy to its buffer failed, -EFAULT).", true },
+	{ ZT_C_DEQUEUED, "zpcitrace_errors_dequeued_total", "Errors the VMM read through VFIO_DEVICE_FEATURE.", true },
+	{ ZT_C_EMPTY, "zpcitrace_empty_reads_total", "Reads of an empty queue (-ENOMSG).", false },
+	{ ZT_C_NOTIFIED, "zpcitrace_notifications_total", "Error eventfd signals to the VMM.", false },
+	{ ZT_C_OPENS, "zpcitrace_opens_total", "vfio opens of the function (mediated recovery on).", false },
+	{ ZT_C_CLOSES, "zpcitrace_closes_total", "vfio closes of the function (mediated recovery off).", false },
+	{ ZT_C_RESETS, "zpcitrace_resets_total", "zPCI resets of the function.", false },
+};
+
+/* label values: backslash, double quote and newline escaped */
+static void label(FILE *out, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', out);
+		if (*v == '\n') {
+			fputs("\\n", out);
+			continue;
+		}
+		fputc(*v, out);
+	}
+}
+
+static void head(FILE *out, const char *name, const char *type, const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void pec_value(const struct zt_fn_pec *p, char *buf, size_t len)
+{
+	if (p->pec_known)
+		snprintf(buf, len, "0x%04x", p->pec);
+	else
+		snprintf(buf, len, "unknown");
+}
+
+static void fn_gauge(FILE *out, const struct zt_summary *s, const char *name, const char *help,
+		     double (*value)(const struct zt_summary *, const struct zt_fn *))
+{
+	head(out, name, "gauge", help);
+	for (size_t i = 0; i < s->corr->nfns; i++)
+		fprintf(out, "%s{fid=\"0x%08x\"} %.9g\n", name, s->corr->fns[i].fid, value(s, &s->corr->fns[i]));
+}
+
+static double depth_max(const struct zt_summary *s, const struct zt_fn *f)
+{
+	(void)s;
+	return f->max_depth;
+}
+
+static double pending(const struct zt_summary *s, const struct zt_fn *f)
+{
+	(void)s;
+	return zt_fn_pending(f);
+}
+
+static double no_consumer(const struct zt_summary *s, const struct zt_fn *f)
+{
+	(void)s;
+	return zt_fn_no_consumer(f);
+}
+
+static double last_error(const struct zt_summary *s, const struct zt_fn *f)
+{
+	return f->last_error_ns ? ((double)f->last_error_ns + (double)s->realtime_off) / 1e9 : 0;
+}
+
+void zt_prom_render(const struct zt_summary *s, FILE *out)
+{
+	struct zt_corr *c = s->corr;
+
+	head(out, "zpcitrace_build_info", "gauge", "zpcitrace's version.");
+	fprintf(out, "zpcitrace_build_info{version=\"");
+	label(out, s->version ? s->version : "unknown");
+	fprintf(out, "\"} 1\n");
+	head(out, "zpcitrace_hook_info", "gauge",
+	     "How each kernel function is hooked: fentry, kprobe, absent, pending (module not loaded), off, failed.");
+	for (int i = 0; s->hooks && i < s->nhooks; i++)
+		fprintf(out, "zpcitrace_hook_info{function=\"%s\",mode=\"%s\"} 1\n", s->hooks[i].func, s->hooks[i].mode);
+	head(out, "zpcitrace_function_info", "gauge", "Identity of each zPCI function seen: PCI address, uid, pchid.");
+	for (size_t i = 0; i < c->nfns; i++) {
+		struct zt_ident id;
+		char pci[32];
+
+		zt_fn_pci_name(&c->fns[i], pci, sizeof(pci));
+		zt_summary_ident(s, &c->fns[i], &id);
+		fprintf(out, "zpcitrace_function_info{fid=\"0x%08x\",pci=\"%s\",uid=\"", c->fns[i].fid, pci);
+		label(out, id.uid);
+		fprintf(out, "\",pchid=\"");
+		label(out, id.pchid);
+		fprintf(out, "\"} 1\n");
+	}
+	for (size_t m = 0; m < sizeof(counters) / sizeof(counters[0]); m++) {
+		const struct counter_metric *cm = &counters[m];
+
+		head(out, cm->name, "counter", cm->help);
+		for (size_t i = 0; i < c->nfns; i++) {
+			const struct zt_fn *f = &c->fns[i];
+
+			if (!cm->per_pec) {
+				fprintf(out, "%s{fid=\"0x%08x\"} %llu\n", cm->name, f->fid,
+					(unsigned long long)f->n[cm->counter]);
+				continue;
+			}
+			for (size_t k = 0; k < f->npec; k++) {
+				char pec[16];
+
+				pec_value(&f->by_pec[k], pec, sizeof(pec));
+				fprintf(out, "%s{fid=\"0x%08x\",pec=\"%s\"} %llu\n", cm->name, f->fid, pec,
+					(unsigned long long)f->by_pec[k].n[cm->counter]);
+			}
+		}
+	}
+	head(out, "zpcitrace_dequeues_unmatched_total", "counter",
+	     "Dequeues of errors whose enqueue zpcitrace did not see (queued before it started).");
+	for (size_t i = 0; i < c->nfns; i++)
+		fprintf(out, "zpcitrace_dequeues_unmatched_total{fid=\"0x%08x\"} %llu\n", c->fns[i].fid,
+			(unsigned long long)c->fns[i].unmatched);
+	head(out, "zpcitrace_queue_full_seconds_total", "counter", "Time the function's error queue spent full.");
+	for (size_t i = 0; i < c->nfns; i++)
+		fprintf(out, "zpcitrace_queue_full_seconds_total{fid=\"0x%08x\"} %.9f\n", c->fns[i].fid,
+			zt_fn_full_ns(&c->fns[i], s->now_ns) / 1e9);
+	fn_gauge(out, s, "zpcitrace_queue_depth_max", "The deepest the function's error queue has been.", depth_max);
+	fn_gauge(out, s, "zpcitrace_queue_pending", "Errors in the function's queue now.", pending);
+	fn_gauge(out, s, "zpcitrace_no_consumer",
+		 "1 when errors were queued for the function and no process ever asked for them.", no_consumer);
+	fn_gauge(out, s, "zpcitrace_last_error_timestamp_seconds", "Unix time of the function's newest error (0: none).",
+		 last_error);
+	head(out, "zpcitrace_queue_wait_seconds", "histogram", "Time errors waited in the queue, enqueue to dequeue.");
+	for (size_t i = 0; i < c->npecs; i++) {
+		const struct zt_hist *h = &c->pecs[i].enq_deq;
+		uint64_t cum = 0;
+
+		for (int b = 0; b < ZT_NR_BOUNDS; b++) {
+			cum += h->bounded[b];
+			fprintf(out, "zpcitrace_queue_wait_seconds_bucket{pec=\"0x%04x\",le=\"%g\"} %llu\n", c->pecs[i].pec,
+				zt_bounds_s[b], (unsigned long long)cum);
+		}
+		fprintf(out, "zpcitrace_queue_wait_seconds_bucket{pec=\"0x%04x\",le=\"+Inf\"} %llu\n", c->pecs[i].pec,
+			(unsigned long long)h->count);
+		fprintf(out, "zpcitrace_queue_wait_seconds_sum{pec=\"0x%04x\"} %.9f\n", c->pecs[i].pec, h->sum_ns / 1e9);
+		fprintf(out, "zpcitrace_queue_wait_seconds_count{pec=\"0x%04x\"} %llu\n", c->pecs[i].pec,
+			(unsigned long long)h->count);
+	}
+	head(out, "zpcitrace_ringbuf_lost_events_total", "counter",
+	     "Events the kernel could not hand to zpcitrace (ring buffer full).");
+	fprintf(out, "zpcitrace_ringbuf_lost_events_total %llu\n", (unsigned long long)s->ringbuf_drops);
+}
+
+int zt_prom_write(const struct zt_summary *s, const char *path)
+{
+	char *copy1 = strdup(path), *copy2 = strdup(path), tmp[4096];
+	int fd = -1, dfd, err = 0;
+	FILE *f = NULL;
+
+	if (!copy1 || !copy2) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* not *.prom: node_exporter's textfile collector ignores it until the rename */
+	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dirname(copy1), basename(copy2));
+	fd = mkstemp(tmp); /* O_CREAT | O_EXCL: never follows a symlink */
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
+		err = -errno;
+		goto fail;
+	}
+	fd = -1;
+	zt_prom_render(s, f);
+	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
+		err = errno ? -errno : -EIO;
+		goto fail;
+	}
+	if (fclose(f)) {
+		f = NULL;
+		err = -errno;
+		goto fail;
+	}
+	f = NULL;
+	if (rename(tmp, path)) { /* replaces path itself, even a symlink */
+		err = -errno;
+		goto fail;
+	}
+	dfd = open(dirname(strcpy(copy1, path)), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) { /* the rename itself survives a crash */
+		fsync(dfd);
+		close(dfd);
+	}
+	goto out;
+fail:
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+out:
+	free(copy1);
+	free(copy2);
+	return err;
+}
