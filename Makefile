@@ -50,7 +50,8 @@ $(error ARCH=$(ARCH): build natively, or cross-build with ARCH=s390x)
 endif
 
 # everything but the libbpf side: also what the unit tests link
-CORE_SRCS := user/ccdf.c user/pec.c user/format.c user/ksyms.c user/hooks.c user/correlate.c user/summary.c user/prom.c
+CORE_SRCS := user/ccdf.c user/pec.c user/format.c user/ksyms.c user/hooks.c user/correlate.c user/summary.c user/prom.c \
+	user/json.c user/capture.c user/perfetto.c user/report.c
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(CORE_SRCS))
 
 .PHONY: all deps check check-run unit host-test e2e demo demo-run vmlinux clean
@@ -84,7 +85,7 @@ $(OUT)/%.o: user/%.c user/*.h bpf/zpcitrace.h | $(OUT) $(SYSROOT_DEP)
 	$(CC) $(WARN) $(USER_CFLAGS) -Ibpf -Iuser -c $< -o $@
 
 $(BIN): $(OUT)/zpcitrace.o $(OUT)/attach.o $(CORE_OBJS) $(EXTRA_OBJS)
-	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(LIBS) -lm -o $@
 
 # ---- tests ---------------------------------------------------------------------------------------------
 
@@ -92,7 +93,7 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 
 build/unit/test_%: tests/unit/test_%.c $(CORE_SRCS) user/*.h bpf/zpcitrace.h | build/unit
-	cc $(WARN) -g -O1 $(SAN) -Ibpf -Iuser $< $(CORE_SRCS) -lcmocka -o $@
+	cc $(WARN) -g -O1 $(SAN) -Ibpf -Iuser $< $(CORE_SRCS) -lcmocka -lm -o $@
 
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done

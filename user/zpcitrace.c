@@ -12,12 +12,15 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <linux/types.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "capture.h"
 #include "correlate.h"
 #include "format.h"
 #include "prom.h"
+#include "report.h"
 #include "summary.h"
 #include "zpcitrace.h"
 #include "zpcitrace.skel.h"
@@ -28,6 +31,7 @@
 /* matches WAKEUP_INTERVAL_NS in the BPF program: records that did not wake us arrive within it */
 #define BUSY_POLL_MS 10
 #define PENDING_POLL_MS 1000
+#define FLIGHT_RETRY_MS 100
 
 static struct env {
 	bool verbose;
@@ -36,6 +40,9 @@ static struct env {
 	long interval_s; /* -i: a summary every interval */
 	long duration_s; /* stop after this long; 0: until a signal */
 	const char *prom_path; /* --prom: keep this node_exporter textfile current */
+	bool record;           /* zpcitrace record */
+	const char *capture_path; /* record -w */
+	unsigned long flight_n;   /* record --flight-recorder N */
 	struct zt_attach_opts attach;
 } env;
 
@@ -53,6 +60,8 @@ static const char doc[] =
 	"\n"
 	"USAGE: zpcitrace [-T] [-j] [-i INTERVAL] [--prom FILE] [-v] [--fid FID]\n"
 	"                 [--no-hook FUNC]... [--btf PATH] [DURATION]\n"
+	"       zpcitrace record -w FILE [--flight-recorder N] [-v] [--fid FID] [DURATION]\n"
+	"       zpcitrace report [--since T] [--until T] [--fid FID] [--perfetto OUT] FILE\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    zpcitrace                 # a line per event until Ctrl-C, then a summary\n"
@@ -62,10 +71,14 @@ static const char doc[] =
 	"    zpcitrace --prom /var/lib/prometheus/node-exporter/zpcitrace.prom\n"
 	"                              # a node_exporter textfile, written every 15 s\n"
 	"    zpcitrace --fid 0x12      # only function 0x12\n"
+	"    zpcitrace record -w errors.jsonl      # a capture; report it anywhere later\n"
+	"    zpcitrace record -w fr.jsonl --flight-recorder 1000\n"
+	"                              # the last 1000 events, on SIGUSR1, overflow, exit\n"
+	"    zpcitrace report --help   # options of the report\n"
 	"    zpcitrace -v              # also say which kernel functions are hooked\n"
 	"    zpcitrace --btf vmlinux.btf   # a kernel without /sys/kernel/btf/vmlinux\n";
 
-enum { OPT_FID = 0x100, OPT_NO_HOOK, OPT_BTF, OPT_PROM };
+enum { OPT_FID = 0x100, OPT_NO_HOOK, OPT_BTF, OPT_PROM, OPT_FLIGHT };
 #define PROM_INTERVAL_S 15
 
 static const struct argp_option options[] = {
@@ -74,6 +87,9 @@ static const struct argp_option options[] = {
 	{ "interval", 'i', "SECONDS", 0, "Print the summary every SECONDS as well (with --prom: write FILE every "
 					  "SECONDS, default 15)", 0 },
 	{ "prom", OPT_PROM, "FILE", 0, "Run as a Prometheus textfile exporter: keep FILE current, print no events", 0 },
+	{ "write", 'w', "FILE", 0, "record: write the capture to FILE", 0 },
+	{ "flight-recorder", OPT_FLIGHT, "N", 0, "record: keep the last N events; write them on SIGUSR1, on a queue "
+						"overflow or discard (FILE.1, FILE.2, ...), and at exit (FILE)", 0 },
 	{ "verbose", 'v', NULL, 0, "Report hooks and their attach mode, and libbpf debug output", 0 },
 	{ "fid", OPT_FID, "FID", 0, "Trace only this function id (filtered in the kernel)", 0 },
 	{ "no-hook", OPT_NO_HOOK, "FUNC", 0, "Do not hook kernel function FUNC (repeatable; -v lists them)", 0 },
@@ -127,6 +143,23 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_PROM:
 		env.prom_path = arg;
 		break;
+	case 'w':
+		env.capture_path = arg;
+		break;
+	case OPT_FLIGHT:
+		errno = 0;
+		env.flight_n = strtoul(arg, &end, 10);
+		if (errno || !*arg || *end || arg[0] == '-' || !env.flight_n || env.flight_n > 100000000)
+			argp_error(state, "--flight-recorder: '%s' is not a number of events (1 to 100000000)", arg);
+		break;
+	case ARGP_KEY_END:
+		if (env.record && !env.capture_path)
+			argp_error(state, "record: where to? -w FILE");
+		if (!env.record && (env.capture_path || env.flight_n))
+			argp_error(state, "-w and --flight-recorder go with 'zpcitrace record'");
+		if (env.record && (env.json || env.timestamp || env.prom_path || env.interval_s))
+			argp_error(state, "record writes a capture: -j, -T, -i and --prom go with the live view");
+		break;
 	case ARGP_KEY_ARG:
 		if (state->arg_num > 0)
 			argp_error(state, "unexpected argument '%s'", arg);
@@ -143,12 +176,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 static const struct argp argp = { .options = options, .parser = parse_arg, .doc = doc };
 
-static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t exiting, dump_requested;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	exiting = 1;
+	if (sig == SIGUSR1)
+		dump_requested = 1;
+	else
+		exiting = 1;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -158,13 +193,39 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
+/* record --flight-recorder: the last N events */
+struct flight {
+	struct zt_event *ring;
+	size_t head, count;
+	uint64_t overwritten, dumps, last_auto_dump_ns;
+	const char *auto_reason; /* an overflow or discard asked for a dump */
+};
+
 struct tracer {
 	struct zt_attach attach;
 	struct ring_buffer *rb;
 	struct zt_format_opts fmt;
 	struct zt_corr corr;
 	struct zt_hook_state hooks[ZT_NR_HOOKS];
+	struct zt_capw capture;
+	struct zt_capture_meta meta;
+	struct flight flight;
 };
+
+static void flight_add(struct flight *f, const struct zt_event *e)
+{
+	f->ring[(f->head + f->count) % env.flight_n] = *e;
+	if (f->count < env.flight_n) {
+		f->count++;
+	} else {
+		f->head = (f->head + 1) % env.flight_n;
+		f->overwritten++;
+	}
+	if (e->type == ZT_EV_ENQUEUE && e->result == ZT_ENQ_DROPPED_FULL)
+		f->auto_reason = "overflow";
+	else if (e->type == ZT_EV_CLOSE && e->discarded)
+		f->auto_reason = "discard";
+}
 
 static int on_event(void *ctx, void *data, size_t size)
 {
@@ -176,6 +237,13 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	zt_corr_add(&t->corr, e, &note);
+	if (env.record) {
+		if (env.flight_n)
+			flight_add(&t->flight, e);
+		else
+			zt_capw_event(&t->capture, e, t->fmt.realtime_off);
+		return 0;
+	}
 	if (env.prom_path)
 		return 0; /* an exporter: the metrics are the output */
 	if (env.json)
@@ -225,6 +293,68 @@ static void snapshot(struct tracer *t, struct zt_summary *s, bool at_exit)
 	}
 }
 
+static void capture_meta(struct tracer *t)
+{
+	struct zt_capture_meta *m = &t->meta;
+	struct zt_summary s;
+	struct utsname u;
+
+	snapshot(t, &s, false);
+	memset(m, 0, sizeof(*m));
+	gethostname(m->hostname, sizeof(m->hostname) - 1);
+	if (!uname(&u)) {
+		snprintf(m->kernel, sizeof(m->kernel), "%s", u.release);
+		snprintf(m->machine, sizeof(m->machine), "%s", u.machine);
+	}
+	snprintf(m->btf, sizeof(m->btf), "%s", env.attach.btf_path ? env.attach.btf_path : "/sys/kernel/btf/vmlinux");
+	snprintf(m->zpcitrace, sizeof(m->zpcitrace), "%s", ZT_VERSION);
+	m->realtime_off = t->fmt.realtime_off;
+	m->derived = t->attach.derive_enqueue;
+	memcpy(m->hooks, t->hooks, sizeof(m->hooks));
+	m->nhooks = ZT_NR_HOOKS;
+}
+
+/* the flight recorder's events as a capture of their own, written atomically to path */
+static int flight_dump(struct tracer *t, const char *path, const char *reason)
+{
+	struct flight *f = &t->flight;
+	struct zt_summary s;
+	struct zt_capw w;
+	char tmp[4096];
+	int err = zt_capw_open_tmp(&w, path, tmp, sizeof(tmp));
+
+	if (!err) {
+		snapshot(t, &s, false);
+		zt_capw_header(&w, &t->meta, (unsigned)env.flight_n);
+		for (size_t i = 0; i < f->count; i++)
+			zt_capw_event(&w, &f->ring[(f->head + i) % env.flight_n], t->fmt.realtime_off);
+		zt_capw_trailer(&w, &s, reason, f->overwritten);
+		err = zt_capw_commit(&w, tmp, path);
+	}
+	if (err)
+		fprintf(stderr, "zpcitrace: cannot write %s: %s\n", path, strerror(-err));
+	else
+		fprintf(stderr, "zpcitrace: flight recorder: %zu events written to %s (%s)\n", f->count, path, reason);
+	return err;
+}
+
+/* dumps asked for by SIGUSR1, or by an overflow or discard (at most one of those a second) */
+static void flight_dumps(struct tracer *t)
+{
+	struct flight *f = &t->flight;
+	const char *reason = dump_requested ? "sigusr1" : f->auto_reason;
+	char path[4096];
+
+	if (!reason || (!dump_requested && mono_ns() - f->last_auto_dump_ns < 1000000000ull))
+		return;
+	if (!dump_requested)
+		f->last_auto_dump_ns = mono_ns();
+	dump_requested = 0;
+	f->auto_reason = NULL;
+	snprintf(path, sizeof(path), "%s.%llu", env.capture_path, (unsigned long long)++f->dumps);
+	flight_dump(t, path, reason);
+}
+
 /* --prom: write the file; say so once when it starts failing and once when it works again */
 static int export_prom(struct tracer *t)
 {
@@ -261,20 +391,6 @@ static void periodic(struct tracer *t)
 	}
 }
 
-static void print_summary(struct tracer *t)
-{
-	struct zt_summary s;
-
-	snapshot(t, &s, true);
-	if (env.json && !env.prom_path) {
-		zt_summary_json(&s, stdout);
-		fflush(stdout);
-	} else {
-		fflush(stdout);
-		zt_summary_text(&s, stderr);
-	}
-}
-
 /* Sleep until the BPF side wakes us (first record after a quiet spell); while records keep coming,
  * poll every BUSY_POLL_MS instead, since a storm's records do not wake us one by one. Print a summary
  * every -i interval; stop after the duration. */
@@ -299,19 +415,41 @@ static int trace_loop(struct tracer *t)
 		if (env.interval_s && (wait < 0 || (uint64_t)wait > (next_summary - now) / 1000000))
 			wait = (int)((next_summary - now) / 1000000) + 1;
 		n = ring_buffer__poll(t->rb, wait);
-		if (n == -EINTR)
-			continue;
-		if (n < 0) {
+		if (n < 0 && n != -EINTR) {
 			fprintf(stderr, "zpcitrace: ring buffer poll failed: %s\n", strerror(-n));
 			return n;
 		}
-		n += ring_buffer__consume(t->rb); /* records submitted without a wakeup */
+		n = (n > 0 ? n : 0) + ring_buffer__consume(t->rb); /* records submitted without a wakeup */
+		if (env.record && env.flight_n)
+			flight_dumps(t); /* also after a signal: SIGUSR1 asks for one */
+		else if (env.record)
+			zt_capw_flush(&t->capture); /* whole lines: a kill loses at most this batch */
 		if (zt_attach_has_pending(&t->attach))
 			zt_attach_pending(&t->attach);
 		timeout = n > 0 ? BUSY_POLL_MS : zt_attach_has_pending(&t->attach) ? PENDING_POLL_MS : -1;
+		if (t->flight.auto_reason && (timeout < 0 || timeout > FLIGHT_RETRY_MS))
+			timeout = FLIGHT_RETRY_MS; /* a dump waits out its rate limit */
 	}
 	ring_buffer__consume(t->rb); /* what arrived before the signal */
 	return 0;
+}
+
+/* record: the capture's end, with the same snapshot the summary shows */
+static int finish_record(struct tracer *t, const struct zt_summary *s)
+{
+	int err;
+
+	if (env.flight_n)
+		return flight_dump(t, env.capture_path, "exit");
+	zt_capw_trailer(&t->capture, s, "exit", 0);
+	err = zt_capw_close(&t->capture);
+	if (err)
+		fprintf(stderr, "zpcitrace: writing %s failed: %s; the capture is cut short\n", env.capture_path,
+			strerror(-err));
+	else
+		fprintf(stderr, "zpcitrace: %llu events written to %s\n", (unsigned long long)t->capture.events,
+			env.capture_path);
+	return err;
 }
 
 int main(int argc, char **argv)
@@ -319,8 +457,18 @@ int main(int argc, char **argv)
 	static struct tracer t;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct zpcitrace_bpf *maps;
+	struct zt_summary s;
 	int err;
 
+	if (argc > 1 && !strcmp(argv[1], "report")) {
+		argv[1] = "zpcitrace report";
+		return zt_report_main(argc - 1, argv + 1);
+	}
+	if (argc > 1 && !strcmp(argv[1], "record")) {
+		env.record = true;
+		argv[1] = argv[0];
+		argc--, argv++;
+	}
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 1;
@@ -330,7 +478,13 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	zt_corr_init(&t.corr);
+	t.capture.fd = -1;
+	if (env.record && env.flight_n && !(t.flight.ring = calloc(env.flight_n, sizeof(*t.flight.ring)))) {
+		fprintf(stderr, "zpcitrace: no memory for a flight recorder of %lu events\n", env.flight_n);
+		return 1;
+	}
 
 	err = zt_attach_start(&t.attach, &env.attach);
 	if (err)
@@ -346,16 +500,40 @@ int main(int argc, char **argv)
 	}
 	t.fmt.timestamp = env.timestamp;
 	t.fmt.realtime_off = realtime_offset_ns();
-	fprintf(stderr, "Tracing zPCI error events... Hit Ctrl-C to end.\n");
 	if (env.prom_path && export_prom(&t)) {
 		err = -EIO; /* the path is unusable from the start: bad input */
 		goto cleanup;
 	}
+	if (env.record) {
+		capture_meta(&t);
+		if (!env.flight_n) {
+			err = zt_capw_open(&t.capture, env.capture_path);
+			if (err) {
+				fprintf(stderr, "zpcitrace: cannot write %s: %s\n", env.capture_path, strerror(-err));
+				goto cleanup;
+			}
+			zt_capw_header(&t.capture, &t.meta, 0);
+			zt_capw_flush(&t.capture);
+		}
+	}
+	fprintf(stderr, "Tracing zPCI error events... Hit Ctrl-C to end.\n");
 	err = trace_loop(&t);
 	if (env.prom_path)
 		export_prom(&t); /* the last state, also on SIGINT and SIGTERM */
-	print_summary(&t);
+	snapshot(&t, &s, true);
+	if (env.record)
+		err = finish_record(&t, &s) ?: err;
+	if (env.json && !env.prom_path) {
+		zt_summary_json(&s, stdout);
+		fflush(stdout);
+	} else {
+		fflush(stdout);
+		zt_summary_text(&s, stderr);
+	}
 cleanup:
+	if (t.capture.fd >= 0)
+		zt_capw_close(&t.capture);
+	free(t.flight.ring);
 	ring_buffer__free(t.rb);
 	zt_attach_stop(&t.attach);
 	zt_corr_free(&t.corr);

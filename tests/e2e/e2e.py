@@ -476,6 +476,128 @@ def scenario_prom(args, bed, c):
     c.check(f"{p}: a real node_exporter serves the metrics with node_textfile_scrape_error 0", node_exporter)
 
 
+ZPCITRACE_HOST = os.path.join(HERE, "..", "..", "zpcitrace")
+
+
+def report(*args):
+    """zpcitrace report on this (x86) host"""
+    return subprocess.run([ZPCITRACE_HOST, "report", *args], capture_output=True, text=True)
+
+
+def live_summary(r):
+    return r.trace_err[r.trace_err.index("zpcitrace: summary"):]
+
+
+def scenario_record(args, bed, c):
+    """record on s390x, report on this x86 host; the Perfetto timeline"""
+    r = bed.boot(args, "record", "open error error error error error error drain error error close",
+                 trace="record -w /tmp/out/capture.jsonl")
+    p = f"{bed.name}/record"
+    cap = os.path.join(r.dir, "capture.jsonl")
+
+    def same_summary():
+        rep = report(cap)
+        eq((rep.returncode, rep.stderr), (0, ""), "report exit code and complaints")
+        eq(rep.stdout, live_summary(r), "the report's summary vs the live one")
+        f = rep.stdout.split("functions:")[1].splitlines()
+        row = dict(zip(f[1].split(), f[2].split()))
+        eq((row["STORED"], row["DROPPED"], row["DISCARDED"]), (str(len(r.reads()) + 2), str(r.notified() - 6), "2"),
+           "stored, dropped, discarded")
+    c.check(f"{p}: the report on x86 equals the live summary field for field", same_summary)
+
+    def filters():
+        whole = report("-j", cap)
+        none = report("-j", "--fid", "0x2", cap)
+        late = report("-j", "--since", "+3600", cap)
+        eq(json.loads(whole.stdout)["counters"]["errors arrived"], r.notified(), "all arrivals")
+        eq(json.loads(none.stdout)["functions"], [], "--fid 0x2")
+        eq(json.loads(late.stdout)["counters"]["errors arrived"], 0, "--since an hour later")
+        first = min(e["ts"] for e in parse_trace_json(cap) if e["event"] == "arrival")
+        since = report("-j", "--since", first, cap)
+        eq(json.loads(since.stdout)["counters"]["errors arrived"], r.notified(), f"--since {first}")
+    c.check(f"{p}: --fid, --since and --until select events (+SECONDS and HH:MM:SS)", filters)
+
+    def perfetto():
+        out = os.path.join(r.dir, "timeline.json")
+        rep = report("--perfetto", out, cap)
+        eq(rep.returncode, 0, "report --perfetto")
+        t = json.load(open(out))
+        procs = {e["pid"]: e["args"]["name"] for e in t["traceEvents"] if e.get("name") == "process_name"}
+        eq(sorted(procs), [1], "one track (process) per function seen")
+        waits = [e for e in t["traceEvents"] if e["ph"] == "X"]
+        eq(len(waits), len(r.reads()), "a wait span per error read")
+        for e in t["traceEvents"]:
+            if e["ph"] in "Xi" and not {"pid", "tid", "ts", "name"} <= set(e):
+                raise AssertionError(f"trace event lacks fields: {e}")
+        names = {e["name"] for e in t["traceEvents"] if e["ph"] == "i"}
+        eq(names >= {"arrival", "stored", "drop", "notify", "dequeue", "close", "reset"}, True, f"instants {names}")
+    c.check(f"{p}: --perfetto writes trace-event JSON: a track per function, a span per wait", perfetto)
+
+
+def parse_trace_json(path):
+    """the capture's event lines, with their UTC time"""
+    out = []
+    for line in open(path).read().splitlines()[1:]:
+        o = json.loads(line)
+        if "event" in o:
+            out.append({"event": o["event"], "ts": o["time"]})
+    return out
+
+
+def scenario_flight(args, bed, c):
+    """--flight-recorder: dumps on overflow, discard, SIGUSR1 and exit"""
+    r = bed.boot(args, "flight", "open error error error error error error drain error close",
+                 trace="record -w /tmp/out/fr.jsonl --flight-recorder 8", conf=["ZT_USR1=1"])
+    p = f"{bed.name}/flight"
+
+    def dumps():
+        files = sorted(f for f in os.listdir(r.dir) if f.startswith("fr.jsonl"))
+        reasons = {}
+        for f in files:
+            lines = open(os.path.join(r.dir, f)).read().splitlines()
+            trailer = json.loads(lines[-1])
+            reasons[f] = trailer["reason"]
+            if len(lines) - 2 > 8:
+                raise AssertionError(f"{f} holds {len(lines) - 2} events, more than the 8 kept")
+            rep = report(os.path.join(r.dir, f))
+            eq((rep.returncode, rep.stderr), (0, ""), f"report {f}")
+        eq(sorted(reasons.values()), sorted(["overflow", "discard", "sigusr1", "exit"]), f"dumps {reasons}")
+        eq(reasons["fr.jsonl"], "exit", "the final dump")
+        ov = [f for f, why in reasons.items() if why == "overflow"][0]
+        evs = [json.loads(l) for l in open(os.path.join(r.dir, ov)).read().splitlines()[1:-1]]
+        if not any(e["event"] == "enqueue" and e["result"] == "dropped-full" for e in evs):
+            raise AssertionError("the overflow dump lacks the dropped error")
+        final = json.loads(open(os.path.join(r.dir, "fr.jsonl")).read().splitlines()[-1])
+        if final["flight_recorder_overwritten"] <= 0:
+            raise AssertionError("the final dump does not count the events it no longer holds")
+    c.check(f"{p}: the last 8 events are written on overflow, on discard at close, on SIGUSR1 and at exit", dumps)
+
+
+def scenario_kill9(args, bed, c):
+    """a capture killed with SIGKILL reads back to its last full line"""
+    r = bed.boot(args, "kill9", "open error error get close", trace="record -w /tmp/out/cut.jsonl",
+                 conf=["ZT_KILL9=1"])
+    p = f"{bed.name}/kill9"
+
+    def reads_back():
+        cap = os.path.join(r.dir, "cut.jsonl")
+        eq(r.trace_rc, 137, "zpcitrace killed")
+        rep = report("-j", cap)
+        eq(rep.returncode, 0, "report exit code")
+        if "was cut short (no trailer" not in rep.stderr:
+            raise AssertionError(f"the report does not say the capture was cut: {rep.stderr!r}")
+        eq(json.loads(rep.stdout)["counters"]["errors arrived"], r.notified(), "arrivals read back")
+        # cut it inside its last line as well: the report reads up to the line before and says how much
+        data = open(cap, "rb").read()
+        cut = os.path.join(r.dir, "cut-more.jsonl")
+        open(cut, "wb").write(data[:-10])
+        rep = report(cut)
+        eq(rep.returncode, 0, "report of a file cut mid-line")
+        if f"{len(data.splitlines()[-1]) + 1 - 10} bytes of a partial last line ignored" not in rep.stderr:
+            raise AssertionError(f"no count of the cut bytes: {rep.stderr!r}")
+    c.check(f"{p}: a capture cut by SIGKILL (and mid-line) reads back to its last full line, saying so", reads_back)
+
+
 def scenario_fid(args, bed, c):
     """--fid filters in the kernel"""
     r = bed.boot(args, "fid", "open error get close", trace="--fid 0x2")
@@ -594,6 +716,9 @@ SCENARIOS = {  # name: (fn, beds)
     "derived": (scenario_derived, ["debian-7.3"]),
     "noreader": (scenario_noreader, ["debian-7.3"]),
     "prom": (scenario_prom, ["debian-7.3"]),
+    "record": (scenario_record, ["debian-7.3"]),
+    "flight": (scenario_flight, ["debian-7.3"]),
+    "kill9": (scenario_kill9, ["debian-7.3"]),
     "json": (scenario_json, ["debian-7.3"]),
     "fid": (scenario_fid, ["debian-7.3"]),
     "late": (scenario_late, ["debian-7.3"]),

@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "capture.h"
+#include "format.h"
+#include "hooks.h"
+#include "json.h"
+
+#define WRITE_BUF (256 * 1024)
+#define LINE_MAX_LEN 4096
+
+/* ---- writing ---------------------------------------------------------------------------------------- */
+
+static int capw_init(struct zt_capw *w, int fd)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = fd;
+	w->cap = WRITE_BUF;
+	w->buf = malloc(w->cap);
+	if (!w->buf) {
+		close(fd);
+		w->fd = -1;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int zt_capw_open(struct zt_capw *w, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+	if (fd < 0) {
+		w->fd = -1;
+		w->buf = NULL;
+		return -errno;
+	}
+	return capw_init(w, fd);
+}
+
+int zt_capw_open_tmp(struct zt_capw *w, const char *path, char *tmp, size_t tmplen)
+{
+	char *d = strdup(path), *b = strdup(path);
+	int fd;
+
+	if (!d || !b) {
+		free(d);
+		free(b);
+		return -ENOMEM;
+	}
+	snprintf(tmp, tmplen, "%s/.%s.XXXXXX", dirname(d), basename(b));
+	free(d);
+	free(b);
+	fd = mkstemp(tmp);
+	if (fd < 0 || fchmod(fd, 0644)) {
+		int err = -errno;
+
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		w->fd = -1;
+		w->buf = NULL;
+		return err;
+	}
+	return capw_init(w, fd);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t r = write(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -ENOSPC;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+int zt_capw_flush(struct zt_capw *w)
+{
+	int err;
+
+	if (w->fd < 0 || !w->len)
+		return w->err;
+	err = write_all(w->fd, w->buf, w->len);
+	if (err && !w->err)
+		w->err = err;
+	w->len = 0;
+	return w->err;
+}
+
+/* one whole line: the buffer only ever holds complete lines */
+__attribute__((format(printf, 2, 3))) static void line(struct zt_capw *w, const char *fmt, ...)
+{
+	char l[LINE_MAX_LEN];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(l, sizeof(l) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(l) - 2)
+		n = sizeof(l) - 2; /* never happens with our lines; keeps the file line-structured if it did */
+	l[n++] = '\n';
+	if (w->len + (size_t)n > w->cap)
+		zt_capw_flush(w);
+	memcpy(w->buf + w->len, l, (size_t)n);
+	w->len += (size_t)n;
+}
+
+/* {"func":"mode",...},"hook_modules":{"func":"module",...} */
+static void hooks_json(char *buf, size_t len, const struct zt_hook_state *h, int n)
+{
+	size_t o = 0;
+
+	o += (size_t)snprintf(buf + o, len - o, "{");
+	for (int i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s\"%s\":\"%s\"", i ? "," : "", h[i].func, h[i].mode);
+	if (o < len)
+		o += (size_t)snprintf(buf + o, len - o, "},\"hook_modules\":{");
+	for (int i = 0, k = 0; i < n && o < len; i++)
+		if (h[i].module)
+			o += (size_t)snprintf(buf + o, len - o, "%s\"%s\":\"%s\"", k++ ? "," : "", h[i].func, h[i].module);
+	if (o < len)
+		snprintf(buf + o, len - o, "}");
+}
+
+void zt_capw_header(struct zt_capw *w, const struct zt_capture_meta *m, unsigned flight_recorder)
+{
+	char hooks[1024], e[5][300];
+
+	hooks_json(hooks, sizeof(hooks), m->hooks, m->nhooks);
+	line(w, "{\"format\":\"%s\",\"version\":\"%d.%d\",\"zpcitrace\":\"%s\",\"hostname\":\"%s\",\"kernel\":\"%s\","
+		"\"machine\":\"%s\",\"clock\":\"CLOCK_MONOTONIC\",\"realtime_offset_ns\":%lld,\"btf\":\"%s\","
+		"\"hooks\":%s,\"enqueue_derived\":%s,\"flight_recorder\":%u}",
+	     ZT_CAPTURE_FORMAT, ZT_CAPTURE_MAJOR, ZT_CAPTURE_MINOR,
+	     zt_json_escape(m->zpcitrace, sizeof(m->zpcitrace), e[0], sizeof(e[0])),
+	     zt_json_escape(m->hostname, sizeof(m->hostname), e[1], sizeof(e[1])),
+	     zt_json_escape(m->kernel, sizeof(m->kernel), e[2], sizeof(e[2])),
+	     zt_json_escape(m->machine, sizeof(m->machine), e[3], sizeof(e[3])), m->realtime_off,
+	     zt_json_escape(m->btf, sizeof(m->btf), e[4], sizeof(e[4])), hooks, m->derived ? "true" : "false",
+	     flight_recorder);
+}
+
+void zt_capw_event(struct zt_capw *w, const struct zt_event *e, long long realtime_off)
+{
+	struct zt_format_opts o = { .realtime_off = realtime_off };
+	char shown[1024], comm[ZT_COMM_LEN * 6 + 1], ccdf[2 * ZT_RAW_CCDF_LEN + 1];
+	int n = zt_format_event_json(e, NULL, &o, shown, sizeof(shown));
+
+	if (n <= 1 || (size_t)n >= sizeof(shown))
+		return;
+	shown[n - 1] = 0; /* reopen the object: the raw record follows */
+	for (int i = 0; i < ZT_RAW_CCDF_LEN; i++)
+		snprintf(ccdf + 2 * i, 3, "%02x", e->ccdf[i]);
+	zt_json_escape(e->comm, ZT_COMM_LEN, comm, sizeof(comm));
+	line(w, "%s,\"ccdf\":\"%s\",\"rec\":{\"type\":%u,\"ts_ns\":%llu,\"cpu\":%u,\"pid\":%u,\"tid\":%u,\"comm\":\"%s\","
+		"\"fid\":%u,\"fh\":%u,\"pci_domain\":%u,\"pci_bus\":%u,\"pci_devfn\":%u,\"ret\":%d,\"get_ret\":%d,"
+		"\"flags\":%u,\"state\":%u,\"discarded\":%u,\"v12_pec\":%u,\"has_fn\":%u,\"has_pci\":%u,\"has_ccdf\":%u,"
+		"\"q_valid\":%u,\"q_mr\":%u,\"q_count\":%u,\"q_head\":%u,\"q_tail\":%u,\"result\":%u,\"slot\":%u,"
+		"\"has_slot\":%u,\"derived\":%u,\"v12\":%u}}",
+	     shown, e->has_ccdf ? ccdf : "", e->type, (unsigned long long)e->ts_ns, e->cpu, e->pid, e->tid, comm, e->fid,
+	     e->fh, e->pci_domain, e->pci_bus, e->pci_devfn, e->ret, e->get_ret, e->flags, e->state, e->discarded,
+	     e->v12_pec, e->has_fn, e->has_pci, e->has_ccdf, e->q_valid, e->q_mr, e->q_count, e->q_head, e->q_tail,
+	     e->result, e->slot, e->has_slot, e->derived, e->v12);
+	w->events++;
+}
+
+void zt_capw_trailer(struct zt_capw *w, const struct zt_summary *s, const char *reason, uint64_t overwritten)
+{
+	char hooks[1024], fns[LINE_MAX_LEN / 2] = "";
+	size_t o = 0;
+
+	hooks_json(hooks, sizeof(hooks), s->hooks, s->nhooks);
+	for (size_t i = 0; i < s->corr->nfns && o + 128 < sizeof(fns); i++) {
+		struct zt_ident id;
+		char e[2][100];
+
+		zt_summary_ident(s, &s->corr->fns[i], &id);
+		o += (size_t)snprintf(fns + o, sizeof(fns) - o, "%s{\"fid\":%u,\"uid\":\"%s\",\"pchid\":\"%s\"}", i ? "," : "",
+				      s->corr->fns[i].fid, zt_json_escape(id.uid, sizeof(id.uid), e[0], sizeof(e[0])),
+				      zt_json_escape(id.pchid, sizeof(id.pchid), e[1], sizeof(e[1])));
+	}
+	line(w, "{\"trailer\":true,\"reason\":\"%s\",\"events\":%llu,\"ended_ns\":%llu,\"ringbuf_lost\":%llu,"
+		"\"flight_recorder_overwritten\":%llu,\"hooks\":%s,\"functions\":[%s]}",
+	     reason, (unsigned long long)w->events, (unsigned long long)s->now_ns, (unsigned long long)s->ringbuf_drops,
+	     (unsigned long long)overwritten, hooks, fns);
+}
+
+int zt_capw_close(struct zt_capw *w)
+{
+	int err = zt_capw_flush(w);
+
+	if (w->fd >= 0 && close(w->fd) && !err)
+		err = -errno;
+	w->fd = -1;
+	free(w->buf);
+	w->buf = NULL;
+	return err;
+}
+
+int zt_capw_commit(struct zt_capw *w, const char *tmp, const char *path)
+{
+	int err = zt_capw_flush(w);
+
+	if (!err && w->fd >= 0 && fsync(w->fd))
+		err = -errno;
+	err = zt_capw_close(w) ?: err;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+/* ---- reading ---------------------------------------------------------------------------------------- */
+
+__attribute__((format(printf, 3, 4))) static int bad(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void copy_str(const struct zt_json *o, const char *key, char *dst, size_t len)
+{
+	const char *v;
+
+	if (zt_json_str(o, key, &v))
+		snprintf(dst, len, "%s", v);
+}
+
+static void read_hooks(struct zt_capture_meta *m, const struct zt_json *hooks, const struct zt_json *modules)
+{
+	m->nhooks = 0;
+	if (!hooks || hooks->type != ZT_JSON_OBJECT)
+		return;
+	for (const struct zt_json *h = hooks->child; h && m->nhooks < ZT_NR_HOOKS; h = h->next) {
+		if (h->type != ZT_JSON_STRING)
+			continue;
+		snprintf(m->hook_func[m->nhooks], sizeof(m->hook_func[0]), "%s", h->key);
+		snprintf(m->hook_mode[m->nhooks], sizeof(m->hook_mode[0]), "%s", h->string);
+		int known = zt_hook_by_func(h->key);
+		m->hooks[m->nhooks] = (struct zt_hook_state){ m->hook_func[m->nhooks], known >= 0 ? zt_hooks[known].role : "?",
+							      m->hook_mode[m->nhooks], NULL };
+		if (modules) {
+			copy_str(modules, h->key, m->hook_module[m->nhooks], sizeof(m->hook_module[0]));
+			if (m->hook_module[m->nhooks][0])
+				m->hooks[m->nhooks].module = m->hook_module[m->nhooks];
+		}
+		m->nhooks++;
+	}
+}
+
+static int header(struct zt_capture *c, const struct zt_json *h, char *err, size_t errlen)
+{
+	const char *format, *version;
+	int major, minor;
+	int64_t off;
+
+	if (!zt_json_str(h, "format", &format) || strcmp(format, ZT_CAPTURE_FORMAT))
+		return bad(err, errlen, "not a zpcitrace capture (no %s header)", ZT_CAPTURE_FORMAT);
+	if (!zt_json_str(h, "version", &version) || sscanf(version, "%d.%d", &major, &minor) != 2)
+		return bad(err, errlen, "capture header has no version");
+	if (major != ZT_CAPTURE_MAJOR)
+		return bad(err, errlen, "capture format version %d.%d is not readable by this zpcitrace (it reads %d.x)",
+			   major, minor, ZT_CAPTURE_MAJOR);
+	c->minor = minor;
+	copy_str(h, "hostname", c->meta.hostname, sizeof(c->meta.hostname));
+	copy_str(h, "kernel", c->meta.kernel, sizeof(c->meta.kernel));
+	copy_str(h, "machine", c->meta.machine, sizeof(c->meta.machine));
+	copy_str(h, "btf", c->meta.btf, sizeof(c->meta.btf));
+	copy_str(h, "zpcitrace", c->meta.zpcitrace, sizeof(c->meta.zpcitrace));
+	if (zt_json_int(h, "realtime_offset_ns", &off))
+		c->meta.realtime_off = off;
+	const struct zt_json *d = zt_json_get(h, "enqueue_derived");
+	c->meta.derived = d && d->type == ZT_JSON_BOOL && d->boolean;
+	read_hooks(&c->meta, zt_json_get(h, "hooks"), zt_json_get(h, "hook_modules"));
+	return 0;
+}
+
+/* the record fields, each required and range-checked */
+static int record(const struct zt_json *rec, struct zt_event *e, const char *ccdf_hex, char *why, size_t whylen)
+{
+	static const struct {
+		const char *key;
+		size_t off, size;
+		bool is_signed;
+	} f[] = {
+#define F(k, s) { #k, offsetof(struct zt_event, k), sizeof(((struct zt_event *)0)->k), s }
+		F(type, false), F(ts_ns, false), F(cpu, false), F(pid, false), F(tid, false), F(fid, false), F(fh, false),
+		F(pci_domain, false), F(pci_bus, false), F(pci_devfn, false), F(ret, true), F(get_ret, true),
+		F(flags, false), F(state, false), F(discarded, false), F(v12_pec, false), F(has_fn, false),
+		F(has_pci, false), F(has_ccdf, false), F(q_valid, false), F(q_mr, false), F(q_count, false),
+		F(q_head, false), F(q_tail, false), F(result, false), F(slot, false), F(has_slot, false),
+		F(derived, false), F(v12, false),
+#undef F
+	};
+	const char *comm;
+
+	memset(e, 0, sizeof(*e));
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		int64_t v;
+		char *p = (char *)e + f[i].off;
+
+		if (!zt_json_int(rec, f[i].key, &v)) {
+			snprintf(why, whylen, "its record lacks the integer '%s'", f[i].key);
+			return -1;
+		}
+		if (f[i].size == 8) {
+			uint64_t u = (uint64_t)v;
+			memcpy(p, &u, 8);
+			continue;
+		}
+		if (f[i].is_signed ? (v < INT32_MIN || v > INT32_MAX)
+				   : (v < 0 || (f[i].size < 8 && (uint64_t)v >> (8 * f[i].size)))) {
+			snprintf(why, whylen, "'%s' is out of range", f[i].key);
+			return -1;
+		}
+		if (f[i].size == 4) {
+			uint32_t u = (uint32_t)v;
+			memcpy(p, &u, 4);
+		} else if (f[i].size == 2) {
+			uint16_t u = (uint16_t)v;
+			memcpy(p, &u, 2);
+		} else {
+			*(uint8_t *)p = (uint8_t)v;
+		}
+	}
+	if (e->type < ZT_EV_ARRIVAL || e->type > ZT_EV_RESET) {
+		snprintf(why, whylen, "unknown event type %u", e->type);
+		return 1; /* a newer minor version's event: skipped */
+	}
+	if (zt_json_str(rec, "comm", &comm)) /* like the kernel's: not NUL-terminated at full length */
+		memcpy(e->comm, comm, strnlen(comm, sizeof(e->comm)));
+	if (e->has_ccdf) {
+		if (!ccdf_hex || strlen(ccdf_hex) != 2 * ZT_RAW_CCDF_LEN) {
+			snprintf(why, whylen, "its ccdf is not %d hex digits", 2 * ZT_RAW_CCDF_LEN);
+			return -1;
+		}
+		for (int i = 0; i < ZT_RAW_CCDF_LEN; i++) {
+			unsigned b;
+
+			if (sscanf(ccdf_hex + 2 * i, "%2x", &b) != 1) {
+				snprintf(why, whylen, "its ccdf is not hex");
+				return -1;
+			}
+			e->ccdf[i] = (uint8_t)b;
+		}
+	}
+	return 0;
+}
+
+static int trailer(struct zt_capture *c, const struct zt_json *t)
+{
+	int64_t v;
+	const struct zt_json *fns = zt_json_get(t, "functions");
+
+	c->has_trailer = true;
+	copy_str(t, "reason", c->reason, sizeof(c->reason));
+	if (zt_json_int(t, "ended_ns", &v))
+		c->ended_ns = (uint64_t)v;
+	if (zt_json_int(t, "ringbuf_lost", &v))
+		c->ringbuf_lost = (uint64_t)v;
+	if (zt_json_int(t, "flight_recorder_overwritten", &v))
+		c->overwritten = (uint64_t)v;
+	if (zt_json_get(t, "hooks"))
+		read_hooks(&c->meta, zt_json_get(t, "hooks"), zt_json_get(t, "hook_modules"));
+	if (fns && fns->type == ZT_JSON_ARRAY) {
+		size_t n = 0;
+
+		for (const struct zt_json *f = fns->child; f; f = f->next)
+			n++;
+		c->idents = calloc(n ? n : 1, sizeof(*c->idents));
+		if (!c->idents)
+			return -1;
+		for (const struct zt_json *f = fns->child; f; f = f->next) {
+			struct zt_capture_fn_ident *id = &c->idents[c->nidents];
+
+			if (!zt_json_int(f, "fid", &v))
+				continue;
+			id->fid = (uint32_t)v;
+			snprintf(id->id.uid, sizeof(id->id.uid), "-");
+			snprintf(id->id.pchid, sizeof(id->id.pchid), "-");
+			copy_str(f, "uid", id->id.uid, sizeof(id->id.uid));
+			copy_str(f, "pchid", id->id.pchid, sizeof(id->id.pchid));
+			c->nidents++;
+		}
+	}
+	return 0;
+}
+
+int zt_capture_parse(const char *buf, size_t len, struct zt_capture *c, char *err, size_t errlen)
+{
+	size_t pos = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (!len)
+		return bad(err, errlen, "empty file: not a zpcitrace capture");
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+		struct zt_json_doc doc;
+		int rc = 0;
+
+		if (!nl) { /* the writer was stopped inside this line */
+			c->cut_bytes = n;
+			break;
+		}
+		c->lines++;
+		if (c->has_trailer)
+			return bad(err, errlen, "line %zu: data after the trailer", c->lines);
+		if (zt_json_parse(buf + pos, n, &doc))
+			return bad(err, errlen, "line %zu: not JSON (%s at byte %zu)%s", c->lines, doc.error, doc.error_at,
+				   c->lines == 1 ? ": not a zpcitrace capture" : "");
+		if (doc.root->type != ZT_JSON_OBJECT) {
+			rc = bad(err, errlen, "line %zu: not a JSON object%s", c->lines,
+				 c->lines == 1 ? ": not a zpcitrace capture" : "");
+		} else if (c->lines == 1) {
+			rc = header(c, doc.root, err, errlen);
+		} else if (zt_json_get(doc.root, "trailer")) {
+			rc = trailer(c, doc.root) ? bad(err, errlen, "out of memory") : 0;
+		} else {
+			const struct zt_json *rec = zt_json_get(doc.root, "rec");
+			const char *ccdf = NULL;
+			char why[96];
+			struct zt_event e;
+
+			zt_json_str(doc.root, "ccdf", &ccdf);
+			if (!rec || rec->type != ZT_JSON_OBJECT) {
+				rc = bad(err, errlen, "line %zu: an event without its record", c->lines);
+			} else if ((rc = record(rec, &e, ccdf, why, sizeof(why))) < 0) {
+				rc = bad(err, errlen, "line %zu: %s", c->lines, why);
+			} else if (rc > 0) {
+				c->skipped_unknown++;
+				rc = 0;
+			} else {
+				if (c->nevents == c->capevents) {
+					size_t cap = c->capevents ? c->capevents * 2 : 1024;
+					struct zt_event *ev = realloc(c->events, cap * sizeof(*ev));
+
+					if (!ev) {
+						zt_json_free(&doc);
+						return bad(err, errlen, "out of memory");
+					}
+					c->events = ev;
+					c->capevents = cap;
+				}
+				c->events[c->nevents++] = e;
+			}
+		}
+		zt_json_free(&doc);
+		if (rc)
+			return -1;
+		pos += n + 1;
+	}
+	if (!c->lines)
+		return bad(err, errlen, "no complete line: not a zpcitrace capture, or cut inside its header");
+	return 0;
+}
+
+int zt_capture_read(const char *path, struct zt_capture *c, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (!f)
+		return bad(err, errlen, "cannot open %s: %s", path, strerror(errno));
+	for (;;) {
+		if (len == cap) {
+			char *b = realloc(buf, cap = cap ? cap * 2 : 1 << 20);
+
+			if (!b) {
+				free(buf);
+				fclose(f);
+				return bad(err, errlen, "out of memory reading %s", path);
+			}
+			buf = b;
+		}
+		size_t n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (!n)
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		return bad(err, errlen, "cannot read %s", path);
+	}
+	fclose(f);
+	rc = zt_capture_parse(buf, len, c, err, errlen);
+	free(buf);
+	if (rc)
+		zt_capture_free(c);
+	return rc;
+}
+
+void zt_capture_free(struct zt_capture *c)
+{
+	free(c->events);
+	free(c->idents);
+	c->events = NULL;
+	c->idents = NULL;
+	c->nevents = c->nidents = 0;
+}
+
+void zt_capture_ident(const struct zt_capture *c, const struct zt_fn *f, struct zt_ident *id)
+{
+	for (size_t i = 0; i < c->nidents; i++)
+		if (c->idents[i].fid == f->fid) {
+			*id = c->idents[i].id;
+			return;
+		}
+}
