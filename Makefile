@@ -54,7 +54,7 @@ CORE_SRCS := user/ccdf.c user/pec.c user/format.c user/ksyms.c user/hooks.c user
 	user/json.c user/capture.c user/perfetto.c user/report.c
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(CORE_SRCS))
 
-.PHONY: all deps check check-run unit host-test e2e demo demo-run vmlinux clean
+.PHONY: all deps check check-run unit host-test fuzz e2e demo demo-run vmlinux clean
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -97,6 +97,18 @@ build/unit/test_%: tests/unit/test_%.c $(CORE_SRCS) user/*.h bpf/zpcitrace.h | b
 
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+FUZZ_RUNS ?= 10000000
+FUZZ_SRCS := $(filter-out user/ksyms.c,$(CORE_SRCS))
+build/fuzz/fuzz_capture: tests/fuzz/fuzz_capture.c $(CORE_SRCS) user/*.h bpf/zpcitrace.h
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ibpf -Iuser $< $(FUZZ_SRCS) -lm -o $@
+
+# the capture reader under libFuzzer: FUZZ_RUNS executions from the seed corpus (new inputs stay in build/)
+fuzz: build/fuzz/fuzz_capture
+	@mkdir -p build/fuzz/corpus
+	build/fuzz/fuzz_capture -runs=$(FUZZ_RUNS) -max_len=4096 -print_final_stats=1 build/fuzz/corpus tests/fuzz/corpus \
+		2>&1 | tail -n 14
 
 host-test: all build/s390x/zpcitrace
 	bash tests/host/cli.sh ./$(BIN) build/s390x/zpcitrace
@@ -153,7 +165,9 @@ deps:
 check: deps
 	$(MAKE) --no-print-directory check-run
 
+# a short fuzzing pass as a regression test; 'make fuzz' runs the full 10 million
 check-run: unit host-test e2e
+	$(MAKE) --no-print-directory fuzz FUZZ_RUNS=300000
 
 demo: deps
 	$(MAKE) --no-print-directory demo-run

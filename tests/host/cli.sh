@@ -47,6 +47,29 @@ check "--no-hook of a function zpcitrace does not hook exits 64" \
 run "$bin" --no-hook zpci_event_error
 check "--no-hook zpci_event_error is refused" test "$rc" = 64
 
+# report: bad captures get one clear line and exit 2
+printf '{"format":"zpcitrace-capture","version":"1.0","realtime_offset_ns":0}\n' > "$tmp/ok.jsonl"
+printf '{"format":"zpcitrace-capture","version":"9.1"}\n' > "$tmp/future.jsonl"
+printf '{"format":"zpcitrace-capture","version":"1.0"}\n{"event":"arrival",\n' > "$tmp/corrupt.jsonl"
+head -c 3000 /dev/urandom > "$tmp/binary.jsonl"
+: > "$tmp/empty.jsonl"
+for f in /etc/passwd "$tmp/future.jsonl" "$tmp/corrupt.jsonl" "$tmp/binary.jsonl" "$tmp/empty.jsonl" "$tmp/missing.jsonl"; do
+	run "$bin" report "$f"
+	check "report $(basename "$f"): exit 2, one line on stderr, nothing on stdout" \
+		test "$rc" = 2 -a -z "$out" -a "$(lines "$err")" = 1
+done
+run "$bin" report "$tmp/ok.jsonl"
+check "report of a capture cut after its header: exit 0, a summary, says it was cut" \
+	test "$rc" = 0 -a -n "$(grep -e '^zpcitrace: summary' "$tmp/out")" -a -n "$(grep -e 'cut short' "$tmp/err")"
+run "$bin" report --since yesterday "$tmp/ok.jsonl"
+check "report --since with a bad time exits 64" test "$rc" = 64
+run "$bin" report
+check "report without a file exits 64" test "$rc" = 64
+run "$bin" record
+check "record without -w exits 64" test "$rc" = 64
+run "$bin" --flight-recorder 5
+check "--flight-recorder without record exits 64" test "$rc" = 64
+
 no_zpci() { # the kernel has no zPCI: one clear line, non-zero exit, nothing on stdout
 	test "$rc" = 1 -a -z "$out" -a "$(lines "$err")" = 1 && grep -q 'no zPCI error path' "$tmp/err"
 }

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Captures: what is written reads back exactly; a file cut anywhere reads back to its last full line;
+ * foreign, future and corrupt files are refused with a reason; unknown fields are ignored. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <linux/vfio.h>
+#include "capture.h"
+#include "ccdf.h"
+#include "correlate.h"
+
+static struct zt_event sample(int i)
+{
+	struct zt_event e;
+	struct zt_ccdf c = { .fh = 0x80020000, .fid = 1, .pec = 4, .faddr = 0x104001002ull + (uint64_t)i, .q = 1, .mvn = 7 };
+	memset(&e, 0, sizeof(e));
+	e.type = (uint32_t)(1 + i % 8);
+	e.ts_ns = 1000000000ull * (uint64_t)(i + 1) + 7;
+	e.cpu = 1;
+	e.pid = 4242;
+	e.tid = 4243;
+	memcpy(e.comm, "qemu-system-s39\"", 16); /* full length, no NUL, a quote */
+	e.has_fn = 1;
+	e.fid = 1;
+	e.fh = 0x80020000;
+	e.has_pci = 1;
+	e.pci_domain = 1;
+	e.pci_devfn = 9;
+	e.ret = -EFAULT;
+	e.get_ret = 0;
+	e.flags = VFIO_DEVICE_FEATURE_GET | 13;
+	e.state = 2;
+	e.discarded = 3;
+	e.q_valid = 1;
+	e.q_mr = 1;
+	e.q_count = 2;
+	e.q_head = 255;
+	e.q_tail = 1;
+	e.result = ZT_ENQ_DROPPED_FULL;
+	e.slot = 3;
+	e.has_slot = 1;
+	e.derived = 1;
+	zt_ccdf_encode(&c, e.ccdf);
+	e.has_ccdf = 1;
+	return e;
+}
+
+static const struct zt_hook_state hooks[] = { { "zpci_event_error", "arrival", "kprobe", NULL },
+					      { "vfio_pci_zdev_feature_err", "dequeue", "fentry", "vfio_pci_core" } };
+
+/* a capture of n sample events in memory */
+static char *make_capture(int n, size_t *len, bool trailer)
+{
+	char path[] = "/tmp/zt-cap-XXXXXX";
+	int fd = mkstemp(path);
+	struct zt_capw w;
+	struct zt_capture_meta m = { .hostname = "host\\1", .kernel = "7.3-s390x", .machine = "s390x",
+				     .btf = "/sys/kernel/btf/vmlinux", .zpcitrace = "test", .realtime_off = -5,
+				     .derived = true, .nhooks = 2 };
+	struct zt_corr c;
+	char *buf;
+	FILE *f;
+
+	close(fd);
+	memcpy(m.hooks, hooks, sizeof(hooks));
+	assert_int_equal(zt_capw_open(&w, path), 0);
+	zt_capw_header(&w, &m, 0);
+	zt_corr_init(&c);
+	for (int i = 0; i < n; i++) {
+		struct zt_event e = sample(i);
+		zt_capw_event(&w, &e, m.realtime_off);
+		zt_corr_add(&c, &e, NULL);
+	}
+	if (trailer) {
+		struct zt_summary s = { .corr = &c, .now_ns = 99, .ringbuf_drops = 5, .hooks = hooks, .nhooks = 2 };
+		zt_capw_trailer(&w, &s, "exit", 0);
+	}
+	assert_int_equal(zt_capw_close(&w), 0);
+	zt_corr_free(&c);
+	f = fopen(path, "r");
+	buf = calloc(1, 1 << 20);
+	*len = fread(buf, 1, (1 << 20) - 1, f);
+	fclose(f);
+	unlink(path);
+	return buf;
+}
+
+static void test_round_trip(void **state)
+{
+	size_t len;
+	char *buf = make_capture(20, &len, true), err[256];
+	struct zt_capture c;
+	(void)state;
+	assert_int_equal(zt_capture_parse(buf, len, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nevents, 20);
+	for (int i = 0; i < 20; i++) {
+		struct zt_event want = sample(i);
+		assert_memory_equal(&c.events[i], &want, sizeof(want));
+	}
+	assert_true(c.has_trailer);
+	assert_int_equal(c.ended_ns, 99);
+	assert_int_equal(c.ringbuf_lost, 5);
+	assert_int_equal(c.meta.realtime_off, -5);
+	assert_true(c.meta.derived);
+	assert_string_equal(c.meta.hostname, "host\\1");
+	assert_int_equal(c.meta.nhooks, 2);
+	assert_string_equal(c.meta.hooks[1].mode, "fentry");
+	assert_string_equal(c.meta.hooks[1].module, "vfio_pci_core");
+	assert_int_equal(c.cut_bytes, 0);
+	zt_capture_free(&c);
+	free(buf);
+}
+
+/* cut at every byte: the header line must be whole; after that, every complete line is read */
+static void test_cut_anywhere(void **state)
+{
+	size_t len;
+	char *buf = make_capture(5, &len, true), err[256];
+	size_t header_end = (size_t)(strchr(buf, '\n') - buf) + 1;
+	(void)state;
+	for (size_t cut = 0; cut <= len; cut++) {
+		struct zt_capture c;
+		int rc = zt_capture_parse(buf, cut, &c, err, sizeof(err));
+		if (cut < header_end) {
+			assert_int_equal(rc, -1);
+			zt_capture_free(&c);
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		size_t complete = 0;
+		for (size_t i = 0; i < cut; i++)
+			complete += buf[i] == '\n';
+		assert_int_equal(c.lines, complete);
+		assert_int_equal(c.nevents, complete - 1 - (c.has_trailer ? 1 : 0));
+		assert_int_equal(c.has_trailer, cut == len);
+		assert_int_equal(c.cut_bytes, cut - (size_t)(memrchr(buf, '\n', cut) - (void *)buf) - 1);
+		zt_capture_free(&c);
+	}
+	free(buf);
+}
+
+static void expect_refused(const char *text, const char *reason)
+{
+	struct zt_capture c;
+	char err[256] = "";
+	assert_int_equal(zt_capture_parse(text, strlen(text), &c, err, sizeof(err)), -1);
+	if (!strstr(err, reason))
+		fail_msg("'%s': reason '%s' lacks '%s'", text, err, reason);
+	zt_capture_free(&c);
+}
+
+static void test_refused(void **state)
+{
+	(void)state;
+	expect_refused("", "empty file");
+	expect_refused("root:x:0:0:root:/root:/bin/bash\n", "not a zpcitrace capture");
+	expect_refused("{\"format\":\"other\",\"version\":\"1.0\"}\n", "not a zpcitrace capture");
+	expect_refused("[1,2]\n", "not a zpcitrace capture");
+	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"2.0\"}\n", "version 2.0 is not readable");
+	expect_refused("{\"format\":\"zpcitrace-capture\"}\n", "no version");
+	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"1.0\"}\n{\"event\":\"x\",\"rec\":{\"type\":1}}\n",
+		       "line 2: its record lacks");
+	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"1.0\"}\n{\"event\":\"x\"}\n",
+		       "line 2: an event without its record");
+	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"1.0\"}\n{garbage}\n", "line 2: not JSON");
+	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"1.0\"}\n{\"trailer\":true}\n{\"trailer\":true}\n",
+		       "line 3: data after the trailer");
+	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"1.0\"", "no complete line");
+}
+
+/* a newer minor version may add fields and event kinds: ignored, counted */
+static void test_newer_minor_fields_ignored(void **state)
+{
+	size_t len;
+	char *buf = make_capture(1, &len, true), err[256];
+	char *text = NULL;
+	struct zt_capture c;
+	(void)state;
+	/* add fields to the header, the event and its record, and an event of an unknown kind */
+	char *nl1 = strchr(buf, '\n'), *nl2 = strchr(nl1 + 1, '\n');
+	*nl1 = *nl2 = 0;
+	assert_true(asprintf(&text, "%.*s,\"future\":{\"x\":[1,2]}}\n%.*s,\"new\":1}}\n"
+				    "{\"event\":\"newkind\",\"rec\":{\"type\":99,\"ts_ns\":1,\"cpu\":0,\"pid\":0,\"tid\":0,"
+				    "\"fid\":0,\"fh\":0,\"pci_domain\":0,\"pci_bus\":0,\"pci_devfn\":0,\"ret\":0,\"get_ret\":0,"
+				    "\"flags\":0,\"state\":0,\"discarded\":0,\"v12_pec\":0,\"has_fn\":0,\"has_pci\":0,"
+				    "\"has_ccdf\":0,\"q_valid\":0,\"q_mr\":0,\"q_count\":0,\"q_head\":0,\"q_tail\":0,"
+				    "\"result\":0,\"slot\":0,\"has_slot\":0,\"derived\":0,\"v12\":0}}\n%s",
+			    (int)(nl1 - buf - 1), buf, (int)(nl2 - nl1 - 3), nl1 + 1, nl2 + 1) > 0);
+	assert_int_equal(zt_capture_parse(text, strlen(text), &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nevents, 1);
+	assert_int_equal(c.skipped_unknown, 1);
+	struct zt_event want = sample(0);
+	assert_memory_equal(&c.events[0], &want, sizeof(want));
+	zt_capture_free(&c);
+	free(text);
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_cut_anywhere),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_newer_minor_fields_ignored),
+	};
+	return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
+}
