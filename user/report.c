@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "args.h"
 #include "capture.h"
 #include "correlate.h"
 #include "perfetto.h"
@@ -44,8 +45,6 @@ static const struct argp_option options[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	char *end;
-
 	switch (key) {
 	case OPT_SINCE:
 		opt.since_arg = arg;
@@ -53,17 +52,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_UNTIL:
 		opt.until_arg = arg;
 		break;
-	case OPT_FID: {
-		unsigned long v;
-
-		errno = 0;
-		v = strtoul(arg, &end, 0);
-		if (errno || !*arg || *end || v > 0xffffffffUL || arg[0] == '-')
+	case OPT_FID:
+		if (zt_parse_fid(arg, &opt.fid))
 			argp_error(state, "--fid: '%s' is not a function id (0 to 0xffffffff)", arg);
 		opt.fid_on = true;
-		opt.fid = (uint32_t)v;
 		break;
-	}
 	case 'j':
 		opt.json = true;
 		break;

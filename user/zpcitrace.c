@@ -15,6 +15,7 @@
 #include <sys/utsname.h>
 #include <linux/types.h>
 #include <bpf/libbpf.h>
+#include "args.h"
 #include "attach.h"
 #include "capture.h"
 #include "correlate.h"
@@ -37,8 +38,8 @@ static struct env {
 	bool verbose;
 	bool timestamp;
 	bool json;
-	long interval_s; /* -i: a summary every interval */
-	long duration_s; /* stop after this long; 0: until a signal */
+	unsigned long interval_s; /* -i: a summary every interval */
+	unsigned long duration_s; /* stop after this long; 0: until a signal */
 	const char *prom_path; /* --prom: keep this node_exporter textfile current */
 	bool record;           /* zpcitrace record */
 	const char *capture_path; /* record -w */
@@ -80,6 +81,7 @@ static const char doc[] =
 
 enum { OPT_FID = 0x100, OPT_NO_HOOK, OPT_BTF, OPT_PROM, OPT_FLIGHT };
 #define PROM_INTERVAL_S 15
+#define MAX_SECONDS (86400UL * 365)
 
 static const struct argp_option options[] = {
 	{ "timestamp", 'T', NULL, 0, "Prefix each event with its UTC wall-clock time", 0 },
@@ -99,7 +101,6 @@ static const struct argp_option options[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	char *end;
 	int h;
 
 	switch (key) {
@@ -113,22 +114,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.json = true;
 		break;
 	case 'i':
-		errno = 0;
-		env.interval_s = strtol(arg, &end, 10);
-		if (errno || !*arg || *end || env.interval_s <= 0 || env.interval_s > 86400 * 365)
+		if (zt_parse_count(arg, MAX_SECONDS, &env.interval_s))
 			argp_error(state, "-i: '%s' is not a number of seconds", arg);
 		break;
-	case OPT_FID: {
-		unsigned long fid;
-
-		errno = 0;
-		fid = strtoul(arg, &end, 0);
-		if (errno || !*arg || *end || fid > 0xffffffffUL || arg[0] == '-')
+	case OPT_FID:
+		if (zt_parse_fid(arg, &env.attach.filter_fid))
 			argp_error(state, "--fid: '%s' is not a function id (0 to 0xffffffff)", arg);
 		env.attach.filter_fid_on = true;
-		env.attach.filter_fid = (__u32)fid;
 		break;
-	}
 	case OPT_NO_HOOK:
 		h = zt_hook_by_func(arg);
 		if (h < 0)
@@ -147,9 +140,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.capture_path = arg;
 		break;
 	case OPT_FLIGHT:
-		errno = 0;
-		env.flight_n = strtoul(arg, &end, 10);
-		if (errno || !*arg || *end || arg[0] == '-' || !env.flight_n || env.flight_n > 100000000)
+		if (zt_parse_count(arg, 100000000, &env.flight_n))
 			argp_error(state, "--flight-recorder: '%s' is not a number of events (1 to 100000000)", arg);
 		break;
 	case ARGP_KEY_END:
@@ -163,9 +154,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARG:
 		if (state->arg_num > 0)
 			argp_error(state, "unexpected argument '%s'", arg);
-		errno = 0;
-		env.duration_s = strtol(arg, &end, 10);
-		if (errno || !*arg || *end || env.duration_s <= 0 || env.duration_s > 86400 * 365)
+		if (zt_parse_count(arg, MAX_SECONDS, &env.duration_s))
 			argp_error(state, "DURATION: '%s' is not a number of seconds", arg);
 		break;
 	default:
