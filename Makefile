@@ -54,7 +54,7 @@ CORE_SRCS := user/ccdf.c user/pec.c user/format.c user/ksyms.c user/hooks.c user
 	user/json.c user/capture.c user/perfetto.c user/report.c user/args.c
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(CORE_SRCS))
 
-.PHONY: all deps check check-run unit host-test fuzz e2e demo demo-run vmlinux clean
+.PHONY: all deps check check-run unit host-test fuzz bench e2e demo demo-run vmlinux clean
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -68,7 +68,7 @@ $(SYSROOT)/.complete:
 $(KERNEL_STAMP):
 	bash mk/deps.sh kernel >/dev/null
 
-$(OUT)/zpcitrace.bpf.o: bpf/zpcitrace.bpf.c bpf/zpcitrace.h vmlinux/s390x/vmlinux.h | $(OUT) $(SYSROOT_DEP)
+$(OUT)/zpcitrace.bpf.o: bpf/zpcitrace.bpf.c bpf/zpcitrace.h bpf/submit.h vmlinux/s390x/vmlinux.h | $(OUT) $(SYSROOT_DEP)
 	$(CLANG) $(BPF_CFLAGS) -target $(BPF_TARGET) -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
@@ -109,6 +109,23 @@ fuzz: build/fuzz/fuzz_capture
 	@mkdir -p build/fuzz/corpus
 	build/fuzz/fuzz_capture -runs=$(FUZZ_RUNS) -max_len=4096 -print_final_stats=1 build/fuzz/corpus tests/fuzz/corpus \
 		2>&1 | tail -n 14
+
+# ---- benchmarks (make bench; figures and ratios, docs/performance.md) ------------------------------------
+
+build/bench/storm.bpf.o: tests/bench/storm.bpf.c bpf/zpcitrace.h bpf/submit.h
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Ibpf -I/usr/include/$(shell gcc -print-multiarch) -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+build/bench/storm.skel.h: build/bench/storm.bpf.o
+	bpftool gen skeleton $< name storm_bpf > $@
+
+build/bench/storm: tests/bench/storm.c build/bench/storm.skel.h $(CORE_SRCS) user/*.h
+	cc $(WARN) -O2 -g -Ibpf -Iuser -Ibuild/bench $< $(FUZZ_SRCS) -lbpf -lelf -lz -lpthread -lm -o $@
+
+bench: all build/bench/storm $(BED_INITRD)
+	$(PYTHON) tests/bench/bench.py --zpcitrace ./$(BIN) --storm build/bench/storm --out build/bench \
+		--kernel-dir $(kernel_dir) --initrd $(BED_INITRD)
 
 host-test: all build/s390x/zpcitrace
 	bash tests/host/cli.sh ./$(BIN) build/s390x/zpcitrace

@@ -13,13 +13,12 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "zpcitrace.h"
+#include "submit.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 #define EINVAL 22
 #define ENOMEM 12
-/* a storm wakes the loader at most once per this interval; it then polls until the ring is drained */
-#define WAKEUP_INTERVAL_NS (10 * 1000 * 1000)
 
 /* set by the loader before load */
 const volatile bool filter_fid_on = false;
@@ -102,18 +101,9 @@ static __always_inline struct zt_event *reserve(__u32 type)
 	return e;
 }
 
-/* Wake the loader for the first record after a quiet spell; in a storm, let it poll instead of paying a
- * wakeup (and a syscall) per record. The loader keeps polling every WAKEUP_INTERVAL_NS while records come. */
 static __always_inline void submit(struct zt_event *e)
 {
-	__u64 now = e->ts_ns;
-
-	if (now - last_wakeup_ns >= WAKEUP_INTERVAL_NS) {
-		last_wakeup_ns = now;
-		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
-	} else {
-		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
-	}
+	zt_submit(e, e->ts_ns, &last_wakeup_ns);
 }
 
 static __always_inline struct call *stash(__u32 hook, struct call *c)

@@ -156,27 +156,36 @@ void zt_capw_header(struct zt_capw *w, const struct zt_capture_meta *m, unsigned
 	     flight_recorder);
 }
 
+/* the hot path of 'record': no printf */
 void zt_capw_event(struct zt_capw *w, const struct zt_event *e, long long realtime_off)
 {
 	struct zt_format_opts o = { .realtime_off = realtime_off };
-	char shown[1024], comm[ZT_COMM_LEN * 6 + 1], ccdf[2 * ZT_RAW_CCDF_LEN + 1];
-	int n = zt_format_event_json(e, NULL, &o, shown, sizeof(shown));
+	char l[LINE_MAX_LEN];
+	size_t n;
+	int k = zt_format_event_json(e, NULL, &o, l, sizeof(l));
 
-	if (n <= 1 || (size_t)n >= sizeof(shown))
+	if (k <= 1 || (size_t)k >= sizeof(l) - 1024)
 		return;
-	shown[n - 1] = 0; /* reopen the object: the raw record follows */
-	for (int i = 0; i < ZT_RAW_CCDF_LEN; i++)
-		snprintf(ccdf + 2 * i, 3, "%02x", e->ccdf[i]);
-	zt_json_escape(e->comm, ZT_COMM_LEN, comm, sizeof(comm));
-	line(w, "%s,\"ccdf\":\"%s\",\"rec\":{\"type\":%u,\"ts_ns\":%llu,\"cpu\":%u,\"pid\":%u,\"tid\":%u,\"comm\":\"%s\","
-		"\"fid\":%u,\"fh\":%u,\"pci_domain\":%u,\"pci_bus\":%u,\"pci_devfn\":%u,\"ret\":%d,\"get_ret\":%d,"
-		"\"flags\":%u,\"state\":%u,\"discarded\":%u,\"v12_pec\":%u,\"has_fn\":%u,\"has_pci\":%u,\"has_ccdf\":%u,"
-		"\"q_valid\":%u,\"q_mr\":%u,\"q_count\":%u,\"q_head\":%u,\"q_tail\":%u,\"result\":%u,\"slot\":%u,"
-		"\"has_slot\":%u,\"derived\":%u,\"v12\":%u}}",
-	     shown, e->has_ccdf ? ccdf : "", e->type, (unsigned long long)e->ts_ns, e->cpu, e->pid, e->tid, comm, e->fid,
-	     e->fh, e->pci_domain, e->pci_bus, e->pci_devfn, e->ret, e->get_ret, e->flags, e->state, e->discarded,
-	     e->v12_pec, e->has_fn, e->has_pci, e->has_ccdf, e->q_valid, e->q_mr, e->q_count, e->q_head, e->q_tail,
-	     e->result, e->slot, e->has_slot, e->derived, e->v12);
+	n = (size_t)k - 1; /* reopen the object: the raw CCDF and record follow */
+	memcpy(l + n, ",\"ccdf\":\"", 9);
+	n += 9;
+	if (e->has_ccdf)
+		for (int i = 0; i < ZT_RAW_CCDF_LEN; i++) {
+			l[n++] = "0123456789abcdef"[e->ccdf[i] >> 4];
+			l[n++] = "0123456789abcdef"[e->ccdf[i] & 15];
+		}
+	memcpy(l + n, "\",\"rec\":", 8);
+	n += 8;
+	k = zt_format_record_json(e, l + n, sizeof(l) - n - 2);
+	if (k <= 0 || (size_t)k >= sizeof(l) - n - 2)
+		return;
+	n += (size_t)k;
+	l[n++] = '}';
+	l[n++] = '\n';
+	if (w->len + n > w->cap)
+		zt_capw_flush(w);
+	memcpy(w->buf + w->len, l, n);
+	w->len += n;
 	w->events++;
 }
 

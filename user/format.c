@@ -125,146 +125,236 @@ const char *zt_json_escape(const char *s, size_t n, char *buf, size_t len)
 	return buf;
 }
 
-/* emit key=<printf> */
-__attribute__((format(printf, 5, 6))) static void field(zt_field_fn fn, void *ctx, const char *key, bool quote,
-							 const char *fmt, ...)
-{
-	char value[96];
-	va_list ap;
+/* Formatting without printf: a storm formats millions of fields a second (docs/performance.md). */
+struct sb {
+	char *buf;
+	size_t len;
+	int pos; /* counts on past len, like snprintf */
+};
 
-	va_start(ap, fmt);
-	vsnprintf(value, sizeof(value), fmt, ap);
-	va_end(ap);
-	fn(ctx, key, value, quote);
+static void sb_put(struct sb *b, const char *s, size_t n)
+{
+	if ((size_t)b->pos < b->len) {
+		size_t room = b->len - (size_t)b->pos - 1, k = n < room ? n : room;
+
+		memcpy(b->buf + b->pos, s, k);
+		b->buf[(size_t)b->pos + k] = 0;
+	}
+	b->pos += (int)n;
 }
 
-static void pec_field(zt_field_fn fn, void *ctx, uint16_t pec)
+static void sb_str(struct sb *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+static void sb_u64(struct sb *b, uint64_t v)
+{
+	char d[20];
+	int n = 0;
+
+	do {
+		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sb_put(b, d + sizeof(d) - n, (size_t)n);
+}
+
+static void sb_i64(struct sb *b, int64_t v)
+{
+	if (v < 0) {
+		sb_put(b, "-", 1);
+		sb_u64(b, (uint64_t)-(v + 1) + 1);
+	} else {
+		sb_u64(b, (uint64_t)v);
+	}
+}
+
+/* lowercase hex, at least width digits */
+static void sb_hex(struct sb *b, uint64_t v, int width)
+{
+	char d[16];
+	int n = 0;
+
+	do {
+		d[sizeof(d) - 1 - n++] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v || n < width);
+	sb_put(b, d + sizeof(d) - n, (size_t)n);
+}
+
+/* hand a formatted value to the sink */
+static void emit(zt_field_fn fn, void *ctx, const char *key, bool quote, struct sb *v)
+{
+	fn(ctx, key, v->buf, quote);
+	v->pos = 0;
+	v->buf[0] = 0;
+}
+
+static void field_str(zt_field_fn fn, void *ctx, struct sb *v, const char *key, const char *s)
+{
+	sb_str(v, s);
+	emit(fn, ctx, key, true, v);
+}
+
+static void field_u(zt_field_fn fn, void *ctx, struct sb *v, const char *key, uint64_t u)
+{
+	sb_u64(v, u);
+	emit(fn, ctx, key, false, v);
+}
+
+static void field_hex(zt_field_fn fn, void *ctx, struct sb *v, const char *key, uint64_t x, int width)
+{
+	sb_put(v, "0x", 2);
+	sb_hex(v, x, width);
+	emit(fn, ctx, key, true, v);
+}
+
+static void pec_field(zt_field_fn fn, void *ctx, struct sb *v, uint16_t pec)
 {
 	const char *name = zt_pec_name(pec);
 
-	if (name)
-		field(fn, ctx, "pec", true, "0x%04x/%s", pec, name);
-	else
-		field(fn, ctx, "pec", true, "0x%04x", pec);
+	sb_put(v, "0x", 2);
+	sb_hex(v, pec, 4);
+	if (name) {
+		sb_put(v, "/", 1);
+		sb_str(v, name);
+	}
+	emit(fn, ctx, "pec", true, v);
 }
 
 void zt_event_fields(const struct zt_event *e, const struct zt_note *note, zt_field_fn fn, void *ctx)
 {
+	char value[96] = "", err[32];
+	struct sb v = { value, sizeof(value), 0 };
 	struct zt_ccdf c;
-	char err[32];
 
 	if (e->has_fn) {
-		field(fn, ctx, "fid", true, "0x%08x", e->fid);
-		field(fn, ctx, "fh", true, "0x%08x", e->fh);
+		field_hex(fn, ctx, &v, "fid", e->fid, 8);
+		field_hex(fn, ctx, &v, "fh", e->fh, 8);
 	}
-	if (e->has_pci)
-		field(fn, ctx, "pci", true, "%04x:%02x:%02x.%x", e->pci_domain, e->pci_bus, e->pci_devfn >> 3,
-		      e->pci_devfn & 7);
+	if (e->has_pci) {
+		sb_hex(&v, e->pci_domain, 4);
+		sb_put(&v, ":", 1);
+		sb_hex(&v, e->pci_bus, 2);
+		sb_put(&v, ":", 1);
+		sb_hex(&v, e->pci_devfn >> 3, 2);
+		sb_put(&v, ".", 1);
+		sb_hex(&v, e->pci_devfn & 7, 1);
+		emit(fn, ctx, "pci", true, &v);
+	}
 	switch (e->type) {
 	case ZT_EV_FEATURE:
 		if (zt_feature_kind(e) == ZT_FEATURE_OTHER)
-			field(fn, ctx, "flags", true, "0x%x", e->flags);
-		field(fn, ctx, "rc", true, "%s", zt_errname(e->ret, err, sizeof(err)));
+			field_hex(fn, ctx, &v, "flags", e->flags, 1);
+		field_str(fn, ctx, &v, "rc", zt_errname(e->ret, err, sizeof(err)));
 		if (e->v12)
-			pec_field(fn, ctx, e->v12_pec);
+			pec_field(fn, ctx, &v, e->v12_pec);
 		break;
 	case ZT_EV_ENQUEUE:
-		field(fn, ctx, "result", true, "%s", zt_enqueue_result_name(e->result));
+		field_str(fn, ctx, &v, "result", zt_enqueue_result_name(e->result));
 		break;
 	case ZT_EV_NOTIFY: {
 		const char *state = zt_channel_state_name(e->state);
 
 		if (state)
-			field(fn, ctx, "state", true, "%s", state);
-		else
-			field(fn, ctx, "state", true, "%u", e->state);
+			field_str(fn, ctx, &v, "state", state);
+		else {
+			sb_u64(&v, e->state);
+			emit(fn, ctx, "state", true, &v);
+		}
 		break;
 	}
 	case ZT_EV_RESET:
-		field(fn, ctx, "rc", true, "%s", zt_errname(e->ret, err, sizeof(err)));
+		field_str(fn, ctx, &v, "rc", zt_errname(e->ret, err, sizeof(err)));
 		break;
 	case ZT_EV_CLOSE:
-		field(fn, ctx, "discarded", false, "%u", e->discarded);
+		field_u(fn, ctx, &v, "discarded", e->discarded);
 		break;
 	}
 	if (e->has_slot)
-		field(fn, ctx, "slot", false, "%u", e->slot);
+		field_u(fn, ctx, &v, "slot", e->slot);
 	if (e->has_ccdf) {
 		zt_ccdf_decode(e->ccdf, &c);
-		pec_field(fn, ctx, c.pec);
+		pec_field(fn, ctx, &v, c.pec);
 		if (e->type != ZT_EV_AVAIL)
-			field(fn, ctx, "faddr", true, "0x%llx", (unsigned long long)c.faddr);
+			field_hex(fn, ctx, &v, "faddr", c.faddr, 1);
 		if (e->type == ZT_EV_ARRIVAL) {
-			field(fn, ctx, "q", false, "%u", c.q);
-			field(fn, ctx, "rw", false, "%u", c.rw);
-			field(fn, ctx, "mvn", false, "%u", c.mvn);
+			field_u(fn, ctx, &v, "q", c.q);
+			field_u(fn, ctx, &v, "rw", c.rw);
+			field_u(fn, ctx, &v, "mvn", c.mvn);
 		}
 	}
 	if (e->type == ZT_EV_ENQUEUE)
-		field(fn, ctx, "via", true, "%s", e->derived ? "queue-state" : "store-hook");
+		field_str(fn, ctx, &v, "via", e->derived ? "queue-state" : "store-hook");
 	if (zt_dequeue_lost(e))
-		field(fn, ctx, "lost", false, "1");
-	if (note && note->matched && !zt_dequeue_lost(e))
-		field(fn, ctx, "latency_us", false, "%.3f", note->latency_ns / 1000.0);
-	if (note && note->unmatched)
-		field(fn, ctx, "unmatched", false, "1");
-	if (e->q_valid) {
-		field(fn, ctx, "queue", false, "%u", e->q_count);
-		field(fn, ctx, "head", false, "%u", e->q_head);
-		field(fn, ctx, "tail", false, "%u", e->q_tail);
-		field(fn, ctx, "mr", false, "%u", e->q_mr);
+		field_u(fn, ctx, &v, "lost", 1);
+	if (note && note->matched && !zt_dequeue_lost(e)) {
+		char frac[4] = { (char)('0' + note->latency_ns % 1000 / 100), (char)('0' + note->latency_ns % 100 / 10),
+				 (char)('0' + note->latency_ns % 10), 0 };
+
+		sb_u64(&v, note->latency_ns / 1000);
+		sb_put(&v, ".", 1);
+		sb_str(&v, frac);
+		emit(fn, ctx, "latency_us", false, &v);
 	}
-	field(fn, ctx, "cpu", false, "%u", e->cpu);
-	field(fn, ctx, "pid", false, "%u", e->pid);
-	field(fn, ctx, "comm", true, "%.*s", ZT_COMM_LEN, e->comm);
-}
-
-struct out {
-	char *buf;
-	size_t len;
-	int pos; /* counts on like snprintf past len */
-};
-
-__attribute__((format(printf, 2, 3))) static void add(struct out *o, const char *fmt, ...)
-{
-	size_t at = (size_t)o->pos < o->len ? (size_t)o->pos : o->len;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + at, o->len - at, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->pos += n;
+	if (note && note->unmatched)
+		field_u(fn, ctx, &v, "unmatched", 1);
+	if (e->q_valid) {
+		field_u(fn, ctx, &v, "queue", e->q_count);
+		field_u(fn, ctx, &v, "head", e->q_head);
+		field_u(fn, ctx, &v, "tail", e->q_tail);
+		field_u(fn, ctx, &v, "mr", e->q_mr);
+	}
+	field_u(fn, ctx, &v, "cpu", e->cpu);
+	field_u(fn, ctx, &v, "pid", e->pid);
+	sb_put(&v, e->comm, strnlen(e->comm, ZT_COMM_LEN));
+	emit(fn, ctx, "comm", true, &v);
 }
 
 static void text_field(void *ctx, const char *key, const char *value, bool quote)
 {
+	struct sb *o = ctx;
+
 	(void)quote;
-	add(ctx, " %s=%s", key, value);
+	sb_put(o, " ", 1);
+	sb_str(o, key);
+	sb_put(o, "=", 1);
+	sb_str(o, value);
 }
 
 static void json_field(void *ctx, const char *key, const char *value, bool quote)
 {
+	struct sb *o = ctx;
 	char esc[256];
 
-	if (quote)
-		add(ctx, ",\"%s\":\"%s\"", key, zt_json_escape(value, strlen(value), esc, sizeof(esc)));
-	else
-		add(ctx, ",\"%s\":%s", key, value);
+	sb_put(o, ",\"", 2);
+	sb_str(o, key);
+	sb_put(o, "\":", 2);
+	if (quote) {
+		sb_put(o, "\"", 1);
+		sb_str(o, zt_json_escape(value, strlen(value), esc, sizeof(esc)));
+		sb_put(o, "\"", 1);
+	} else {
+		sb_str(o, value);
+	}
 }
 
 int zt_format_event(const struct zt_event *e, const struct zt_note *note, const struct zt_format_opts *o,
 		    char *buf, size_t len)
 {
-	struct out out = { buf, len, 0 };
+	struct sb out = { buf, len, 0 };
+	const char *name = zt_event_name(e);
 	char ts[32];
 
 	if (len)
 		buf[0] = 0;
-	if (o->timestamp)
-		add(&out, "%s ", zt_wall_time(e->ts_ns, o->realtime_off, ts, sizeof(ts)));
-	add(&out, "%-8s", zt_event_name(e));
+	if (o->timestamp) {
+		sb_str(&out, zt_wall_time(e->ts_ns, o->realtime_off, ts, sizeof(ts)));
+		sb_put(&out, " ", 1);
+	}
+	sb_str(&out, name);
+	sb_put(&out, "        ", strlen(name) < 8 ? 8 - strlen(name) : 0);
 	zt_event_fields(e, note, text_field, &out);
 	return out.pos;
 }
@@ -272,14 +362,59 @@ int zt_format_event(const struct zt_event *e, const struct zt_note *note, const 
 int zt_format_event_json(const struct zt_event *e, const struct zt_note *note, const struct zt_format_opts *o,
 			 char *buf, size_t len)
 {
-	struct out out = { buf, len, 0 };
+	struct sb out = { buf, len, 0 };
 	char ts[32];
 
 	if (len)
 		buf[0] = 0;
-	add(&out, "{\"event\":\"%s\",\"ts_ns\":%llu,\"time\":\"%s\"", zt_event_name(e),
-	    (unsigned long long)e->ts_ns, zt_wall_time(e->ts_ns, o->realtime_off, ts, sizeof(ts)));
+	sb_str(&out, "{\"event\":\"");
+	sb_str(&out, zt_event_name(e));
+	sb_str(&out, "\",\"ts_ns\":");
+	sb_u64(&out, e->ts_ns);
+	sb_str(&out, ",\"time\":\"");
+	sb_str(&out, zt_wall_time(e->ts_ns, o->realtime_off, ts, sizeof(ts)));
+	sb_put(&out, "\"", 1);
 	zt_event_fields(e, note, json_field, &out);
-	add(&out, "}");
+	sb_put(&out, "}", 1);
 	return out.pos;
+}
+
+/* the raw record, as capture lines carry it: "key":integer for every field of struct zt_event */
+int zt_format_record_json(const struct zt_event *e, char *buf, size_t len)
+{
+	struct sb o = { buf, len, 0 };
+	char comm[ZT_COMM_LEN * 6 + 1];
+	const struct {
+		const char *key;
+		int64_t v;
+	} f[] = {
+		{ "type", e->type }, { "ts_ns", (int64_t)e->ts_ns }, { "cpu", e->cpu }, { "pid", e->pid },
+		{ "tid", e->tid }, { "fid", e->fid }, { "fh", e->fh }, { "pci_domain", e->pci_domain },
+		{ "pci_bus", e->pci_bus }, { "pci_devfn", e->pci_devfn }, { "ret", e->ret }, { "get_ret", e->get_ret },
+		{ "flags", e->flags }, { "state", e->state }, { "discarded", e->discarded }, { "v12_pec", e->v12_pec },
+		{ "has_fn", e->has_fn }, { "has_pci", e->has_pci }, { "has_ccdf", e->has_ccdf }, { "q_valid", e->q_valid },
+		{ "q_mr", e->q_mr }, { "q_count", e->q_count }, { "q_head", e->q_head }, { "q_tail", e->q_tail },
+		{ "result", e->result }, { "slot", e->slot }, { "has_slot", e->has_slot }, { "derived", e->derived },
+		{ "v12", e->v12 },
+	};
+
+	if (len)
+		buf[0] = 0;
+	sb_put(&o, "{", 1);
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		sb_put(&o, i ? ",\"" : "\"", i ? 2 : 1);
+		sb_str(&o, f[i].key);
+		sb_put(&o, "\":", 2);
+		if (i == 1)
+			sb_u64(&o, e->ts_ns);
+		else
+			sb_i64(&o, f[i].v);
+		if (i == 4) { /* comm after tid, as before */
+			sb_str(&o, ",\"comm\":\"");
+			sb_str(&o, zt_json_escape(e->comm, ZT_COMM_LEN, comm, sizeof(comm)));
+			sb_put(&o, "\"", 1);
+		}
+	}
+	sb_put(&o, "}", 1);
+	return o.pos;
 }

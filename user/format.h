@@ -47,6 +47,9 @@ int zt_format_event(const struct zt_event *e, const struct zt_note *note, const 
 int zt_format_event_json(const struct zt_event *e, const struct zt_note *note, const struct zt_format_opts *o,
 			 char *buf, size_t len);
 
+/* the raw record as a JSON object of integers (and comm), for captures */
+int zt_format_record_json(const struct zt_event *e, char *buf, size_t len);
+
 /* JSON string escaping of s into buf (without quotes) */
 const char *zt_json_escape(const char *s, size_t n, char *buf, size_t len);
 

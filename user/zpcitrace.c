@@ -29,7 +29,7 @@
 #ifndef ZT_VERSION
 #define ZT_VERSION "0.1"
 #endif
-/* matches WAKEUP_INTERVAL_NS in the BPF program: records that did not wake us arrive within it */
+/* ZT_WAKEUP_INTERVAL_NS of bpf/submit.h: records that did not wake us arrive within it */
 #define BUSY_POLL_MS 10
 #define PENDING_POLL_MS 1000
 #define FLIGHT_RETRY_MS 100

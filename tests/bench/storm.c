@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/* storm: how fast zpcitrace's loader takes an error storm, on this host (x86: no kprobes needed).
+ * A raw_tp program (storm.bpf.c), run by BPF_PROG_TEST_RUN in one thread, emits zpcitrace's event records
+ * for many functions into a ring buffer as fast as it can; the other thread consumes them the way the loader
+ * does: polling with the loader's wakeup policy, then either counting them (the producer-only rate) or
+ * correlating and recording them (zt_corr_add + zt_capw_event, as 'zpcitrace record').
+ *
+ * usage: storm MODE SECONDS NFNS [CAPTURE]   MODE: count | correlate | loader (correlate and record) */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "capture.h"
+#include "correlate.h"
+#include "storm.skel.h"
+
+#define BUSY_POLL_MS 10
+
+static volatile int producing = 1;
+static struct zt_corr corr;
+static struct zt_capw capw;
+static unsigned long long consumed;
+static int loader_mode;
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	consumed++;
+	if (loader_mode && size >= sizeof(struct zt_event)) {
+		zt_corr_add(&corr, data, NULL);
+		if (loader_mode == 2)
+			zt_capw_event(&capw, data, 0);
+	}
+	return 0;
+}
+
+static void *consumer(void *arg)
+{
+	struct ring_buffer *rb = arg;
+	int timeout = -1;
+
+	for (;;) {
+		int n = ring_buffer__poll(rb, timeout < 0 ? 100 : timeout);
+
+		n = (n > 0 ? n : 0) + ring_buffer__consume(rb);
+		if (loader_mode)
+			zt_capw_flush(&capw);
+		if (!n && !producing)
+			break;
+		timeout = n > 0 ? BUSY_POLL_MS : -1;
+	}
+	return NULL;
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	struct storm_bpf *skel;
+	struct ring_buffer *rb;
+	pthread_t th;
+	double secs, t0, t1, t2;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: storm count|loader SECONDS NFNS [CAPTURE]\n");
+		return 2;
+	}
+	loader_mode = !strcmp(argv[1], "loader") ? 2 : !strcmp(argv[1], "correlate") ? 1 : 0;
+	secs = atof(argv[2]);
+	skel = storm_bpf__open();
+	if (!skel)
+		return 1;
+	skel->rodata->nfns = (unsigned)atoi(argv[3]);
+	if (storm_bpf__load(skel)) {
+		fprintf(stderr, "storm: cannot load the BPF program: %s\n", strerror(errno));
+		return 1;
+	}
+	zt_corr_init(&corr);
+	if (loader_mode && zt_capw_open(&capw, argc > 4 ? argv[4] : "/dev/null")) {
+		fprintf(stderr, "storm: cannot write the capture\n");
+		return 1;
+	}
+	if (loader_mode) {
+		struct zt_capture_meta m = { .hostname = "storm", .machine = "x86_64", .zpcitrace = "bench" };
+		zt_capw_header(&capw, &m, 0);
+	}
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
+	pthread_create(&th, NULL, consumer, rb);
+	int fd = bpf_program__fd(skel->progs.storm);
+	t0 = now();
+	while (now() - t0 < secs) {
+		LIBBPF_OPTS(bpf_test_run_opts, o);
+		if (bpf_prog_test_run_opts(fd, &o)) {
+			fprintf(stderr, "storm: BPF_PROG_TEST_RUN: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+	t1 = now();
+	producing = 0;
+	pthread_join(th, NULL);
+	t2 = now();
+	unsigned long long produced = skel->bss->produced, drops = skel->bss->drops;
+	if (loader_mode) {
+		struct zt_summary s = { .corr = &corr, .now_ns = 0, .ringbuf_drops = drops };
+		zt_capw_trailer(&capw, &s, "exit", 0);
+		zt_capw_close(&capw);
+	}
+	printf("mode=%s functions=%s seconds=%.2f produced=%llu consumed=%llu ringbuf_drops=%llu uncounted=%lld "
+	       "produced_per_s=%.0f consumed_per_s=%.0f matched=%llu\n",
+	       argv[1], argv[3], t1 - t0, produced, consumed, drops, (long long)(produced - consumed),
+	       produced / (t1 - t0), consumed / (t2 - t0),
+	       loader_mode ? (unsigned long long)(corr.total[ZT_C_DEQUEUED] - corr.unmatched_total) : 0ULL);
+	ring_buffer__free(rb);
+	storm_bpf__destroy(skel);
+	zt_corr_free(&corr);
+	return produced == consumed ? 0 : 3;
+}
