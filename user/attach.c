@@ -184,6 +184,7 @@ static int load_group(struct zt_attach *a, const char *module, const bool todo[Z
 			for (int i = 0; !err && i < 2; i++) {
 				if (!hp[i])
 					continue;
+				a->progs[h][i] = hp[i];
 				a->links[h][i] = bpf_program__attach(hp[i]);
 				if (!a->links[h][i]) {
 					err = -errno;
@@ -359,6 +360,21 @@ void zt_attach_stop(struct zt_attach *a)
 		zpcitrace_bpf__destroy(a->objs[i]);
 		a->objs[i] = NULL;
 	}
+}
+
+void zt_attach_prog_stats(const struct zt_attach *a, FILE *out)
+{
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
+		for (int i = 0; i < 2; i++) {
+			struct bpf_prog_info info = { 0 };
+			__u32 len = sizeof(info);
+
+			if (!a->links[h][i] || bpf_obj_get_info_by_fd(bpf_program__fd(a->progs[h][i]), &info, &len))
+				continue;
+			fprintf(out, "  prog %-24s %-31s %8llu runs %10.0f ns/run\n", bpf_program__name(a->progs[h][i]),
+				zt_hooks[h].func, (unsigned long long)info.run_cnt,
+				info.run_cnt ? (double)info.run_time_ns / info.run_cnt : 0.0);
+		}
 }
 
 void zt_attach_report(const struct zt_attach *a, const char *prefix)

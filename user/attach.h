@@ -6,11 +6,13 @@
 #define ZPCITRACE_ATTACH_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <linux/types.h>
 #include "hooks.h"
 
 struct zpcitrace_bpf;
 struct bpf_link;
+struct bpf_program;
 
 struct zt_attach_opts {
 	bool no_hook[ZT_NR_HOOKS]; /* --no-hook */
@@ -27,6 +29,7 @@ struct zt_attach {
 	struct zpcitrace_bpf *objs[ZT_MAX_OBJS]; /* [0] owns the maps */
 	char obj_module[ZT_MAX_OBJS][64];        /* "" = vmlinux */
 	struct bpf_link *links[ZT_NR_HOOKS][2];  /* enter, exit */
+	struct bpf_program *progs[ZT_NR_HOOKS][2];
 	enum zt_mode mode[ZT_NR_HOOKS];
 	char module[ZT_NR_HOOKS][64];            /* where each present hook lives; "" = vmlinux */
 	bool derive_enqueue;                     /* no store hook: the outcome comes from the queue state */
@@ -41,6 +44,8 @@ bool zt_attach_has_pending(const struct zt_attach *a);
 /* The object that owns the maps (ring buffer, counters). */
 struct zpcitrace_bpf *zt_attach_maps(const struct zt_attach *a);
 void zt_attach_stop(struct zt_attach *a);
+/* "prog NAME: runs, ns/run" lines for every attached program (kernel.bpf_stats_enabled=1 counts them) */
+void zt_attach_prog_stats(const struct zt_attach *a, FILE *out);
 /* "hook FUNC ROLE MODE" lines on stderr */
 void zt_attach_report(const struct zt_attach *a, const char *prefix);
 

@@ -475,11 +475,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	uint64_t t_load = mono_ns();
+
 	err = zt_attach_start(&t.attach, &env.attach);
 	if (err)
 		goto cleanup;
-	if (env.verbose)
+	if (env.verbose) {
 		zt_attach_report(&t.attach, "zpcitrace: ");
+		fprintf(stderr, "zpcitrace: loaded and attached in %.1f ms\n", (mono_ns() - t_load) / 1e6);
+	}
 	maps = zt_attach_maps(&t.attach);
 	t.rb = ring_buffer__new(bpf_map__fd(maps->maps.events), on_event, &t, NULL);
 	if (!t.rb) {
@@ -519,6 +523,8 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		zt_summary_text(&s, stderr);
 	}
+	if (env.verbose) /* per-program cost; counted while kernel.bpf_stats_enabled=1 */
+		zt_attach_prog_stats(&t.attach, stderr);
 cleanup:
 	if (t.capture.fd >= 0)
 		zt_capw_close(&t.capture);
