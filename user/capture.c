@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "capture.h"
@@ -322,6 +323,7 @@ static int record(const struct zt_json *rec, struct zt_event *e, const char *ccd
 		F(derived, false), F(v12, false),
 #undef F
 	};
+	const struct zt_json *m = rec->child;
 	const char *comm;
 
 	memset(e, 0, sizeof(*e));
@@ -329,7 +331,13 @@ static int record(const struct zt_json *rec, struct zt_event *e, const char *ccd
 		int64_t v;
 		char *p = (char *)e + f[i].off;
 
-		if (!zt_json_int(rec, f[i].key, &v)) {
+		/* members usually come in the writer's order (comm after tid): try the next one first */
+		if (m && m->key && !strcmp(m->key, "comm"))
+			m = m->next;
+		if (m && m->key && !strcmp(m->key, f[i].key) && m->type == ZT_JSON_NUMBER && m->is_integer) {
+			v = m->integer;
+			m = m->next;
+		} else if (!zt_json_int(rec, f[i].key, &v)) {
 			snprintf(why, whylen, "its record lacks the integer '%s'", f[i].key);
 			return -1;
 		}
@@ -364,14 +372,15 @@ static int record(const struct zt_json *rec, struct zt_event *e, const char *ccd
 			snprintf(why, whylen, "its ccdf is not %d hex digits", 2 * ZT_RAW_CCDF_LEN);
 			return -1;
 		}
-		for (int i = 0; i < ZT_RAW_CCDF_LEN; i++) {
-			unsigned b;
+		for (int i = 0; i < 2 * ZT_RAW_CCDF_LEN; i++) {
+			char h = ccdf_hex[i];
+			int v = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
 
-			if (sscanf(ccdf_hex + 2 * i, "%2x", &b) != 1) {
+			if (v < 0) {
 				snprintf(why, whylen, "its ccdf is not hex");
 				return -1;
 			}
-			e->ccdf[i] = (uint8_t)b;
+			e->ccdf[i / 2] = (uint8_t)(e->ccdf[i / 2] << 4 | v);
 		}
 	}
 	return 0;
@@ -487,38 +496,32 @@ int zt_capture_parse(const char *buf, size_t len, struct zt_capture *c, char *er
 
 int zt_capture_read(const char *path, struct zt_capture *c, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int rc;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	struct stat st;
+	void *map;
 
 	memset(c, 0, sizeof(*c));
-	if (!f)
+	if (fd < 0)
 		return bad(err, errlen, "cannot open %s: %s", path, strerror(errno));
-	for (;;) {
-		if (len == cap) {
-			char *b = realloc(buf, cap = cap ? cap * 2 : 1 << 20);
-
-			if (!b) {
-				free(buf);
-				fclose(f);
-				return bad(err, errlen, "out of memory reading %s", path);
-			}
-			buf = b;
-		}
-		size_t n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (!n)
-			break;
+	if (fstat(fd, &st)) {
+		rc = bad(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		close(fd);
+		return rc;
 	}
-	if (ferror(f)) {
-		free(buf);
-		fclose(f);
-		return bad(err, errlen, "cannot read %s", path);
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return bad(err, errlen, "%s is not a regular file", path);
 	}
-	fclose(f);
-	rc = zt_capture_parse(buf, len, c, err, errlen);
-	free(buf);
+	if (!st.st_size) {
+		close(fd);
+		return zt_capture_parse("", 0, c, err, errlen);
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0); /* no copy of a large capture */
+	close(fd);
+	if (map == MAP_FAILED)
+		return bad(err, errlen, "cannot read %s: %s", path, strerror(errno));
+	rc = zt_capture_parse(map, (size_t)st.st_size, c, err, errlen);
+	munmap(map, (size_t)st.st_size);
 	if (rc)
 		zt_capture_free(c);
 	return rc;

@@ -172,6 +172,12 @@ static int number(struct parser *p, struct zt_json *v)
 	memcpy(buf, p->s + start, p->pos - start);
 	buf[p->pos - start] = 0;
 	v->type = ZT_JSON_NUMBER;
+	if (integer && p->pos - start < 19) { /* fits int64: the common case, no strtod */
+		v->integer = strtoll(buf, &end, 10);
+		v->number = (double)v->integer;
+		v->is_integer = true;
+		return 0;
+	}
 	v->number = strtod(buf, &end);
 	if (!isfinite(v->number))
 		return fail(p, "number out of range");
