@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "ksyms.h"
+#include "summary.h"
 #include "zpcitrace.skel.h"
 
 #define KALLSYMS "/proc/kallsyms"
@@ -377,17 +378,12 @@ void zt_attach_prog_stats(const struct zt_attach *a, FILE *out)
 		}
 }
 
-void zt_attach_report(const struct zt_attach *a, const char *prefix)
+void zt_attach_hook_states(const struct zt_attach *a, struct zt_hook_state *out)
 {
 	for (int h = 0; h < ZT_NR_HOOKS; h++) {
-		/* where it lives: kallsyms says for present hooks; a pending one waits for its module */
-		const char *where = a->mode[h] == ZT_MODE_PENDING ? zt_hooks[h].module : a->module[h];
+		const char *m = a->mode[h] == ZT_MODE_PENDING ? zt_hooks[h].module : a->module[h];
 
-		fprintf(stderr, "%shook %-31s %-8s %s%s%s%s\n", prefix, zt_hooks[h].func, zt_hooks[h].role,
-			zt_mode_name(a->mode[h]), where && *where ? " [" : "", where && *where ? where : "",
-			where && *where ? "]" : "");
+		out[h] = (struct zt_hook_state){ zt_hooks[h].func, zt_hooks[h].role, zt_mode_name(a->mode[h]),
+						 m && *m ? m : NULL };
 	}
-	if (a->derive_enqueue)
-		fprintf(stderr, "%senqueue outcomes derived from the queue state around each arrival (no %s hook)\n",
-			prefix, zt_hooks[ZT_HOOK_STORE].func);
 }

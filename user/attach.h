@@ -46,7 +46,8 @@ struct zpcitrace_bpf *zt_attach_maps(const struct zt_attach *a);
 void zt_attach_stop(struct zt_attach *a);
 /* "prog NAME: runs, ns/run" lines for every attached program (kernel.bpf_stats_enabled=1 counts them) */
 void zt_attach_prog_stats(const struct zt_attach *a, FILE *out);
-/* "hook FUNC ROLE MODE" lines on stderr */
-void zt_attach_report(const struct zt_attach *a, const char *prefix);
+struct zt_hook_state;
+/* the state of every hook, for the sinks (module: where it lives, or the module a pending one waits for) */
+void zt_attach_hook_states(const struct zt_attach *a, struct zt_hook_state *out);
 
 #endif

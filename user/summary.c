@@ -165,14 +165,20 @@ void zt_summary_text(const struct zt_summary *s, FILE *out)
 			fprintf(out, "enqueue -> dequeue latency, PEC %s:\n", label);
 			zt_print_log2_hist(&c->pecs[i].enq_deq, "nsecs", out);
 		}
-	for (int i = 0; s->hooks && i < s->nhooks; i++) {
-		const struct zt_hook_state *h = &s->hooks[i];
-
-		fprintf(out, "  hook %-31s %-8s %s%s%s%s\n", h->func, h->role, h->mode, h->module ? " [" : "",
-			h->module ? h->module : "", h->module ? "]" : "");
-	}
+	if (s->hooks)
+		zt_print_hooks(s->hooks, s->nhooks, "  ", out);
 	if (s->derived)
 		fprintf(out, "  enqueue outcomes derived from the queue state around each arrival (no zpci_store_pci_error hook)\n");
+}
+
+void zt_print_hooks(const struct zt_hook_state *hooks, int n, const char *prefix, FILE *out)
+{
+	for (int i = 0; i < n; i++) {
+		const struct zt_hook_state *h = &hooks[i];
+
+		fprintf(out, "%shook %-31s %-8s %s%s%s%s\n", prefix, h->func, h->role, h->mode, h->module ? " [" : "",
+			h->module ? h->module : "", h->module ? "]" : "");
+	}
 }
 
 static void json_hist(FILE *out, const char *key, struct zt_hist *h)

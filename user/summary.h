@@ -41,6 +41,8 @@ void zt_summary_ident(const struct zt_summary *s, const struct zt_fn *f, struct 
 void zt_fn_pci_name(const struct zt_fn *f, char *buf, size_t len);
 
 void zt_summary_text(const struct zt_summary *s, FILE *out);
+/* "<prefix>hook FUNC ROLE MODE [module]" lines */
+void zt_print_hooks(const struct zt_hook_state *hooks, int n, const char *prefix, FILE *out);
 void zt_summary_json(const struct zt_summary *s, FILE *out);
 /* "   nsecs : count distribution" bars, as libbpf-tools' print_log2_hist */
 void zt_print_log2_hist(const struct zt_hist *h, const char *unit, FILE *out);

@@ -197,6 +197,7 @@ struct tracer {
 	struct zt_corr corr;
 	struct zt_hook_state hooks[ZT_NR_HOOKS];
 	struct zt_capw capture;
+	bool capture_err_said;
 	struct zt_capture_meta meta;
 	struct flight flight;
 };
@@ -274,12 +275,7 @@ static void snapshot(struct tracer *t, struct zt_summary *s, bool at_exit)
 		.realtime_off = t->fmt.realtime_off,
 		.version = ZT_VERSION,
 	};
-	for (int h = 0; h < ZT_NR_HOOKS; h++) {
-		const char *m = t->attach.mode[h] == ZT_MODE_PENDING ? zt_hooks[h].module : t->attach.module[h];
-
-		t->hooks[h] = (struct zt_hook_state){ zt_hooks[h].func, zt_hooks[h].role, zt_mode_name(t->attach.mode[h]),
-						      m && *m ? m : NULL };
-	}
+	zt_attach_hook_states(&t->attach, t->hooks);
 }
 
 static void capture_meta(struct tracer *t)
@@ -411,8 +407,12 @@ static int trace_loop(struct tracer *t)
 		n = (n > 0 ? n : 0) + ring_buffer__consume(t->rb); /* records submitted without a wakeup */
 		if (env.record && env.flight_n)
 			flight_dumps(t); /* also after a signal: SIGUSR1 asks for one */
-		else if (env.record)
-			zt_capw_flush(&t->capture); /* whole lines: a kill loses at most this batch */
+		else if (env.record && zt_capw_flush(&t->capture) && !t->capture_err_said) {
+			/* whole lines: a kill loses at most this batch; a failed write is said once, at once */
+			fprintf(stderr, "zpcitrace: writing %s failed: %s; the capture will be cut short\n",
+				env.capture_path, strerror(-t->capture.err));
+			t->capture_err_said = true;
+		}
 		if (zt_attach_has_pending(&t->attach))
 			zt_attach_pending(&t->attach);
 		timeout = n > 0 ? BUSY_POLL_MS : zt_attach_has_pending(&t->attach) ? PENDING_POLL_MS : -1;
@@ -481,7 +481,10 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	if (env.verbose) {
-		zt_attach_report(&t.attach, "zpcitrace: ");
+		zt_attach_hook_states(&t.attach, t.hooks);
+		zt_print_hooks(t.hooks, ZT_NR_HOOKS, "zpcitrace: ", stderr);
+		if (t.attach.derive_enqueue)
+			fprintf(stderr, "zpcitrace: enqueue outcomes derived from the queue state around each arrival\n");
 		fprintf(stderr, "zpcitrace: loaded and attached in %.1f ms\n", (mono_ns() - t_load) / 1e6);
 	}
 	maps = zt_attach_maps(&t.attach);
