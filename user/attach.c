@@ -189,7 +189,7 @@ static int load_group(struct zt_attach *a, const char *module, const bool todo[Z
 				a->links[h][i] = bpf_program__attach(hp[i]);
 				if (!a->links[h][i]) {
 					err = -errno;
-					fprintf(stderr, "zpcitrace: cannot attach %s to %s: %s\n",
+					fprintf(stderr, "zpcitrace: cannot attach %s to %s: %s (-v tells more)\n",
 						bpf_program__name(hp[i]), zt_hooks[h].func, strerror(-err));
 				}
 			}
@@ -269,11 +269,11 @@ static int load_located(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
 			return err;
 		}
 		if (err && round == 0) {
-			fprintf(stderr, "zpcitrace: cannot load the BPF programs: %s\n", strerror(-err));
+			fprintf(stderr, "zpcitrace: cannot load the BPF programs: %s (-v tells more)\n", strerror(-err));
 			return err;
 		}
 		if (err) /* degrade: the vmlinux hooks trace on */
-			fprintf(stderr, "zpcitrace: cannot load the hooks in %s (%s%s): tracing without them\n", module,
+			fprintf(stderr, "zpcitrace: cannot load the hooks in %s (%s%s; -v tells more): tracing without them\n", module,
 				strerror(-err), a->opts.btf_path ? "; does the --btf file describe its types?" : "");
 	}
 	return 0;

@@ -175,9 +175,11 @@ static void on_signal(int sig)
 		exiting = 1;
 }
 
+/* libbpf speaks only with -v: without it, failures are zpcitrace's one line each (pointing to -v) */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	if (level == LIBBPF_DEBUG && !env.verbose)
+	(void)level;
+	if (!env.verbose)
 		return 0;
 	return vfprintf(stderr, fmt, args);
 }

@@ -84,6 +84,7 @@ def module_closure(moddir, wanted):
 
 def cpio(root, out, append_to=None):
     """gzip'ed newc cpio of root; appended to a copy of append_to when given"""
+    os.chmod(root, 0o755)  # its "." becomes the guest's /: users other than root must get through it
     with open(out, "wb") as o:
         if append_to:
             with open(append_to, "rb") as base:

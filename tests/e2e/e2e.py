@@ -643,7 +643,7 @@ def scenario_late(args, bed, c):
 def scenario_input(args, bed, c):
     """--btf, and bad input on a real kernel"""
     pre = ("--btf /nonexistent/vmlinux.btf;--fid 0x1x;--no-hook zpci_nonexistent;--no-hook zpci_event_error;-i 1 2;"
-           "--prom /nonexistent/dir/zpcitrace.prom")
+           "--prom /nonexistent/dir/zpcitrace.prom;@nobody -T")
     r = bed.boot(args, "input", "open error get close", trace="-v --btf /sys/kernel/btf/vmlinux",
                  conf=[f'ZT_PRE="{pre}"'])
     p = f"{bed.name}/input"
@@ -663,6 +663,9 @@ def scenario_input(args, bed, c):
         got = {a: (int(rc), int(out), err.count("\n")) for a, rc, out, err in blocks}
         eq(got["--btf /nonexistent/vmlinux.btf"], (1, 0, 1), "missing BTF file: rc, stdout lines, stderr lines")
         eq(got["--prom /nonexistent/dir/zpcitrace.prom"][:2], (1, 0), "unwritable --prom file: rc, stdout lines")
+        eq(got["@nobody -T"], (1, 0, 1), "as user nobody: rc, stdout lines, stderr lines")
+        if "not allowed to load BPF programs" not in r.pre:
+            raise AssertionError("no clear line for the missing privileges")
         if "cannot write /nonexistent/dir/zpcitrace.prom" not in r.pre:
             raise AssertionError("no clear line for the unwritable --prom file")
         for a in ("--fid 0x1x", "--no-hook zpci_nonexistent", "--no-hook zpci_event_error"):
