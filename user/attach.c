@@ -303,11 +303,15 @@ int zt_attach_start(struct zt_attach *a, const struct zt_attach_opts *opts)
 			fprintf(stderr, "zpcitrace: this kernel has no BTF (%s missing): pass --btf PATH\n", VMLINUX_BTF);
 		return -ENOENT;
 	}
-	if (a->mode[ZT_HOOK_GET] == ZT_MODE_ABSENT && a->mode[ZT_HOOK_START] == ZT_MODE_ABSENT)
+	/* the queue exists when any function of its series does (module ones may still be pending) */
+	bool queue = false;
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
+		queue |= zt_hooks[h].series && a->mode[h] != ZT_MODE_ABSENT && a->mode[h] != ZT_MODE_PENDING;
+	if (!queue)
 		fprintf(stderr, "zpcitrace: this kernel has no zPCI error queue (no %s, %s; Linux 7.3 added them): "
 				"tracing arrivals, notifications, availability and resets only\n",
-			zt_hooks[ZT_HOOK_GET].func, zt_hooks[ZT_HOOK_START].func);
-	a->derive_enqueue = a->mode[ZT_HOOK_STORE] != ZT_MODE_KPROBE && a->mode[ZT_HOOK_START] != ZT_MODE_ABSENT;
+			zt_hooks[ZT_HOOK_GET].func, zt_hooks[ZT_HOOK_STORE].func);
+	a->derive_enqueue = queue && a->mode[ZT_HOOK_STORE] != ZT_MODE_KPROBE;
 	err = load_located(a, all);
 	if (err)
 		return err;

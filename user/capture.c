@@ -165,8 +165,10 @@ void zt_capw_event(struct zt_capw *w, const struct zt_event *e, long long realti
 	size_t n;
 	int k = zt_format_event_json(e, NULL, &o, l, sizeof(l));
 
-	if (k <= 1 || (size_t)k >= sizeof(l) - 1024)
+	if (k <= 1 || (size_t)k >= sizeof(l) - 1024) {
+		w->unwritten++; /* cannot happen with today's bounded fields; counted if it ever does */
 		return;
+	}
 	n = (size_t)k - 1; /* reopen the object: the raw CCDF and record follow */
 	memcpy(l + n, ",\"ccdf\":\"", 9);
 	n += 9;
@@ -178,8 +180,10 @@ void zt_capw_event(struct zt_capw *w, const struct zt_event *e, long long realti
 	memcpy(l + n, "\",\"rec\":", 8);
 	n += 8;
 	k = zt_format_record_json(e, l + n, sizeof(l) - n - 2);
-	if (k <= 0 || (size_t)k >= sizeof(l) - n - 2)
+	if (k <= 0 || (size_t)k >= sizeof(l) - n - 2) {
+		w->unwritten++;
 		return;
+	}
 	n += (size_t)k;
 	l[n++] = '}';
 	l[n++] = '\n';
@@ -206,9 +210,9 @@ void zt_capw_trailer(struct zt_capw *w, const struct zt_summary *s, const char *
 				      zt_json_escape(id.pchid, sizeof(id.pchid), e[1], sizeof(e[1])));
 	}
 	line(w, "{\"trailer\":true,\"reason\":\"%s\",\"events\":%llu,\"ended_ns\":%llu,\"ringbuf_lost\":%llu,"
-		"\"flight_recorder_overwritten\":%llu,\"hooks\":%s,\"functions\":[%s]}",
+		"\"flight_recorder_overwritten\":%llu,\"unwritten\":%llu,\"hooks\":%s,\"functions\":[%s]}",
 	     reason, (unsigned long long)w->events, (unsigned long long)s->now_ns, (unsigned long long)s->ringbuf_drops,
-	     (unsigned long long)overwritten, hooks, fns);
+	     (unsigned long long)overwritten, (unsigned long long)w->unwritten, hooks, fns);
 }
 
 int zt_capw_close(struct zt_capw *w)
@@ -399,6 +403,8 @@ static int trailer(struct zt_capture *c, const struct zt_json *t)
 		c->ringbuf_lost = (uint64_t)v;
 	if (zt_json_int(t, "flight_recorder_overwritten", &v))
 		c->overwritten = (uint64_t)v;
+	if (zt_json_int(t, "unwritten", &v))
+		c->unwritten = (uint64_t)v;
 	if (zt_json_get(t, "hooks"))
 		read_hooks(&c->meta, zt_json_get(t, "hooks"), zt_json_get(t, "hook_modules"));
 	if (fns && fns->type == ZT_JSON_ARRAY) {

@@ -32,6 +32,7 @@ struct zt_capw {
 	char *buf;
 	size_t len, cap;
 	uint64_t events;
+	uint64_t unwritten; /* events whose line could not be formatted: counted, in the trailer */
 	int err;       /* first write error (-errno), kept */
 };
 
@@ -64,7 +65,7 @@ struct zt_capture {
 	size_t skipped_unknown;   /* events of a kind this version does not know (newer minor) */
 	bool has_trailer;
 	char reason[32];
-	uint64_t ended_ns, ringbuf_lost, overwritten;
+	uint64_t ended_ns, ringbuf_lost, overwritten, unwritten;
 	struct zt_capture_fn_ident *idents;
 	size_t nidents;
 	size_t cut_bytes;         /* a partial last line (the writer was killed): ignored */

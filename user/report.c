@@ -142,6 +142,9 @@ int zt_report_main(int argc, char **argv)
 	if (c.cut_bytes)
 		fprintf(stderr, "%s%zu bytes of a partial last line ignored\n", c.has_trailer ? "zpcitrace: " : "; ",
 			c.cut_bytes);
+	if (c.unwritten)
+		fprintf(stderr, "zpcitrace: %llu events could not be written to the capture\n",
+			(unsigned long long)c.unwritten);
 	if (c.skipped_unknown)
 		fprintf(stderr, "zpcitrace: %zu events of kinds this version does not know were skipped\n", c.skipped_unknown);
 

@@ -80,6 +80,7 @@ static char *make_capture(int n, size_t *len, bool trailer)
 		zt_corr_add(&c, &e, NULL);
 	}
 	if (trailer) {
+		w.unwritten = 2; /* as if two records had outgrown a line: the trailer must say so */
 		struct zt_summary s = { .corr = &c, .now_ns = 99, .ringbuf_drops = 5, .hooks = hooks, .nhooks = 2 };
 		zt_capw_trailer(&w, &s, "exit", 0);
 	}
@@ -108,6 +109,7 @@ static void test_round_trip(void **state)
 	assert_true(c.has_trailer);
 	assert_int_equal(c.ended_ns, 99);
 	assert_int_equal(c.ringbuf_lost, 5);
+	assert_int_equal(c.unwritten, 2);
 	assert_int_equal(c.meta.realtime_off, -5);
 	assert_true(c.meta.derived);
 	assert_string_equal(c.meta.hostname, "host\\1");
