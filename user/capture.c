@@ -157,36 +157,102 @@ void zt_capw_header(struct zt_capw *w, const struct zt_capture_meta *m, unsigned
 	     flight_recorder);
 }
 
-/* the hot path of 'record': no printf */
+/* The record's fields: the order of a capture line's "rec" array (2.x), and its keys (1.x). The one string,
+ * comm, sits at REC_COMM_AT of the array (after tid), as it did among the keys. */
+static const struct rec_field {
+	const char *key;
+	size_t off, size;
+	bool is_signed;
+} rec_fields[] = {
+#define F(k, s) { #k, offsetof(struct zt_event, k), sizeof(((struct zt_event *)0)->k), s }
+	F(type, false), F(ts_ns, false), F(cpu, false), F(pid, false), F(tid, false), F(fid, false), F(fh, false),
+	F(pci_domain, false), F(pci_bus, false), F(pci_devfn, false), F(ret, true), F(get_ret, true),
+	F(flags, false), F(state, false), F(discarded, false), F(v12_pec, false), F(has_fn, false),
+	F(has_pci, false), F(has_ccdf, false), F(q_valid, false), F(q_mr, false), F(q_count, false),
+	F(q_head, false), F(q_tail, false), F(result, false), F(slot, false), F(has_slot, false),
+	F(derived, false), F(v12, false),
+#undef F
+};
+#define REC_FIELDS (sizeof(rec_fields) / sizeof(rec_fields[0]))
+#define REC_COMM_AT 5
+
+static int64_t rec_get(const struct zt_event *e, const struct rec_field *f)
+{
+	const char *p = (const char *)e + f->off;
+
+	switch (f->size) {
+	case 8: {
+		uint64_t u;
+
+		memcpy(&u, p, 8);
+		return (int64_t)u; /* ts_ns: below 2^63 for 292 years of uptime */
+	}
+	case 4: {
+		uint32_t u;
+
+		memcpy(&u, p, 4);
+		return f->is_signed ? (int64_t)(int32_t)u : (int64_t)u;
+	}
+	case 2: {
+		uint16_t u;
+
+		memcpy(&u, p, 2);
+		return u;
+	}
+	default:
+		return *(const uint8_t *)p;
+	}
+}
+
+#define PUT(p, lit) (memcpy(p, lit, sizeof(lit) - 1), p += sizeof(lit) - 1)
+
+/* the hot path of 'record': no printf. A line is
+ * {"event":NAME,"time":"HH:MM:SS.uuuuuu","fid":"0x…","rec":[…],"ccdf":"64 hex digits"} */
 void zt_capw_event(struct zt_capw *w, const struct zt_event *e, long long realtime_off)
 {
-	struct zt_format_opts o = { .realtime_off = realtime_off };
-	char l[LINE_MAX_LEN];
-	size_t n;
-	int k = zt_format_event_json(e, NULL, &o, l, sizeof(l));
+	char l[LINE_MAX_LEN], comm[ZT_COMM_LEN * 6 + 1], *p = l;
+	const char *name = zt_event_name(e);
+	size_t n = strlen(name);
 
-	if (k <= 1 || (size_t)k >= sizeof(l) - 1024) {
-		w->unwritten++; /* cannot happen with today's bounded fields; counted if it ever does */
-		return;
+	/* bounded: name, time, fid, 30 integers of at most 20 digits, an escaped comm, the CCDF */
+	_Static_assert(LINE_MAX_LEN > 64 + 32 + 48 + REC_FIELDS * 21 + sizeof(comm) + 80, "a line fits");
+	PUT(p, "{\"event\":\"");
+	memcpy(p, name, n);
+	p += n;
+	PUT(p, "\",\"time\":\"");
+	zt_wall_time(e->ts_ns, realtime_off, p, 16);
+	p += 15;
+	if (e->has_fn) {
+		PUT(p, "\",\"fid\":\"0x");
+		for (int i = 28; i >= 0; i -= 4)
+			*p++ = "0123456789abcdef"[e->fid >> i & 15];
 	}
-	n = (size_t)k - 1; /* reopen the object: the raw CCDF and record follow */
-	memcpy(l + n, ",\"ccdf\":\"", 9);
-	n += 9;
-	if (e->has_ccdf)
-		for (int i = 0; i < ZT_RAW_CCDF_LEN; i++) {
-			l[n++] = "0123456789abcdef"[e->ccdf[i] >> 4];
-			l[n++] = "0123456789abcdef"[e->ccdf[i] & 15];
+	PUT(p, "\",\"rec\":[");
+	for (size_t i = 0; i < REC_FIELDS; i++) {
+		if (i == REC_COMM_AT) {
+			zt_json_escape(e->comm, ZT_COMM_LEN, comm, sizeof(comm));
+			n = strlen(comm);
+			*p++ = '"';
+			memcpy(p, comm, n);
+			p += n;
+			*p++ = '"';
+			*p++ = ',';
 		}
-	memcpy(l + n, "\",\"rec\":", 8);
-	n += 8;
-	k = zt_format_record_json(e, l + n, sizeof(l) - n - 2);
-	if (k <= 0 || (size_t)k >= sizeof(l) - n - 2) {
-		w->unwritten++;
-		return;
+		p = zt_put_i64(p, rec_get(e, &rec_fields[i]));
+		*p++ = ',';
 	}
-	n += (size_t)k;
-	l[n++] = '}';
-	l[n++] = '\n';
+	p[-1] = ']';
+	if (e->has_ccdf) {
+		PUT(p, ",\"ccdf\":\"");
+		for (int i = 0; i < ZT_RAW_CCDF_LEN; i++) {
+			*p++ = "0123456789abcdef"[e->ccdf[i] >> 4];
+			*p++ = "0123456789abcdef"[e->ccdf[i] & 15];
+		}
+		*p++ = '"';
+	}
+	*p++ = '}';
+	*p++ = '\n';
+	n = (size_t)(p - l);
 	if (w->len + n > w->cap)
 		zt_capw_flush(w);
 	memcpy(w->buf + w->len, l, n);
@@ -293,9 +359,10 @@ static int header(struct zt_capture *c, const struct zt_json *h, char *err, size
 		return bad(err, errlen, "not a zpcitrace capture (no %s header)", ZT_CAPTURE_FORMAT);
 	if (!zt_json_str(h, "version", &version) || sscanf(version, "%d.%d", &major, &minor) != 2)
 		return bad(err, errlen, "capture header has no version");
-	if (major != ZT_CAPTURE_MAJOR)
-		return bad(err, errlen, "capture format version %d.%d is not readable by this zpcitrace (it reads %d.x)",
+	if (major < 1 || major > ZT_CAPTURE_MAJOR)
+		return bad(err, errlen, "capture format version %d.%d is not readable by this zpcitrace (it reads 1.x to %d.x)",
 			   major, minor, ZT_CAPTURE_MAJOR);
+	c->major = major;
 	c->minor = minor;
 	copy_str(h, "hostname", c->meta.hostname, sizeof(c->meta.hostname));
 	copy_str(h, "kernel", c->meta.kernel, sizeof(c->meta.kernel));
@@ -310,66 +377,102 @@ static int header(struct zt_capture *c, const struct zt_json *h, char *err, size
 	return 0;
 }
 
-/* the record fields, each required and range-checked */
-static int record(const struct zt_json *rec, struct zt_event *e, const char *ccdf_hex, char *why, size_t whylen)
+/* one record field from the capture, range-checked */
+static int rec_set(struct zt_event *e, const struct rec_field *f, const struct zt_json *v, char *why, size_t whylen)
 {
-	static const struct {
-		const char *key;
-		size_t off, size;
-		bool is_signed;
-	} f[] = {
-#define F(k, s) { #k, offsetof(struct zt_event, k), sizeof(((struct zt_event *)0)->k), s }
-		F(type, false), F(ts_ns, false), F(cpu, false), F(pid, false), F(tid, false), F(fid, false), F(fh, false),
-		F(pci_domain, false), F(pci_bus, false), F(pci_devfn, false), F(ret, true), F(get_ret, true),
-		F(flags, false), F(state, false), F(discarded, false), F(v12_pec, false), F(has_fn, false),
-		F(has_pci, false), F(has_ccdf, false), F(q_valid, false), F(q_mr, false), F(q_count, false),
-		F(q_head, false), F(q_tail, false), F(result, false), F(slot, false), F(has_slot, false),
-		F(derived, false), F(v12, false),
-#undef F
-	};
+	char *p = (char *)e + f->off;
+	int64_t i;
+
+	if (!v || v->type != ZT_JSON_NUMBER || !v->is_integer) {
+		snprintf(why, whylen, "its record lacks the integer '%s'", f->key);
+		return -1;
+	}
+	i = v->integer;
+	if (f->size == 8) {
+		uint64_t u = (uint64_t)i;
+
+		memcpy(p, &u, 8);
+		return 0;
+	}
+	if (f->is_signed ? (i < INT32_MIN || i > INT32_MAX) : (i < 0 || (uint64_t)i >> (8 * f->size))) {
+		snprintf(why, whylen, "'%s' is out of range", f->key);
+		return -1;
+	}
+	if (f->size == 4) {
+		uint32_t u = (uint32_t)i;
+
+		memcpy(p, &u, 4);
+	} else if (f->size == 2) {
+		uint16_t u = (uint16_t)i;
+
+		memcpy(p, &u, 2);
+	} else {
+		*(uint8_t *)p = (uint8_t)i;
+	}
+	return 0;
+}
+
+/* 2.x: "rec" is an array in rec_fields order, comm at REC_COMM_AT; a newer minor's extra elements are ignored */
+static int record_array(const struct zt_json *rec, struct zt_event *e, const char **comm, char *why, size_t whylen)
+{
 	const struct zt_json *m = rec->child;
-	const char *comm;
 
-	memset(e, 0, sizeof(*e));
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		int64_t v;
-		char *p = (char *)e + f[i].off;
+	for (size_t i = 0; i < REC_FIELDS; i++) {
+		if (i == REC_COMM_AT) {
+			if (!m || m->type != ZT_JSON_STRING) {
+				snprintf(why, whylen, "its record lacks the string 'comm'");
+				return -1;
+			}
+			*comm = m->string;
+			m = m->next;
+		}
+		if (rec_set(e, &rec_fields[i], m, why, whylen))
+			return -1;
+		m = m->next;
+	}
+	return 0;
+}
 
+/* 1.x: "rec" is an object, one key per field */
+static int record_object(const struct zt_json *rec, struct zt_event *e, const char **comm, char *why, size_t whylen)
+{
+	const struct zt_json *m = rec->child;
+
+	for (size_t i = 0; i < REC_FIELDS; i++) {
 		/* members usually come in the writer's order (comm after tid): try the next one first */
 		if (m && m->key && !strcmp(m->key, "comm"))
 			m = m->next;
-		if (m && m->key && !strcmp(m->key, f[i].key) && m->type == ZT_JSON_NUMBER && m->is_integer) {
-			v = m->integer;
+		const struct zt_json *v;
+
+		if (m && m->key && !strcmp(m->key, "comm"))
 			m = m->next;
-		} else if (!zt_json_int(rec, f[i].key, &v)) {
-			snprintf(why, whylen, "its record lacks the integer '%s'", f[i].key);
-			return -1;
-		}
-		if (f[i].size == 8) {
-			uint64_t u = (uint64_t)v;
-			memcpy(p, &u, 8);
-			continue;
-		}
-		if (f[i].is_signed ? (v < INT32_MIN || v > INT32_MAX)
-				   : (v < 0 || (f[i].size < 8 && (uint64_t)v >> (8 * f[i].size)))) {
-			snprintf(why, whylen, "'%s' is out of range", f[i].key);
-			return -1;
-		}
-		if (f[i].size == 4) {
-			uint32_t u = (uint32_t)v;
-			memcpy(p, &u, 4);
-		} else if (f[i].size == 2) {
-			uint16_t u = (uint16_t)v;
-			memcpy(p, &u, 2);
+		if (m && m->key && !strcmp(m->key, rec_fields[i].key)) {
+			v = m;
+			m = m->next;
 		} else {
-			*(uint8_t *)p = (uint8_t)v;
+			v = zt_json_get(rec, rec_fields[i].key);
 		}
+		if (rec_set(e, &rec_fields[i], v, why, whylen))
+			return -1;
 	}
+	zt_json_str(rec, "comm", comm);
+	return 0;
+}
+
+/* the event of a line: its record (array in 2.x, object in 1.x) and raw CCDF. 1: a newer minor's event kind */
+static int record(const struct zt_json *rec, int major, struct zt_event *e, const char *ccdf_hex, char *why,
+		  size_t whylen)
+{
+	const char *comm = NULL;
+
+	memset(e, 0, sizeof(*e));
+	if (major >= 2 ? record_array(rec, e, &comm, why, whylen) : record_object(rec, e, &comm, why, whylen))
+		return -1;
 	if (e->type < ZT_EV_ARRIVAL || e->type > ZT_EV_RESET) {
 		snprintf(why, whylen, "unknown event type %u", e->type);
 		return 1; /* a newer minor version's event: skipped */
 	}
-	if (zt_json_str(rec, "comm", &comm)) /* like the kernel's: not NUL-terminated at full length */
+	if (comm) /* like the kernel's: not NUL-terminated at full length */
 		memcpy(e->comm, comm, strnlen(comm, sizeof(e->comm)));
 	if (e->has_ccdf) {
 		if (!ccdf_hex || strlen(ccdf_hex) != 2 * ZT_RAW_CCDF_LEN) {
@@ -468,9 +571,9 @@ int zt_capture_parse(const char *buf, size_t len, struct zt_capture *c, char *er
 			struct zt_event e;
 
 			zt_json_str(doc.root, "ccdf", &ccdf);
-			if (!rec || rec->type != ZT_JSON_OBJECT) {
+			if (!rec || rec->type != (c->major >= 2 ? ZT_JSON_ARRAY : ZT_JSON_OBJECT)) {
 				rc = bad(err, errlen, "line %zu: an event without its record", c->lines);
-			} else if ((rc = record(rec, &e, ccdf, why, sizeof(why))) < 0) {
+			} else if ((rc = record(rec, c->major, &e, ccdf, why, sizeof(why))) < 0) {
 				rc = bad(err, errlen, "line %zu: %s", c->lines, why);
 			} else if (rc > 0) {
 				c->skipped_unknown++;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Post-mortem captures: JSON Lines, docs/capture.md. A header line, one line per event (the display fields
- * of -j, the raw 32-byte CCDF as hex, and "rec", the record itself), and a trailer with the loss counters.
+/* Post-mortem captures: JSON Lines, docs/capture.md. A header line, one line per event (its name, time and
+ * function for people; "rec", the record itself, and the raw 32-byte CCDF as hex), and a trailer with the loss
+ * counters. 1.x captures (the -j fields, "rec" as an object) still read.
  * Lines are written whole, so a file cut by kill -9 or a full disk reads back to its last complete line. */
 #ifndef ZPCITRACE_CAPTURE_H
 #define ZPCITRACE_CAPTURE_H
@@ -13,7 +14,7 @@
 #include "zpcitrace.h"
 
 #define ZT_CAPTURE_FORMAT "zpcitrace-capture"
-#define ZT_CAPTURE_MAJOR 1
+#define ZT_CAPTURE_MAJOR 2
 #define ZT_CAPTURE_MINOR 0
 
 struct zt_capture_meta {
@@ -59,7 +60,7 @@ struct zt_capture_fn_ident {
 
 struct zt_capture {
 	struct zt_capture_meta meta;
-	int minor;
+	int major, minor;
 	struct zt_event *events;
 	size_t nevents, capevents;
 	size_t skipped_unknown;   /* events of a kind this version does not know (newer minor) */

@@ -96,12 +96,49 @@ const char *zt_errname(int ret, char *buf, size_t len)
 const char *zt_wall_time(unsigned long long ts_ns, long long realtime_off, char *buf, size_t len)
 {
 	long long wall = (long long)ts_ns + realtime_off;
-	time_t secs = (time_t)(wall / 1000000000LL);
-	struct tm tm;
+	long long day_ns = wall % (86400LL * 1000000000LL), us, s;
+	char t[16];
 
-	gmtime_r(&secs, &tm);
-	snprintf(buf, len, "%02d:%02d:%02d.%06lld", tm.tm_hour, tm.tm_min, tm.tm_sec, (wall % 1000000000LL) / 1000);
+	if (day_ns < 0)
+		day_ns += 86400LL * 1000000000LL;
+	/* UTC time of day needs no calendar: no gmtime, no printf (capture lines carry it, docs/performance.md) */
+	s = day_ns / 1000000000LL;
+	us = day_ns % 1000000000LL / 1000;
+	t[0] = (char)('0' + s / 36000);
+	t[1] = (char)('0' + s / 3600 % 10);
+	t[2] = ':';
+	t[3] = (char)('0' + s % 3600 / 600);
+	t[4] = (char)('0' + s % 600 / 60);
+	t[5] = ':';
+	t[6] = (char)('0' + s % 60 / 10);
+	t[7] = (char)('0' + s % 10);
+	t[8] = '.';
+	for (int i = 14; i > 8; i--, us /= 10)
+		t[i] = (char)('0' + us % 10);
+	t[15] = 0;
+	if (len) {
+		size_t n = len - 1 < 15 ? len - 1 : 15;
+
+		memcpy(buf, t, n);
+		buf[n] = 0;
+	}
 	return buf;
+}
+
+char *zt_put_i64(char *p, int64_t v)
+{
+	char d[20];
+	uint64_t u = v < 0 ? (uint64_t)-(v + 1) + 1 : (uint64_t)v;
+	int n = 0;
+
+	if (v < 0)
+		*p++ = '-';
+	do {
+		d[sizeof(d) - 1 - n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	memcpy(p, d + sizeof(d) - n, (size_t)n);
+	return p + n;
 }
 
 const char *zt_json_escape(const char *s, size_t n, char *buf, size_t len)
@@ -158,16 +195,6 @@ static void sb_u64(struct sb *b, uint64_t v)
 		v /= 10;
 	} while (v);
 	sb_put(b, d + sizeof(d) - n, (size_t)n);
-}
-
-static void sb_i64(struct sb *b, int64_t v)
-{
-	if (v < 0) {
-		sb_put(b, "-", 1);
-		sb_u64(b, (uint64_t)-(v + 1) + 1);
-	} else {
-		sb_u64(b, (uint64_t)v);
-	}
 }
 
 /* lowercase hex, at least width digits */
@@ -377,44 +404,4 @@ int zt_format_event_json(const struct zt_event *e, const struct zt_note *note, c
 	zt_event_fields(e, note, json_field, &out);
 	sb_put(&out, "}", 1);
 	return out.pos;
-}
-
-/* the raw record, as capture lines carry it: "key":integer for every field of struct zt_event */
-int zt_format_record_json(const struct zt_event *e, char *buf, size_t len)
-{
-	struct sb o = { buf, len, 0 };
-	char comm[ZT_COMM_LEN * 6 + 1];
-	const struct {
-		const char *key;
-		int64_t v;
-	} f[] = {
-		{ "type", e->type }, { "ts_ns", (int64_t)e->ts_ns }, { "cpu", e->cpu }, { "pid", e->pid },
-		{ "tid", e->tid }, { "fid", e->fid }, { "fh", e->fh }, { "pci_domain", e->pci_domain },
-		{ "pci_bus", e->pci_bus }, { "pci_devfn", e->pci_devfn }, { "ret", e->ret }, { "get_ret", e->get_ret },
-		{ "flags", e->flags }, { "state", e->state }, { "discarded", e->discarded }, { "v12_pec", e->v12_pec },
-		{ "has_fn", e->has_fn }, { "has_pci", e->has_pci }, { "has_ccdf", e->has_ccdf }, { "q_valid", e->q_valid },
-		{ "q_mr", e->q_mr }, { "q_count", e->q_count }, { "q_head", e->q_head }, { "q_tail", e->q_tail },
-		{ "result", e->result }, { "slot", e->slot }, { "has_slot", e->has_slot }, { "derived", e->derived },
-		{ "v12", e->v12 },
-	};
-
-	if (len)
-		buf[0] = 0;
-	sb_put(&o, "{", 1);
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		sb_put(&o, i ? ",\"" : "\"", i ? 2 : 1);
-		sb_str(&o, f[i].key);
-		sb_put(&o, "\":", 2);
-		if (i == 1)
-			sb_u64(&o, e->ts_ns);
-		else
-			sb_i64(&o, f[i].v);
-		if (i == 4) { /* comm after tid, as before */
-			sb_str(&o, ",\"comm\":\"");
-			sb_str(&o, zt_json_escape(e->comm, ZT_COMM_LEN, comm, sizeof(comm)));
-			sb_put(&o, "\"", 1);
-		}
-	}
-	sb_put(&o, "}", 1);
-	return o.pos;
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <linux/types.h>
 #include "zpcitrace.h"
 
@@ -47,8 +48,8 @@ int zt_format_event(const struct zt_event *e, const struct zt_note *note, const 
 int zt_format_event_json(const struct zt_event *e, const struct zt_note *note, const struct zt_format_opts *o,
 			 char *buf, size_t len);
 
-/* the raw record as a JSON object of integers (and comm), for captures */
-int zt_format_record_json(const struct zt_event *e, char *buf, size_t len);
+/* the decimal digits of v at p (at most 20 bytes); returns the end */
+char *zt_put_i64(char *p, int64_t v);
 
 /* JSON string escaping of s into buf (without quotes) */
 const char *zt_json_escape(const char *s, size_t n, char *buf, size_t len);

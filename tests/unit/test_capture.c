@@ -166,7 +166,20 @@ static void test_refused(void **state)
 	expect_refused("root:x:0:0:root:/root:/bin/bash\n", "not a zpcitrace capture");
 	expect_refused("{\"format\":\"other\",\"version\":\"1.0\"}\n", "not a zpcitrace capture");
 	expect_refused("[1,2]\n", "not a zpcitrace capture");
-	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"2.0\"}\n", "version 2.0 is not readable");
+	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"3.0\"}\n", "version 3.0 is not readable");
+	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"0.9\"}\n", "version 0.9 is not readable");
+	/* 2.x: the record is an array, comm its one string, at index 5 */
+	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"2.0\"}\n{\"event\":\"x\",\"rec\":{\"type\":1}}\n",
+		       "line 2: an event without its record");
+	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"2.0\"}\n{\"event\":\"x\",\"rec\":[1,2,3]}\n",
+		       "line 2: its record lacks the integer 'pid'");
+	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"2.0\"}\n{\"event\":\"x\",\"rec\":[1,2,3,4,5,6]}\n",
+		       "line 2: its record lacks the string 'comm'");
+	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"2.0\"}\n{\"event\":\"x\",\"rec\":[1,2,3,4,5,\"c\",6]}\n",
+		       "line 2: its record lacks the integer 'fh'");
+	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"2.0\"}\n{\"event\":\"x\",\"rec\":[1,2,3,4,5,\"c\",6,7,8,"
+		       "256,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}\n",
+		       "line 2: 'pci_bus' is out of range");
 	expect_refused("{\"format\":\"zpcitrace-capture\"}\n", "no version");
 	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"1.0\"}\n{\"event\":\"x\",\"rec\":{\"type\":1}}\n",
 		       "line 2: its record lacks");
@@ -178,24 +191,25 @@ static void test_refused(void **state)
 	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"1.0\"", "no complete line");
 }
 
-/* a newer minor version may add fields and event kinds: ignored, counted */
+/* a newer minor version may add fields, record elements and event kinds: ignored, counted */
 static void test_newer_minor_fields_ignored(void **state)
 {
 	size_t len;
 	char *buf = make_capture(1, &len, true), err[256];
-	char *text = NULL;
+	char *text = NULL, *rec_end, *line_end;
 	struct zt_capture c;
 	(void)state;
-	/* add fields to the header, the event and its record, and an event of an unknown kind */
+	/* a field in the header; an element at the end of the record and a field in the event; an unknown kind */
 	char *nl1 = strchr(buf, '\n'), *nl2 = strchr(nl1 + 1, '\n');
 	*nl1 = *nl2 = 0;
-	assert_true(asprintf(&text, "%.*s,\"future\":{\"x\":[1,2]}}\n%.*s,\"new\":1}}\n"
-				    "{\"event\":\"newkind\",\"rec\":{\"type\":99,\"ts_ns\":1,\"cpu\":0,\"pid\":0,\"tid\":0,"
-				    "\"fid\":0,\"fh\":0,\"pci_domain\":0,\"pci_bus\":0,\"pci_devfn\":0,\"ret\":0,\"get_ret\":0,"
-				    "\"flags\":0,\"state\":0,\"discarded\":0,\"v12_pec\":0,\"has_fn\":0,\"has_pci\":0,"
-				    "\"has_ccdf\":0,\"q_valid\":0,\"q_mr\":0,\"q_count\":0,\"q_head\":0,\"q_tail\":0,"
-				    "\"result\":0,\"slot\":0,\"has_slot\":0,\"derived\":0,\"v12\":0}}\n%s",
-			    (int)(nl1 - buf - 1), buf, (int)(nl2 - nl1 - 3), nl1 + 1, nl2 + 1) > 0);
+	rec_end = strchr(nl1 + 1, ']');
+	line_end = nl2 - 1;
+	assert_non_null(rec_end);
+	assert_int_equal(*line_end, '}');
+	*rec_end = *line_end = 0;
+	assert_true(asprintf(&text, "%.*s,\"future\":{\"x\":[1,2]}}\n%s,7]%s,\"new\":1}\n"
+				    "{\"event\":\"newkind\",\"rec\":[99,1,0,0,0,\"\",0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}\n%s",
+			    (int)(nl1 - buf - 1), buf, nl1 + 1, rec_end + 1, nl2 + 1) > 0);
 	assert_int_equal(zt_capture_parse(text, strlen(text), &c, err, sizeof(err)), 0);
 	assert_int_equal(c.nevents, 1);
 	assert_int_equal(c.skipped_unknown, 1);
@@ -206,6 +220,26 @@ static void test_newer_minor_fields_ignored(void **state)
 	free(buf);
 }
 
+/* a 1.0 capture (written by zpcitrace before 2.0: the -j fields, "rec" as an object) still reads */
+static void test_reads_1_0(void **state)
+{
+	struct zt_capture c;
+	char err[256] = "";
+	(void)state;
+	assert_int_equal(zt_capture_read("tests/fuzz/corpus/small.jsonl", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.major, 1);
+	assert_int_equal(c.nevents, 3);
+	assert_int_equal(c.events[0].type, ZT_EV_RESET);
+	assert_int_equal(c.events[0].fid, 1);
+	assert_int_equal(c.events[0].pid, 157);
+	assert_string_equal(c.events[0].comm, "zpci_vmm");
+	assert_int_equal(c.events[2].type, ZT_EV_ARRIVAL);
+	assert_int_equal(c.events[2].has_ccdf, 1);
+	assert_int_equal(c.events[2].ccdf[31], 4); /* PEC 0x0004, big-endian at the CCDF's end */
+	assert_string_equal(c.events[2].comm, "kmcheck");
+	zt_capture_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_cut_anywhere),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_newer_minor_fields_ignored),
+		cmocka_unit_test(test_reads_1_0),
 	};
 	return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
 }
