@@ -130,12 +130,15 @@ static __always_inline void unstash(__u32 hook)
 
 static __always_inline void learn(struct zpci_dev *zdev)
 {
-	__u64 p = (__u64)zdev;
+	__u64 p = (__u64)zdev, *known;
 	__u32 fid;
 
 	if (!zdev)
 		return;
 	fid = BPF_CORE_READ(zdev, fid);
+	known = bpf_map_lookup_elem(&zdev_by_fid, &fid);
+	if (known && *known == p)
+		return; /* the usual case: a lookup costs less than an update */
 	bpf_map_update_elem(&zdev_by_fid, &fid, &p, BPF_ANY);
 }
 
@@ -156,13 +159,30 @@ static __always_inline void read_queue(struct zpci_dev *zdev, struct queue *q)
 	if (!zdev || !bpf_core_field_exists(zdev->pending_errs))
 		return;
 	q->valid = 1;
+	if (bpf_core_field_exists(zdev->pending_errs.mediated_recovery)) {
+		/* {bool mediated_recovery; u8 count, head, tail;}: one read of the header, not four (each read is
+		 * a helper call); the offsets are constants once CO-RE relocated them */
+		__u32 base = bpf_core_field_offset(zdev->pending_errs.mediated_recovery);
+		__u32 c = bpf_core_field_offset(zdev->pending_errs.count) - base;
+		__u32 h = bpf_core_field_offset(zdev->pending_errs.head) - base;
+		__u32 t = bpf_core_field_offset(zdev->pending_errs.tail) - base;
+		__u8 hdr[8] = {};
+
+		if (c < sizeof(hdr) && h < sizeof(hdr) && t < sizeof(hdr)) {
+			bpf_probe_read_kernel(hdr, sizeof(hdr), (void *)zdev + base);
+			q->mr = hdr[0];
+			q->count = hdr[c];
+			q->head = hdr[h];
+			q->tail = hdr[t];
+			return;
+		}
+		q->mr = BPF_CORE_READ(zdev, pending_errs.mediated_recovery);
+	} else if (bpf_core_field_exists(((struct zpci_dev___v12 *)zdev)->mediated_recovery)) {
+		q->mr = BPF_CORE_READ((struct zpci_dev___v12 *)zdev, mediated_recovery);
+	}
 	q->count = BPF_CORE_READ(zdev, pending_errs.count);
 	q->head = BPF_CORE_READ(zdev, pending_errs.head);
 	q->tail = BPF_CORE_READ(zdev, pending_errs.tail);
-	if (bpf_core_field_exists(zdev->pending_errs.mediated_recovery))
-		q->mr = BPF_CORE_READ(zdev, pending_errs.mediated_recovery);
-	else if (bpf_core_field_exists(((struct zpci_dev___v12 *)zdev)->mediated_recovery))
-		q->mr = BPF_CORE_READ((struct zpci_dev___v12 *)zdev, mediated_recovery);
 }
 
 static __always_inline void put_queue(struct zt_event *e, const struct queue *q)
@@ -183,8 +203,16 @@ static __always_inline void put_function(struct zt_event *e, struct zpci_dev *zd
 	if (!zdev)
 		return;
 	e->has_fn = 1;
-	e->fid = BPF_CORE_READ(zdev, fid);
-	e->fh = BPF_CORE_READ(zdev, fh);
+	if (bpf_core_field_offset(zdev->fh) == bpf_core_field_offset(zdev->fid) + 4) {
+		__u32 id[2] = {}; /* u32 fid, fh; side by side: one read */
+
+		bpf_probe_read_kernel(id, sizeof(id), (void *)zdev + bpf_core_field_offset(zdev->fid));
+		e->fid = id[0];
+		e->fh = id[1];
+	} else {
+		e->fid = BPF_CORE_READ(zdev, fid);
+		e->fh = BPF_CORE_READ(zdev, fh);
+	}
 	zbus = BPF_CORE_READ(zdev, zbus);
 	if (zbus) {
 		e->has_pci = 1;
