@@ -55,12 +55,20 @@ struct {
 	__type(value, struct call);
 } calls SEC(".maps");
 
-/* fid -> struct zpci_dev *, learned from every hook that sees a zdev; lets an arrival find its queue */
+/* what is known of a function: its zdev, and the PCI address, which does not change while the zdev lives */
+struct fn_known {
+	__u64 zdev;
+	__u32 pci_domain;
+	__u8 pci_bus, pci_devfn, has_pci, pad;
+};
+
+/* fid -> what is known of it, learned from every hook that sees a zdev: lets an arrival find its queue, and
+ * spares each event the four reads of the PCI address */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct fn_known);
 } zdev_by_fid SEC(".maps");
 
 __u64 ringbuf_drops = 0;   /* records the ring buffer could not take */
@@ -128,25 +136,38 @@ static __always_inline void unstash(__u32 hook)
 	bpf_map_delete_elem(&calls, &k);
 }
 
+static __always_inline void read_pci(struct zpci_dev *zdev, struct fn_known *k)
+{
+	struct zpci_bus *zbus = BPF_CORE_READ(zdev, zbus);
+
+	if (!zbus)
+		return;
+	k->has_pci = 1;
+	k->pci_domain = BPF_CORE_READ(zbus, domain_nr);
+	k->pci_bus = BPF_CORE_READ(zbus, bus, number);
+	k->pci_devfn = BPF_CORE_READ(zdev, devfn);
+}
+
 static __always_inline void learn(struct zpci_dev *zdev)
 {
-	__u64 p = (__u64)zdev, *known;
+	struct fn_known *known, k = { .zdev = (__u64)zdev };
 	__u32 fid;
 
 	if (!zdev)
 		return;
 	fid = BPF_CORE_READ(zdev, fid);
 	known = bpf_map_lookup_elem(&zdev_by_fid, &fid);
-	if (known && *known == p)
+	if (known && known->zdev == k.zdev)
 		return; /* the usual case: a lookup costs less than an update */
-	bpf_map_update_elem(&zdev_by_fid, &fid, &p, BPF_ANY);
+	read_pci(zdev, &k);
+	bpf_map_update_elem(&zdev_by_fid, &fid, &k, BPF_ANY);
 }
 
 static __always_inline struct zpci_dev *zdev_of_fid(__u32 fid)
 {
-	__u64 *p = bpf_map_lookup_elem(&zdev_by_fid, &fid);
+	struct fn_known *k = bpf_map_lookup_elem(&zdev_by_fid, &fid);
 
-	return p ? (struct zpci_dev *)*p : NULL;
+	return k ? (struct zpci_dev *)k->zdev : NULL;
 }
 
 struct queue {
@@ -197,7 +218,7 @@ static __always_inline void put_queue(struct zt_event *e, const struct queue *q)
 /* function identity and queue state (read now) from the zdev */
 static __always_inline void put_function(struct zt_event *e, struct zpci_dev *zdev)
 {
-	struct zpci_bus *zbus;
+	struct fn_known *known, pci;
 	struct queue q;
 
 	if (!zdev)
@@ -213,13 +234,17 @@ static __always_inline void put_function(struct zt_event *e, struct zpci_dev *zd
 		e->fid = BPF_CORE_READ(zdev, fid);
 		e->fh = BPF_CORE_READ(zdev, fh);
 	}
-	zbus = BPF_CORE_READ(zdev, zbus);
-	if (zbus) {
-		e->has_pci = 1;
-		e->pci_domain = BPF_CORE_READ(zbus, domain_nr);
-		e->pci_bus = BPF_CORE_READ(zbus, bus, number);
-		e->pci_devfn = BPF_CORE_READ(zdev, devfn);
+	known = bpf_map_lookup_elem(&zdev_by_fid, &e->fid);
+	if (known && known->zdev == (__u64)zdev) {
+		pci = *known;
+	} else {
+		__builtin_memset(&pci, 0, sizeof(pci));
+		read_pci(zdev, &pci);
 	}
+	e->has_pci = pci.has_pci;
+	e->pci_domain = pci.pci_domain;
+	e->pci_bus = pci.pci_bus;
+	e->pci_devfn = pci.pci_devfn;
 	read_queue(zdev, &q);
 	put_queue(e, &q);
 }
@@ -547,6 +572,8 @@ static __always_inline int on_avail_enter(struct zpci_ccdf_avail *ccdf)
 	e->fh = BPF_CORE_READ(ccdf, fh);
 	put_ccdf(e, ccdf);
 	submit(e);
+	/* the function may come back as a new zdev, at the same address with another PCI address: learn anew */
+	bpf_map_delete_elem(&zdev_by_fid, &fid);
 	return 0;
 }
 
