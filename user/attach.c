@@ -167,7 +167,8 @@ static int load_group(struct zt_attach *a, const char *module, const bool todo[Z
 
 			if (!todo[h])
 				continue;
-			a->mode[h] = pass == 0 && !a->opts.btf_path && fentry_can_attach(zt_hooks[h].func, module)
+			a->mode[h] = pass == 0 && !a->opts.btf_path && !a->opts.kprobes &&
+					     fentry_can_attach(zt_hooks[h].func, module)
 					     ? ZT_MODE_FENTRY : ZT_MODE_KPROBE;
 			any_fentry |= a->mode[h] == ZT_MODE_FENTRY;
 			hook_progs(a, s, h, a->mode[h], hp);

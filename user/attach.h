@@ -17,6 +17,7 @@ struct bpf_program;
 struct zt_attach_opts {
 	bool no_hook[ZT_NR_HOOKS]; /* --no-hook */
 	const char *btf_path;      /* --btf: kernel BTF for a kernel without /sys/kernel/btf/vmlinux */
+	bool kprobes;              /* --kprobes: no fentry/fexit even where the kernel has them */
 	bool filter_fid_on;        /* --fid */
 	__u32 filter_fid;
 	bool verbose;

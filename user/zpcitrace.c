@@ -60,7 +60,7 @@ static const char doc[] =
 	"errors still pending, and functions whose errors nobody reads.\n"
 	"\n"
 	"USAGE: zpcitrace [-T] [-j] [-i INTERVAL] [--prom FILE] [-v] [--fid FID]\n"
-	"                 [--no-hook FUNC]... [--btf PATH] [DURATION]\n"
+	"                 [--no-hook FUNC]... [--btf PATH] [--kprobes] [DURATION]\n"
 	"       zpcitrace record -w FILE [--flight-recorder N] [-v] [--fid FID] [DURATION]\n"
 	"       zpcitrace report [--since T] [--until T] [--fid FID] [--perfetto OUT] FILE\n"
 	"\n"
@@ -79,7 +79,7 @@ static const char doc[] =
 	"    zpcitrace -v              # also say which kernel functions are hooked\n"
 	"    zpcitrace --btf vmlinux.btf   # a kernel without /sys/kernel/btf/vmlinux\n";
 
-enum { OPT_FID = 0x100, OPT_NO_HOOK, OPT_BTF, OPT_PROM, OPT_FLIGHT };
+enum { OPT_FID = 0x100, OPT_NO_HOOK, OPT_BTF, OPT_KPROBES, OPT_PROM, OPT_FLIGHT };
 #define PROM_INTERVAL_S 15
 #define MAX_SECONDS (86400UL * 365)
 
@@ -96,6 +96,7 @@ static const struct argp_option options[] = {
 	{ "fid", OPT_FID, "FID", 0, "Trace only this function id (filtered in the kernel)", 0 },
 	{ "no-hook", OPT_NO_HOOK, "FUNC", 0, "Do not hook kernel function FUNC (repeatable; -v lists them)", 0 },
 	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF file, for kernels without /sys/kernel/btf/vmlinux", 0 },
+	{ "kprobes", OPT_KPROBES, NULL, 0, "Attach with kprobes even where fentry/fexit would work", 0 },
 	{},
 };
 
@@ -132,6 +133,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_BTF:
 		env.attach.btf_path = arg;
+		break;
+	case OPT_KPROBES:
+		env.attach.kprobes = true;
 		break;
 	case OPT_PROM:
 		env.prom_path = arg;

@@ -259,12 +259,16 @@ def scenario_one(args, bed, c):
     c.check(f"{p}: every hook is attached as {mode}, reported by -v and in the exit summary", modes)
 
 
-def scenario_overflow(args, bed, c, derive=False):
+def scenario_overflow(args, bed, c, derive=False, kprobes=False):
     """six errors with no read in between: 4 stored, 2 dropped; FIFO reads; -ENOMSG"""
-    name = "derived" if derive else "overflow"
-    trace = "-T -v --no-hook zpci_store_pci_error" if derive else "-T -v"
+    name = "derived" if derive else "kprobes" if kprobes else "overflow"
+    trace = "-T -v --no-hook zpci_store_pci_error" if derive else "-T -v --kprobes" if kprobes else "-T -v"
     r = bed.boot(args, name, "open error error error error error error drain close", trace=trace)
     p = f"{bed.name}/{name}"
+    if kprobes:
+        c.check(f"{p}: --kprobes attaches every hook as a kprobe where fentry would work",
+                lambda: eq(dict(re.findall(r"^zpcitrace: hook (\S+) +\S+ +(\S+)", r.trace_err, re.M)),
+                           {h: "kprobe" for h in ALL_HOOKS}, "hooks reported by -v"))
     stored, dropped = enqueued(r, "stored"), enqueued(r, "dropped-full")
 
     def counts():
@@ -412,6 +416,11 @@ def scenario_badget(args, bed, c):
 def scenario_derived(args, bed, c):
     """overflow without the store hook: outcomes derived from the queue state"""
     scenario_overflow(args, bed, c, derive=True)
+
+
+def scenario_kprobes(args, bed, c):
+    """overflow with --kprobes on a kernel where fentry works: the kprobe twins give the same results"""
+    scenario_overflow(args, bed, c, kprobes=True)
 
 
 def prom_samples(text):
@@ -726,6 +735,7 @@ SCENARIOS = {  # name: (fn, beds)
     "close": (scenario_close, ["debian-7.3", "jit-7.3"]),
     "badget": (scenario_badget, ["debian-7.3", "jit-7.3"]),
     "derived": (scenario_derived, ["debian-7.3"]),
+    "kprobes": (scenario_kprobes, ["jit-7.3"]),
     "noreader": (scenario_noreader, ["debian-7.3"]),
     "prom": (scenario_prom, ["debian-7.3"]),
     "record": (scenario_record, ["debian-7.3"]),
