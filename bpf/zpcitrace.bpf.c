@@ -62,7 +62,7 @@ struct fn_known {
 	__u8 pci_bus, pci_devfn, has_pci, pad;
 };
 
-/* fid -> what is known of it, learned from every hook that sees a zdev: lets an arrival find its queue, and
+/* fid -> what is known of it, learned from the first event that names it: lets an arrival find its queue, and
  * spares each event the four reads of the PCI address */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -114,12 +114,11 @@ static __always_inline void submit(struct zt_event *e)
 	zt_submit(e, e->ts_ns, &last_wakeup_ns);
 }
 
-static __always_inline struct call *stash(__u32 hook, struct call *c)
+static __always_inline void stash(__u32 hook, struct call *c)
 {
 	struct call_key k = { .tid = (__u32)bpf_get_current_pid_tgid(), .hook = hook };
 
 	bpf_map_update_elem(&calls, &k, c, BPF_ANY);
-	return bpf_map_lookup_elem(&calls, &k);
 }
 
 static __always_inline struct call *stashed(__u32 hook)
@@ -146,21 +145,6 @@ static __always_inline void read_pci(struct zpci_dev *zdev, struct fn_known *k)
 	k->pci_domain = BPF_CORE_READ(zbus, domain_nr);
 	k->pci_bus = BPF_CORE_READ(zbus, bus, number);
 	k->pci_devfn = BPF_CORE_READ(zdev, devfn);
-}
-
-static __always_inline void learn(struct zpci_dev *zdev)
-{
-	struct fn_known *known, k = { .zdev = (__u64)zdev };
-	__u32 fid;
-
-	if (!zdev)
-		return;
-	fid = BPF_CORE_READ(zdev, fid);
-	known = bpf_map_lookup_elem(&zdev_by_fid, &fid);
-	if (known && known->zdev == k.zdev)
-		return; /* the usual case: a lookup costs less than an update */
-	read_pci(zdev, &k);
-	bpf_map_update_elem(&zdev_by_fid, &fid, &k, BPF_ANY);
 }
 
 static __always_inline struct zpci_dev *zdev_of_fid(__u32 fid)
@@ -234,12 +218,16 @@ static __always_inline void put_function(struct zt_event *e, struct zpci_dev *zd
 		e->fid = BPF_CORE_READ(zdev, fid);
 		e->fh = BPF_CORE_READ(zdev, fh);
 	}
+	/* learn the function here, where its event needs the lookup anyway: the usual case is a lookup, an
+	 * update (dearer) only when the fid is new or has a new zdev */
 	known = bpf_map_lookup_elem(&zdev_by_fid, &e->fid);
 	if (known && known->zdev == (__u64)zdev) {
 		pci = *known;
 	} else {
 		__builtin_memset(&pci, 0, sizeof(pci));
+		pci.zdev = (__u64)zdev;
 		read_pci(zdev, &pci);
+		bpf_map_update_elem(&zdev_by_fid, &e->fid, &pci, BPF_ANY);
 	}
 	e->has_pci = pci.has_pci;
 	e->pci_domain = pci.pci_domain;
@@ -282,10 +270,10 @@ static __always_inline bool fid_wanted(struct zpci_dev *zdev)
 	return !filter_fid_on || (zdev && BPF_CORE_READ(zdev, fid) == filter_fid);
 }
 
-/* an entry handler's common part: remember the zdev, and the call when its function is traced */
+/* an entry handler's common part: remember the call when its function is traced (its exit handler's
+ * event learns the function's zdev for later arrivals) */
 static __always_inline void enter(__u32 hook, struct zpci_dev *zdev, struct call *c)
 {
-	learn(zdev);
 	if (fid_wanted(zdev))
 		stash(hook, c);
 }
@@ -428,7 +416,6 @@ static __always_inline int on_notify_enter(struct pci_dev *pdev, unsigned int st
 	struct zpci_dev *zdev = pdev_to_zdev(pdev);
 	struct zt_event *e;
 
-	learn(zdev);
 	if (derive_enqueue) {
 		struct call *c = stashed(ZT_HOOK_EVENT_ERROR); /* this thread's arrival */
 
