@@ -54,7 +54,7 @@ CORE_SRCS := user/ccdf.c user/pec.c user/format.c user/ksyms.c user/hooks.c user
 	user/json.c user/capture.c user/perfetto.c user/report.c user/args.c
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(CORE_SRCS))
 
-.PHONY: all deps check check-run unit host-test fuzz bench e2e demo demo-run vmlinux clean
+.PHONY: all deps check check-run unit host-test fuzz bench bench-run e2e demo demo-run vmlinux clean
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -110,23 +110,6 @@ fuzz: build/fuzz/fuzz_capture
 	build/fuzz/fuzz_capture -runs=$(FUZZ_RUNS) -max_len=4096 -print_final_stats=1 build/fuzz/corpus tests/fuzz/corpus \
 		2>&1 | tail -n 14
 
-# ---- benchmarks (make bench; figures and ratios, docs/performance.md) ------------------------------------
-
-build/bench/storm.bpf.o: tests/bench/storm.bpf.c bpf/zpcitrace.h bpf/submit.h
-	@mkdir -p $(@D)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Ibpf -I/usr/include/$(shell gcc -print-multiarch) -c $< -o $@
-	$(LLVM_STRIP) -g $@
-
-build/bench/storm.skel.h: build/bench/storm.bpf.o
-	bpftool gen skeleton $< name storm_bpf > $@
-
-build/bench/storm: tests/bench/storm.c build/bench/storm.skel.h $(CORE_SRCS) user/*.h
-	cc $(WARN) -O2 -g -Ibpf -Iuser -Ibuild/bench $< $(FUZZ_SRCS) -lbpf -lelf -lz -lpthread -lm -o $@
-
-bench: all build/bench/storm $(BED_INITRD)
-	$(PYTHON) tests/bench/bench.py --zpcitrace ./$(BIN) --storm build/bench/storm --out build/bench \
-		--kernel-dir $(kernel_dir) --initrd $(BED_INITRD)
-
 host-test: all build/s390x/zpcitrace
 	bash tests/host/cli.sh ./$(BIN) build/s390x/zpcitrace
 
@@ -175,6 +158,37 @@ e2e: $(BED_INITRD) $(JIT_INITRD) $(NOSERIES_INITRD)
 		--bed debian-7.3=$(kernel_dir)/vmlinuz,$(BED_INITRD) \
 		--bed jit-7.3=$(JIT_KERNEL),$(JIT_INITRD) \
 		--bed debian-6.12=$(NOSERIES_DIR)/vmlinuz,$(NOSERIES_INITRD)
+
+# ---- benchmarks (make bench; figures and ratios, docs/performance.md) ------------------------------------
+
+build/bench/storm.bpf.o: tests/bench/storm.bpf.c bpf/zpcitrace.h bpf/submit.h
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Ibpf -I/usr/include/$(shell gcc -print-multiarch) -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+build/bench/storm.skel.h: build/bench/storm.bpf.o
+	bpftool gen skeleton $< name storm_bpf > $@
+
+build/bench/storm: tests/bench/storm.c build/bench/storm.skel.h $(CORE_SRCS) user/*.h
+	cc $(WARN) -O2 -g -Ibpf -Iuser -Ibuild/bench $< $(FUZZ_SRCS) -lbpf -lelf -lz -lpthread -lm -o $@
+
+# the JIT bed with Debian's s390x bpftrace and bpftool (mk/deps.sh bench) at /bt, for the per-hook comparison
+BENCHROOT := $(ZPCITRACE_CACHE)/benchroot
+BPFTRACE_INITRD := build/bench/base-jit-bpftrace.cpio.gz
+$(BENCHROOT)/.complete:
+	bash mk/deps.sh bench >/dev/null
+
+$(BPFTRACE_INITRD): $(BED_DEPS) tests/bench/zpcitrace.bt $(BENCHROOT)/.complete
+	@mkdir -p $(@D)
+	$(PYTHON) tests/e2e/bed.py initrd --busybox $(BUSYBOX) $(addprefix --bin ,$(BED_BINS)) \
+		--bin tests/bench/zpcitrace.bt --tree $(BENCHROOT) --out $@
+
+bench: deps
+	$(MAKE) --no-print-directory bench-run
+
+bench-run: all build/bench/storm $(BED_INITRD) $(BPFTRACE_INITRD)
+	$(PYTHON) tests/bench/bench.py --zpcitrace ./$(BIN) --storm build/bench/storm --out build/bench \
+		--kernel-dir $(kernel_dir) --initrd $(BED_INITRD) --jit-kernel $(JIT_KERNEL) --bpftrace-initrd $(BPFTRACE_INITRD)
 
 deps:
 	bash mk/deps.sh all >/dev/null

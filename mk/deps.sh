@@ -1,5 +1,5 @@
 #!/bin/bash
-# deps.sh [host|sysroot|kernel|kernel-noseries|all] - install what zpcitrace needs on a Debian 12 x86_64 machine.
+# deps.sh [host|sysroot|kernel|kernel-noseries|bench|all] - install what zpcitrace needs on a Debian 12 x86_64 machine.
 #
 #   host     Debian packages for the build and the bed (apt-get, as root; only what is missing).
 #   sysroot  s390x static libraries (libbpf, libelf, zlib, zstd), busybox, and an s390x bpftool (run under
@@ -10,6 +10,8 @@
 #   kernel-noseries
 #            Debian's bookworm-backports s390x kernel (6.12): BTF and vfio-pci, but no error queue; zpcitrace
 #            must degrade there. Checked to lack the series.
+#   bench    for make bench only: Debian's s390x bpftrace and bpftool with their library closure, unpacked as
+#            a root for chroot in the guest (the comparison script runs beside zpcitrace on the same hooks).
 #
 # Everything is cached under $ZPCITRACE_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/zpcitrace); a stamp per
 # part makes reruns instant. Prints the paths it provides as KEY=VALUE lines on stdout (for make).
@@ -19,6 +21,7 @@ CACHE=${ZPCITRACE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zpcitrace}
 APTDIR=$CACHE/apt-s390x-new
 SYSROOT=$CACHE/sysroot
 TOOLROOT=$CACHE/toolroot
+BENCHROOT=$CACHE/benchroot
 KERNELS=$CACHE/kernels
 # The newest kernels live in experimental; sid has the userspace. trixie's s390x index is broken on this mirror.
 SUITES=${ZPCITRACE_SUITES:-"sid experimental"}
@@ -106,6 +109,27 @@ sysroot() {
 	rm -rf "$d"
 }
 
+# bpftrace and bpftool with every library they need (resolved from the package metadata), unpacked under
+# $BENCHROOT/bt: the bench initramfs carries it as /bt
+bench_root() {
+	[ -e "$BENCHROOT/.complete" ] && return 0
+	apt_update
+	local d=$CACHE/debs-bench pkgs
+	pkgs=$(apt_cache_s390x depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+		--no-replaces --no-enhances bpftrace bpftool | grep -E '^[a-z0-9]' | grep -v '^<' | sort -u)
+	rm -rf "$d" "$BENCHROOT"
+	say "downloading s390x bpftrace, bpftool and their libraries ($(echo $pkgs | wc -w) packages)"
+	download "$d" $pkgs
+	mkdir -p "$BENCHROOT/bt"
+	for f in "$d"/*.deb; do dpkg -x "$f" "$BENCHROOT/bt"; done
+	rm -rf "$d" "$BENCHROOT"/bt/usr/share/{doc,man,locale,info,bash-completion,lintian}
+	[ -e "$BENCHROOT/bt/lib" ] || ln -s usr/lib "$BENCHROOT/bt/lib"
+	mkdir -p "$BENCHROOT"/bt/{proc,sys,dev,tmp}
+	qemu-s390x-static -L "$BENCHROOT/bt" "$BENCHROOT/bt/usr/bin/bpftrace" --version >/dev/null 2>&1 ||
+		die "s390x bpftrace does not run under qemu-s390x-static"
+	touch "$BENCHROOT/.complete"
+}
+
 # newest linux-image-X.Y-s390x meta package with X.Y >= MIN_SERIES
 newest_image() {
 	apt_cache_s390x pkgnames linux-image- | grep -E '^linux-image-[0-9]+\.[0-9]+-s390x$' |
@@ -183,6 +207,7 @@ check_series() {
 print_paths() {
 	echo "SYSROOT=$SYSROOT"
 	echo "TOOLROOT=$TOOLROOT"
+	echo "BENCHROOT=$BENCHROOT"
 	if [ -e "$KERNELS/current" ]; then
 		local k=$KERNELS/$(cat "$KERNELS/current")
 		echo "KERNEL_DIR=$k"
@@ -198,8 +223,9 @@ host) host ;;
 sysroot) sysroot ;;
 kernel) kernel ;;
 kernel-noseries) kernel_noseries ;;
+bench) bench_root ;;
 all) host; sysroot; kernel; kernel_noseries ;;
 paths) ;;
-*) die "usage: deps.sh [host|sysroot|kernel|kernel-noseries|all|paths]" ;;
+*) die "usage: deps.sh [host|sysroot|kernel|kernel-noseries|bench|all|paths]" ;;
 esac
 print_paths

@@ -7,7 +7,9 @@ noisy: compare ratios, not absolute times). docs/performance.md explains the met
    them, or correlates and records them to a capture (as 'zpcitrace record').
 2. report: 'zpcitrace report' on that capture (>= 1 million events).
 3. start-up (s390x guest, Debian 7.3, kprobes): load+attach time, from zpcitrace -v.
-4. per-program cost (guest, kernel.bpf_stats_enabled=1): run_time_ns / run_cnt over the overflow scenario.
+4. per-hook cost against bpftrace (s390x guest, the 7.3 JIT kernel: Debian's bpftrace needs a JIT): zpcitrace
+   and tests/bench/zpcitrace.bt (the same job on the same hooks) trace the same overflow scenario side by side,
+   with kernel.bpf_stats_enabled=1; each tool's run_time_ns per hook call, over rounds after a warm-up round.
 5. idle (guest): 60 s with --prom and no errors: CPU time, context switches (wakeups), peak RSS.
 """
 import argparse
@@ -29,12 +31,57 @@ def storm(a, mode, secs, fns, capture="/dev/null"):
     return {k: v for k, v in re.findall(r"(\w+)=(\S+)", out.stdout)}
 
 
-def guest(a, name, conf):
+def guest(a, name, conf, kernel=None, initrd=None, timeout=400, mem=1024, smp=1):
     out = os.path.join(a.out, name)
-    cmd = [sys.executable, BED, "run", "--kernel-dir", a.kernel_dir, "--initrd", a.initrd, "--out", out,
-           "--timeout", "400"] + sum([["--conf", c] for c in conf], [])
+    boot = ["--kernel", kernel] if kernel else ["--kernel-dir", a.kernel_dir]
+    cmd = [sys.executable, BED, "run", *boot, "--initrd", initrd or a.initrd, "--out", out,
+           "--timeout", str(timeout), "--mem", str(mem), "--smp", str(smp)] + sum([["--conf", c] for c in conf], [])
     subprocess.run(cmd, check=True)
     return os.path.join(out, "out")
+
+
+# zpcitrace's program name stem per hooked function (bpf/zpcitrace.bpf.c; user/hooks.c)
+HOOKS = {"zpci_event_error": "event_error", "zpci_store_pci_error": "store",
+         "vfio_pci_core_aer_err_detected": "notify", "vfio_pci_zdev_feature_err": "feature",
+         "zpci_get_pending_error": "get", "zpci_start_mediated_recovery": "start",
+         "zpci_stop_mediated_recovery": "stop", "zpci_event_availability": "avail", "zpci_hot_reset_device": "reset"}
+
+
+# the tools compared, told apart by their programs' names: zpcitrace's fentry/fexit pair (its default on a JIT
+# kernel), zpcitrace --kprobes, and bpftrace (kprobe_<function>_N)
+TOOLS = ("zpcitrace fentry", "zpcitrace kprobe", "bpftrace")
+
+
+def hook_of(prog):
+    """(tool, hooked function, is the entry program) of a BPF program's name, or None"""
+    for func, stem in HOOKS.items():
+        m = re.fullmatch(rf"(fentry|fexit|kprobe|kretprobe)_{stem}", prog)
+        if m:
+            kind = "fentry" if m.group(1) in ("fentry", "fexit") else "kprobe"
+            return f"zpcitrace {kind}", func, m.group(1) in ("fentry", "kprobe")
+        m = re.fullmatch(rf"(kprobe|kretprobe)_{func}_\d+", prog)
+        if m:
+            return "bpftrace", func, m.group(1) == "kprobe"
+    return None
+
+
+def per_hook_cost(warm, end):
+    """per hooked function: its calls, and each tool's program time (ns) over them, from two bpftool snapshots"""
+    before = {p["id"]: p for p in warm}
+    rows = {}
+    for p in end:
+        h = hook_of(p.get("name", ""))
+        if not h:
+            continue
+        tool, func, entry = h
+        b = before.get(p["id"], {})
+        runs = p.get("run_cnt", 0) - b.get("run_cnt", 0)
+        ns = p.get("run_time_ns", 0) - b.get("run_time_ns", 0)
+        r = rows.setdefault(func, dict({t: 0 for t in TOOLS}, calls=0))
+        r[tool] += ns
+        if tool == "zpcitrace fentry" and entry:
+            r["calls"] = runs  # the entry program runs once per call of the hooked function
+    return rows
 
 
 def main():
@@ -46,6 +93,9 @@ def main():
     ap.add_argument("--initrd", required=True)
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--idle", type=int, default=60)
+    ap.add_argument("--jit-kernel", required=True, help="the 7.3 s390x kernel with the BPF JIT")
+    ap.add_argument("--bpftrace-initrd", required=True, help="the bed's initramfs with bpftrace's root at /bt")
+    ap.add_argument("--rounds", type=int, default=30)
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     res = {}
@@ -73,17 +123,41 @@ def main():
     res["report"] = {"events": n, "seconds": dt, "bytes": size}
     os.unlink(cap)
 
-    print("== 3+4. s390x guest (TCG): start-up and per-program cost over the overflow scenario", flush=True)
-    d = guest(a, "hooks", ['ZT_TRACE="-v"', "ZT_BPF_STATS=1",
-                           'ZT_VMM="open error error error error error error drain close"'])
+    print("== 3. s390x guest (TCG, Debian 7.3: kprobes, BPF interpreter): start-up", flush=True)
+    d = guest(a, "startup", ['ZT_TRACE="-v"', 'ZT_VMM="open error close"'])
     err = open(os.path.join(d, "trace.err")).read()
     m = re.search(r"loaded and attached in ([\d.]+) ms", err)
     print(f"  load+attach: {m.group(1) if m else '?'} ms", flush=True)
-    progs = re.findall(r"^  prog (\S+) +(\S+) +(\d+) runs +(\d+) ns/run$", err, re.M)
-    for name, func, runs, ns in progs:
-        print(f"  {name:24} {func:31} {runs:>6} runs {ns:>8} ns/run")
-    res["guest"] = {"attach_ms": float(m.group(1)) if m else None,
-                    "progs": [{"prog": p, "func": f, "runs": int(r), "ns_per_run": int(n)} for p, f, r, n in progs]}
+    res["startup"] = {"attach_ms": float(m.group(1)) if m else None}
+
+    print(f"== 4. per-hook cost against bpftrace: s390x guest (TCG, 7.3 with the JIT), the overflow scenario, "
+          f"1 warm-up + {a.rounds} measured rounds (bpftrace compiles for minutes under TCG)", flush=True)
+    d = guest(a, "vs-bpftrace", ['ZT_TRACE="-v"', 'ZT_TRACE2="--kprobes"', "ZT_BPF_STATS=1", "ZT_BPFTRACE=1",
+                                 f"ZT_ROUNDS={a.rounds}",
+                                 'ZT_VMM="open error error error error error error drain close"'],
+              kernel=a.jit_kernel, initrd=a.bpftrace_initrd, timeout=1500, mem=2048, smp=2)
+    rows = per_hook_cost(json.load(open(os.path.join(d, "progs-warm.json"))),
+                         json.load(open(os.path.join(d, "progs.json"))))
+    print(f"  {'ns of program time per call':33} {'calls':>6} {'fentry':>8} {'kprobe':>8} {'bpftrace':>9} "
+          f"{'fentry/bt':>9} {'kprobe/bt':>9}")
+    tot = dict.fromkeys(TOOLS, 0)
+    for func in HOOKS:
+        r = rows.get(func)
+        if not r or not r["calls"]:
+            continue
+        per = {t: r[t] / r["calls"] for t in TOOLS}
+        for t in TOOLS:
+            tot[t] += r[t]
+        bt = per["bpftrace"] or float("nan")
+        print(f"  {func:33} {r['calls']:>6} {per['zpcitrace fentry']:>8.0f} {per['zpcitrace kprobe']:>8.0f} "
+              f"{per['bpftrace']:>9.0f} {per['zpcitrace fentry'] / bt:>9.2f} {per['zpcitrace kprobe'] / bt:>9.2f}")
+    bt = tot["bpftrace"] or float("nan")
+    ratios = {t: tot[t] / bt for t in TOOLS[:2]}
+    print(f"  all hooks, program time: zpcitrace fentry {tot['zpcitrace fentry'] / 1e6:.1f} ms, zpcitrace kprobe "
+          f"{tot['zpcitrace kprobe'] / 1e6:.1f} ms, bpftrace {tot['bpftrace'] / 1e6:.1f} ms", flush=True)
+    print(f"  ratio to bpftrace: fentry {ratios['zpcitrace fentry']:.2f}, kprobe {ratios['zpcitrace kprobe']:.2f} "
+          f"(goal <= 0.5)", flush=True)
+    res["vs_bpftrace"] = {"rounds": a.rounds, "hooks": rows, "totals_ns": tot, "ratios": ratios}
 
     print(f"== 5. idle in the guest: --prom -i 15, {a.idle} s without errors", flush=True)
     d = guest(a, "idle", ['ZT_TRACE="--prom /tmp/out/idle.prom -i 15"', f"ZT_IDLE={a.idle}", 'ZT_VMM=""'])

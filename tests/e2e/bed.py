@@ -3,8 +3,9 @@
 modules, booted under qemu-system-s390x (TCG) with two zPCI virtio-rng functions, one of them behind the
 zPCI IOMMU. Results come back over the console and as a tar on a virtio-blk disk.
 
-  bed.py initrd [--kernel-dir K] --busybox B --bin FILE... --out BASE.cpio.gz   (no K: all built in)
+  bed.py initrd [--kernel-dir K] --busybox B --bin FILE... [--tree DIR...] --out BASE.cpio.gz   (no K: all built in)
   bed.py run --kernel-dir K --initrd BASE.cpio.gz --out RUNDIR [--conf 'KEY=VALUE'...] [--live] [--timeout S]
+             [--mem MIB] [--smp N]
 
 A run appends a small cpio with /scenario.conf to the base initramfs (the kernel unpacks concatenated
 archives), so one base image serves every scenario.
@@ -116,10 +117,14 @@ def cmd_initrd(a):
             with open(os.path.join(r, "mods", f"{10 + i}_{name}.ko"), "wb") as f:
                 f.write(blob)
         cpio(r, a.out)
+    # more trees (make bench: bpftrace's root as /bt), each one more archive on top
+    for tree in a.tree:
+        cpio(tree, a.out + ".tmp", append_to=a.out)
+        os.replace(a.out + ".tmp", a.out)
 
 
-def qemu_cmd(kernel, initrd, disk, append, qmp_path):
-    return ["qemu-system-s390x", "-qmp", f"unix:{qmp_path},server=on,wait=off", "-M", "s390-ccw-virtio", "-cpu", "max", "-smp", "1", "-m", "1024",
+def qemu_cmd(kernel, initrd, disk, append, qmp_path, mem, smp):
+    return ["qemu-system-s390x", "-qmp", f"unix:{qmp_path},server=on,wait=off", "-M", "s390-ccw-virtio", "-cpu", "max", "-smp", str(smp), "-m", str(mem),
             "-nographic", "-no-reboot", "-nic", "none", "-kernel", kernel, "-initrd", initrd,
             "-append", f"console=ttysclp0 panic=-1 loglevel=4 {append}",
             "-drive", f"file={disk},format=raw,if=none,id=d0", "-device", "virtio-blk-ccw,drive=d0",
@@ -198,7 +203,7 @@ def cmd_run(a):
         cpio(r, initrd, append_to=a.initrd)
     kernel = os.path.join(a.kernel_dir, "vmlinuz") if a.kernel_dir else a.kernel
     qmp_path = os.path.join(tempfile.mkdtemp(prefix="zt-qmp-"), "qmp.sock")
-    cmd = qemu_cmd(kernel, initrd, disk, a.append, qmp_path)
+    cmd = qemu_cmd(kernel, initrd, disk, a.append, qmp_path, a.mem, a.smp)
     t0 = time.time()
     log = open(os.path.join(a.out, "console.log"), "w")
     log.write("[host] " + " ".join(cmd) + "\n")
@@ -261,6 +266,7 @@ def main():
     i.add_argument("--kernel-dir", help="kernel whose modules to pack; none for a kernel with all built in")
     i.add_argument("--busybox", required=True)
     i.add_argument("--bin", action="append", default=[])
+    i.add_argument("--tree", action="append", default=[], help="a directory whose contents join the guest's /")
     i.add_argument("--out", required=True)
     r = sub.add_parser("run")
     r.add_argument("--kernel-dir")
@@ -271,6 +277,8 @@ def main():
     r.add_argument("--append", default="", help="extra kernel command line")
     r.add_argument("--live", action="store_true")
     r.add_argument("--timeout", type=float, default=300)
+    r.add_argument("--mem", type=int, default=1024, help="guest memory in MiB")
+    r.add_argument("--smp", type=int, default=1, help="guest CPUs")
     a = ap.parse_args()
     {"initrd": cmd_initrd, "run": cmd_run}[a.cmd](a)
 
