@@ -439,11 +439,9 @@ static int record_object(const struct zt_json *rec, struct zt_event *e, const ch
 	const struct zt_json *m = rec->child;
 
 	for (size_t i = 0; i < REC_FIELDS; i++) {
-		/* members usually come in the writer's order (comm after tid): try the next one first */
-		if (m && m->key && !strcmp(m->key, "comm"))
-			m = m->next;
 		const struct zt_json *v;
 
+		/* members usually come in the writer's order (comm after tid): try the next one first */
 		if (m && m->key && !strcmp(m->key, "comm"))
 			m = m->next;
 		if (m && m->key && !strcmp(m->key, rec_fields[i].key)) {

@@ -136,6 +136,9 @@ def main():
                                  f"ZT_ROUNDS={a.rounds}",
                                  'ZT_VMM="open error error error error error error drain close"'],
               kernel=a.jit_kernel, initrd=a.bpftrace_initrd, timeout=1500, mem=2048, smp=2)
+    bt_rc = open(os.path.join(d, "bpftrace.rc")).read().strip() if os.path.exists(os.path.join(d, "bpftrace.rc")) else "?"
+    if bt_rc != "0" or not os.path.exists(os.path.join(d, "progs.json")):
+        sys.exit(f"bench: bpftrace did not run through (rc {bt_rc}): {d}/bpftrace.err")
     rows = per_hook_cost(json.load(open(os.path.join(d, "progs-warm.json"))),
                          json.load(open(os.path.join(d, "progs.json"))))
     print(f"  {'ns of program time per call':33} {'calls':>6} {'fentry':>8} {'kprobe':>8} {'bpftrace':>9} "
