@@ -24,10 +24,13 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile bool filter_fid_on = false;
 const volatile __u32 filter_fid = 0;
 const volatile bool derive_enqueue = false; /* no store hook: derive the outcome at zpci_event_error's exit */
+const volatile bool lazy_wakeup = false;    /* the exporter drains at each export: wake it only to make room */
+
+#define EVENTS_BYTES (256 * 1024)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, EVENTS_BYTES);
 } events SEC(".maps");
 
 struct call_key {
@@ -111,6 +114,14 @@ static __always_inline struct zt_event *reserve(__u32 type)
 
 static __always_inline void submit(struct zt_event *e)
 {
+	/* a wakeup runs in the traced thread, inside this program: the exporter, which reads the ring buffer
+	 * at each export anyway, is woken only when the buffer is half full */
+	if (lazy_wakeup) {
+		bool room = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < EVENTS_BYTES / 2;
+
+		bpf_ringbuf_submit(e, room ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP);
+		return;
+	}
 	zt_submit(e, e->ts_ns, &last_wakeup_ns);
 }
 

@@ -150,6 +150,7 @@ static int load_group(struct zt_attach *a, const char *module, const bool todo[Z
 		s->rodata->filter_fid_on = a->opts.filter_fid_on;
 		s->rodata->filter_fid = a->opts.filter_fid;
 		s->rodata->derive_enqueue = a->derive_enqueue;
+		s->rodata->lazy_wakeup = a->opts.lazy_wakeup;
 		if (slot > 0) {
 			struct zpcitrace_bpf *o = a->objs[0];
 

@@ -18,6 +18,7 @@ struct zt_attach_opts {
 	bool no_hook[ZT_NR_HOOKS]; /* --no-hook */
 	const char *btf_path;      /* --btf: kernel BTF for a kernel without /sys/kernel/btf/vmlinux */
 	bool kprobes;              /* --kprobes: no fentry/fexit even where the kernel has them */
+	bool lazy_wakeup;          /* --prom: the BPF side wakes the loader only when the ring buffer fills */
 	bool filter_fid_on;        /* --fid */
 	__u32 filter_fid;
 	bool verbose;

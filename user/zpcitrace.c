@@ -382,9 +382,10 @@ static void periodic(struct tracer *t)
 	}
 }
 
-/* Sleep until the BPF side wakes us (first record after a quiet spell); while records keep coming,
- * poll every BUSY_POLL_MS instead, since a storm's records do not wake us one by one. Print a summary
- * every -i interval; stop after the duration. */
+/* Sleep until the BPF side wakes us (first record after a quiet spell; with --prom only when the ring
+ * buffer is half full, since each export reads it); while records keep coming, poll every BUSY_POLL_MS
+ * instead, since a storm's records do not wake us one by one. Print a summary every -i interval; stop
+ * after the duration. */
 static int trace_loop(struct tracer *t)
 {
 	uint64_t start = mono_ns(), next_summary = start + env.interval_s * 1000000000ull;
@@ -398,6 +399,7 @@ static int trace_loop(struct tracer *t)
 		if (end && now >= end)
 			break;
 		if (env.interval_s && now >= next_summary) {
+			ring_buffer__consume(t->rb); /* records that did not wake us (all of them with --prom) */
 			periodic(t);
 			next_summary += env.interval_s * 1000000000ull;
 		}
@@ -483,6 +485,7 @@ int main(int argc, char **argv)
 
 	uint64_t t_load = mono_ns();
 
+	env.attach.lazy_wakeup = env.prom_path != NULL; /* it reads the ring buffer at each export */
 	err = zt_attach_start(&t.attach, &env.attach);
 	if (err)
 		goto cleanup;
