@@ -7,9 +7,10 @@ noisy: compare ratios, not absolute times). docs/performance.md explains the met
    them, or correlates and records them to a capture (as 'zpcitrace record').
 2. report: 'zpcitrace report' on that capture (>= 1 million events).
 3. start-up (s390x guest, Debian 7.3, kprobes): load+attach time, from zpcitrace -v.
-4. per-hook cost against bpftrace (s390x guest, the 7.3 JIT kernel: Debian's bpftrace needs a JIT): zpcitrace
-   and tests/bench/zpcitrace.bt (the same job on the same hooks) trace the same overflow scenario side by side,
-   with kernel.bpf_stats_enabled=1; each tool's run_time_ns per hook call, over rounds after a warm-up round.
+4. per-hook cost against bpftrace (s390x guest, the 7.3 JIT kernel: Debian's bpftrace needs a JIT): three
+   zpcitrace instances (the exporter, the exporter with --kprobes, the live view) and tests/bench/zpcitrace.bt
+   (the same job on the same hooks) trace the same overflow scenario side by side, with
+   kernel.bpf_stats_enabled=1; each tracer's run_time_ns per hook call, over rounds after a warm-up round.
 5. idle (guest): 60 s with --prom and no errors: CPU time, context switches (wakeups), peak RSS.
 """
 import argparse
@@ -47,39 +48,67 @@ HOOKS = {"zpci_event_error": "event_error", "zpci_store_pci_error": "store",
          "zpci_stop_mediated_recovery": "stop", "zpci_event_availability": "avail", "zpci_hot_reset_device": "reset"}
 
 
-# the tools compared, told apart by their programs' names: zpcitrace's fentry/fexit pair (its default on a JIT
-# kernel), zpcitrace --kprobes, and bpftrace (kprobe_<function>_N)
-TOOLS = ("zpcitrace fentry", "zpcitrace kprobe", "bpftrace")
+# the tracers compared, in start order: zpcitrace instances told apart by the maps their programs share (the
+# guest starts ZT_TRACE first, then ZT_MORE_TRACES in order, so map ids rise with the order), then bpftrace
+ZPCITRACES = (("exporter", '--prom /tmp/out/bench.prom'),          # the always-on mode, fentry on this kernel
+              ("exporter --kprobes", '--prom /tmp/out/bench2.prom --kprobes'),  # like for like with bpftrace
+              ("live view", '-v'))                                   # prompt wakeups, fentry
+TOOLS = tuple(name for name, _ in ZPCITRACES) + ("bpftrace",)
 
 
 def hook_of(prog):
-    """(tool, hooked function, is the entry program) of a BPF program's name, or None"""
+    """(zpcitrace or bpftrace, hooked function, is the entry program) of a BPF program's name, or None"""
     for func, stem in HOOKS.items():
         m = re.fullmatch(rf"(fentry|fexit|kprobe|kretprobe)_{stem}", prog)
         if m:
-            kind = "fentry" if m.group(1) in ("fentry", "fexit") else "kprobe"
-            return f"zpcitrace {kind}", func, m.group(1) in ("fentry", "kprobe")
+            return "zpcitrace", func, m.group(1) in ("fentry", "kprobe")
         m = re.fullmatch(rf"(kprobe|kretprobe)_{func}_\d+", prog)
         if m:
             return "bpftrace", func, m.group(1) == "kprobe"
     return None
 
 
+def zpcitrace_instances(progs):
+    """prog id -> index of its zpcitrace instance: programs sharing a map belong to one (union-find)"""
+    parent = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+    for p in progs:
+        ids = p.get("map_ids", [])
+        for m in ids[1:]:
+            parent[find(m)] = find(ids[0])
+    groups = {}
+    for p in progs:
+        if p.get("map_ids"):
+            groups.setdefault(find(p["map_ids"][0]), []).append(p)
+    order = sorted(groups.values(), key=lambda g: min(min(p["map_ids"]) for p in g))
+    return {p["id"]: i for i, g in enumerate(order) for p in g}
+
+
 def per_hook_cost(warm, end):
-    """per hooked function: its calls, and each tool's program time (ns) over them, from two bpftool snapshots"""
+    """per hooked function: its calls, and each tracer's program time (ns) over them, from two bpftool snapshots"""
     before = {p["id"]: p for p in warm}
+    ours = [p for p in end if (hook_of(p.get("name", "")) or ("",))[0] == "zpcitrace"]
+    instance = zpcitrace_instances(ours)
+    if len(set(instance.values())) != len(ZPCITRACES):
+        sys.exit(f"bench: {len(set(instance.values()))} zpcitrace instances in the guest, not {len(ZPCITRACES)}")
     rows = {}
     for p in end:
         h = hook_of(p.get("name", ""))
         if not h:
             continue
         tool, func, entry = h
+        if tool == "zpcitrace":
+            tool = TOOLS[instance[p["id"]]]
         b = before.get(p["id"], {})
         runs = p.get("run_cnt", 0) - b.get("run_cnt", 0)
         ns = p.get("run_time_ns", 0) - b.get("run_time_ns", 0)
         r = rows.setdefault(func, dict({t: 0 for t in TOOLS}, calls=0))
         r[tool] += ns
-        if tool == "zpcitrace fentry" and entry:
+        if tool == TOOLS[0] and entry:
             r["calls"] = runs  # the entry program runs once per call of the hooked function
     return rows
 
@@ -132,8 +161,9 @@ def main():
 
     print(f"== 4. per-hook cost against bpftrace: s390x guest (TCG, 7.3 with the JIT), the overflow scenario, "
           f"1 warm-up + {a.rounds} measured rounds (bpftrace compiles for minutes under TCG)", flush=True)
-    d = guest(a, "vs-bpftrace", ['ZT_TRACE="-v"', 'ZT_TRACE2="--kprobes"', "ZT_BPF_STATS=1", "ZT_BPFTRACE=1",
-                                 f"ZT_ROUNDS={a.rounds}",
+    more = ";".join(args for _, args in ZPCITRACES[1:])
+    d = guest(a, "vs-bpftrace", [f'ZT_TRACE="{ZPCITRACES[0][1]}"', f'ZT_MORE_TRACES="{more}"', "ZT_BPF_STATS=1",
+                                 "ZT_BPFTRACE=1", f"ZT_ROUNDS={a.rounds}",
                                  'ZT_VMM="open error error error error error error drain close"'],
               kernel=a.jit_kernel, initrd=a.bpftrace_initrd, timeout=1500, mem=2048, smp=2)
     bt_rc = open(os.path.join(d, "bpftrace.rc")).read().strip() if os.path.exists(os.path.join(d, "bpftrace.rc")) else "?"
@@ -141,8 +171,8 @@ def main():
         sys.exit(f"bench: bpftrace did not run through (rc {bt_rc}): {d}/bpftrace.err")
     rows = per_hook_cost(json.load(open(os.path.join(d, "progs-warm.json"))),
                          json.load(open(os.path.join(d, "progs.json"))))
-    print(f"  {'ns of program time per call':33} {'calls':>6} {'fentry':>8} {'kprobe':>8} {'bpftrace':>9} "
-          f"{'fentry/bt':>9} {'kprobe/bt':>9}")
+    print("  ns of program time per call of the hooked function; ratio = zpcitrace / bpftrace")
+    print(f"  {'':31} {'calls':>5}" + "".join(f" {t:>18}" for t in TOOLS) + "".join(f" {'ratio':>6}" for _ in TOOLS[:-1]))
     tot = dict.fromkeys(TOOLS, 0)
     for func in HOOKS:
         r = rows.get(func)
@@ -152,14 +182,13 @@ def main():
         for t in TOOLS:
             tot[t] += r[t]
         bt = per["bpftrace"] or float("nan")
-        print(f"  {func:33} {r['calls']:>6} {per['zpcitrace fentry']:>8.0f} {per['zpcitrace kprobe']:>8.0f} "
-              f"{per['bpftrace']:>9.0f} {per['zpcitrace fentry'] / bt:>9.2f} {per['zpcitrace kprobe'] / bt:>9.2f}")
+        print(f"  {func:31} {r['calls']:>5}" + "".join(f" {per[t]:>18.0f}" for t in TOOLS)
+              + "".join(f" {per[t] / bt:>6.2f}" for t in TOOLS[:-1]))
     bt = tot["bpftrace"] or float("nan")
-    ratios = {t: tot[t] / bt for t in TOOLS[:2]}
-    print(f"  all hooks, program time: zpcitrace fentry {tot['zpcitrace fentry'] / 1e6:.1f} ms, zpcitrace kprobe "
-          f"{tot['zpcitrace kprobe'] / 1e6:.1f} ms, bpftrace {tot['bpftrace'] / 1e6:.1f} ms", flush=True)
-    print(f"  ratio to bpftrace: fentry {ratios['zpcitrace fentry']:.2f}, kprobe {ratios['zpcitrace kprobe']:.2f} "
-          f"(goal <= 0.5)", flush=True)
+    ratios = {t: tot[t] / bt for t in TOOLS[:-1]}
+    print("  all hooks, program time: " + ", ".join(f"{t} {tot[t] / 1e6:.1f} ms" for t in TOOLS), flush=True)
+    print("  ratio to bpftrace: " + ", ".join(f"{t} {ratios[t]:.2f}" for t in TOOLS[:-1]) + " (goal <= 0.5)",
+          flush=True)
     res["vs_bpftrace"] = {"rounds": a.rounds, "hooks": rows, "totals_ns": tot, "ratios": ratios}
 
     print(f"== 5. idle in the guest: --prom -i 15, {a.idle} s without errors", flush=True)
