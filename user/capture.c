@@ -206,6 +206,26 @@ static int64_t rec_get(const struct zt_event *e, const struct rec_field *f)
 
 #define PUT(p, lit) (memcpy(p, lit, sizeof(lit) - 1), p += sizeof(lit) - 1)
 
+/* "HH:MM:SS.uuuuuu" at p: the seconds' part only when the second changes (a storm's lines share it) */
+static char *put_time(struct zt_capw *w, uint64_t ts_ns, long long realtime_off, char *p)
+{
+	long long wall = (long long)ts_ns + realtime_off, sec = wall / 1000000000LL;
+	long long us = (wall % 1000000000LL) / 1000;
+
+	if (wall < 0) { /* before 1970: no cache */
+		zt_wall_time(ts_ns, realtime_off, p, 16);
+		return p + 15;
+	}
+	if (sec != w->time_sec || !w->time_hms[0]) {
+		zt_wall_time(ts_ns, realtime_off, w->time_hms, sizeof(w->time_hms));
+		w->time_sec = sec;
+	}
+	memcpy(p, w->time_hms, 9); /* "HH:MM:SS." */
+	for (int i = 14; i > 8; i--, us /= 10)
+		p[i] = (char)('0' + us % 10);
+	return p + 15;
+}
+
 /* the hot path of 'record': no printf. A line is
  * {"event":NAME,"time":"HH:MM:SS.uuuuuu","fid":"0x…","rec":[…],"ccdf":"64 hex digits"} */
 void zt_capw_event(struct zt_capw *w, const struct zt_event *e, long long realtime_off)
@@ -220,8 +240,7 @@ void zt_capw_event(struct zt_capw *w, const struct zt_event *e, long long realti
 	memcpy(p, name, n);
 	p += n;
 	PUT(p, "\",\"time\":\"");
-	zt_wall_time(e->ts_ns, realtime_off, p, 16);
-	p += 15;
+	p = put_time(w, e->ts_ns, realtime_off, p);
 	if (e->has_fn) {
 		PUT(p, "\",\"fid\":\"0x");
 		for (int i = 28; i >= 0; i -= 4)

@@ -35,6 +35,8 @@ struct zt_capw {
 	uint64_t events;
 	uint64_t unwritten; /* events whose line could not be formatted: counted, in the trailer */
 	int err;       /* first write error (-errno), kept */
+	long long time_sec; /* the wall-clock second whose "HH:MM:SS." is in time_hms: lines come in order */
+	char time_hms[16];
 };
 
 /* open (create or truncate, never through a symlink) */

@@ -131,6 +131,10 @@ char *zt_put_i64(char *p, int64_t v)
 	uint64_t u = v < 0 ? (uint64_t)-(v + 1) + 1 : (uint64_t)v;
 	int n = 0;
 
+	if (v >= 0 && v < 10) { /* most record fields: flags, counters, slots */
+		*p = (char)('0' + v);
+		return p + 1;
+	}
 	if (v < 0)
 		*p++ = '-';
 	do {

@@ -16,6 +16,7 @@
 #include "capture.h"
 #include "ccdf.h"
 #include "correlate.h"
+#include "format.h"
 
 static struct zt_event sample(int i)
 {
@@ -240,6 +241,46 @@ static void test_reads_1_0(void **state)
 	zt_capture_free(&c);
 }
 
+/* each line's time of day is the event's, also for lines within one second (the writer reuses "HH:MM:SS.") and
+ * across midnight */
+static void test_line_times(void **state)
+{
+	static const uint64_t ts[] = { 1000000007ull, 1000999999ull, 1999999999ull, 2000000000ull, 2000000001ull,
+				       2500000000ull, 3000123456ull, 3000123457ull };
+	const long long off = 86398LL * 1000000000LL; /* 23:59:58 at ts 0: the events cross midnight */
+	char path[] = "/tmp/zt-time-XXXXXX", buf[8192] = "", *line;
+	int fd = mkstemp(path);
+	struct zt_capw w;
+	struct zt_capture_meta m = { .realtime_off = off };
+	FILE *f;
+	size_t i = 0;
+	(void)state;
+	close(fd);
+	assert_int_equal(zt_capw_open(&w, path), 0);
+	zt_capw_header(&w, &m, 0);
+	for (size_t k = 0; k < sizeof(ts) / sizeof(ts[0]); k++) {
+		struct zt_event e = sample((int)k);
+
+		e.ts_ns = ts[k];
+		zt_capw_event(&w, &e, off);
+	}
+	assert_int_equal(zt_capw_close(&w), 0);
+	f = fopen(path, "r");
+	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+	fclose(f);
+	unlink(path);
+	line = strchr(buf, '\n') + 1; /* after the header */
+	for (; *line; line = strchr(line, '\n') + 1, i++) {
+		char want[32], *t = strstr(line, "\"time\":\"");
+
+		assert_non_null(t);
+		zt_wall_time(ts[i], off, want, sizeof(want));
+		assert_memory_equal(t + 8, want, 15);
+	}
+	assert_int_equal(i, sizeof(ts) / sizeof(ts[0]));
+	assert_memory_equal(strstr(strchr(buf, '\n') + 1, "\"time\":\"") + 8, "23:59:59.000000", 15);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_newer_minor_fields_ignored),
 		cmocka_unit_test(test_reads_1_0),
+		cmocka_unit_test(test_line_times),
 	};
 	return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
 }
