@@ -102,25 +102,41 @@ int zt_capw_flush(struct zt_capw *w)
 	return w->err;
 }
 
-/* one whole line: the buffer only ever holds complete lines */
+static void put_line(struct zt_capw *w, const char *l, size_t n)
+{
+	int err;
+
+	if (w->len + n > w->cap)
+		zt_capw_flush(w);
+	if (n <= w->cap) {
+		memcpy(w->buf + w->len, l, n);
+		w->len += n;
+		return;
+	}
+	/* a line longer than the buffer (a trailer naming many functions) goes out by itself */
+	err = w->fd < 0 ? 0 : write_all(w->fd, l, n);
+	if (err && !w->err)
+		w->err = err;
+}
+
+/* one whole line, however long: the buffer only ever holds complete lines */
 __attribute__((format(printf, 2, 3))) static void line(struct zt_capw *w, const char *fmt, ...)
 {
-	char l[LINE_MAX_LEN];
+	char *l = NULL;
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(l, sizeof(l) - 1, fmt, ap);
+	n = vasprintf(&l, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		if (!w->err)
+			w->err = -ENOMEM; /* said like a failed write: the capture is cut short */
 		return;
-	if ((size_t)n > sizeof(l) - 2)
-		n = sizeof(l) - 2; /* never happens with our lines; keeps the file line-structured if it did */
-	l[n++] = '\n';
-	if (w->len + (size_t)n > w->cap)
-		zt_capw_flush(w);
-	memcpy(w->buf + w->len, l, (size_t)n);
-	w->len += (size_t)n;
+	}
+	l[n] = '\n'; /* over the NUL: vasprintf's buffer holds n + 1 bytes */
+	put_line(w, l, (size_t)n + 1);
+	free(l);
 }
 
 /* {"func":"mode",...},"hook_modules":{"func":"module",...} */
@@ -271,33 +287,37 @@ void zt_capw_event(struct zt_capw *w, const struct zt_event *e, long long realti
 	}
 	*p++ = '}';
 	*p++ = '\n';
-	n = (size_t)(p - l);
-	if (w->len + n > w->cap)
-		zt_capw_flush(w);
-	memcpy(w->buf + w->len, l, n);
-	w->len += n;
+	put_line(w, l, (size_t)(p - l));
 	w->events++;
 }
 
 void zt_capw_trailer(struct zt_capw *w, const struct zt_summary *s, const char *reason, uint64_t overwritten)
 {
-	char hooks[1024], fns[LINE_MAX_LEN / 2] = "";
-	size_t o = 0;
+	char hooks[1024], *fns = NULL;
+	size_t fns_len = 0;
+	FILE *f = open_memstream(&fns, &fns_len);
 
 	hooks_json(hooks, sizeof(hooks), s->hooks, s->nhooks);
-	for (size_t i = 0; i < s->corr->nfns && o + 128 < sizeof(fns); i++) {
+	for (size_t i = 0; f && i < s->corr->nfns; i++) {
 		struct zt_ident id;
 		char e[2][100];
 
 		zt_summary_ident(s, &s->corr->fns[i], &id);
-		o += (size_t)snprintf(fns + o, sizeof(fns) - o, "%s{\"fid\":%u,\"uid\":\"%s\",\"pchid\":\"%s\"}", i ? "," : "",
-				      s->corr->fns[i].fid, zt_json_escape(id.uid, sizeof(id.uid), e[0], sizeof(e[0])),
-				      zt_json_escape(id.pchid, sizeof(id.pchid), e[1], sizeof(e[1])));
+		fprintf(f, "%s{\"fid\":%u,\"uid\":\"%s\",\"pchid\":\"%s\"}", i ? "," : "", s->corr->fns[i].fid,
+			zt_json_escape(id.uid, sizeof(id.uid), e[0], sizeof(e[0])),
+			zt_json_escape(id.pchid, sizeof(id.pchid), e[1], sizeof(e[1])));
+	}
+	if (!f || fclose(f)) {
+		if (!w->err)
+			w->err = -ENOMEM;
+		free(fns);
+		return;
 	}
 	line(w, "{\"trailer\":true,\"reason\":\"%s\",\"events\":%llu,\"ended_ns\":%llu,\"ringbuf_lost\":%llu,"
-		"\"flight_recorder_overwritten\":%llu,\"unwritten\":%llu,\"hooks\":%s,\"functions\":[%s]}",
+		"\"flight_recorder_overwritten\":%llu,\"hooks\":%s,\"functions\":[%s]}",
 	     reason, (unsigned long long)w->events, (unsigned long long)s->now_ns, (unsigned long long)s->ringbuf_drops,
-	     (unsigned long long)overwritten, (unsigned long long)w->unwritten, hooks, fns);
+	     (unsigned long long)overwritten, hooks, fns);
+	free(fns);
 }
 
 int zt_capw_close(struct zt_capw *w)

@@ -33,7 +33,6 @@ struct zt_capw {
 	char *buf;
 	size_t len, cap;
 	uint64_t events;
-	uint64_t unwritten; /* events whose line could not be formatted: counted, in the trailer */
 	int err;       /* first write error (-errno), kept */
 	long long time_sec; /* the wall-clock second whose "HH:MM:SS." is in time_hms: lines come in order */
 	char time_hms[16];
@@ -68,7 +67,8 @@ struct zt_capture {
 	size_t skipped_unknown;   /* events of a kind this version does not know (newer minor) */
 	bool has_trailer;
 	char reason[32];
-	uint64_t ended_ns, ringbuf_lost, overwritten, unwritten;
+	uint64_t ended_ns, ringbuf_lost, overwritten;
+	uint64_t unwritten; /* 1.x trailers: events whose line could not be formatted */
 	struct zt_capture_fn_ident *idents;
 	size_t nidents;
 	size_t cut_bytes;         /* a partial last line (the writer was killed): ignored */

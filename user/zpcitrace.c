@@ -444,8 +444,8 @@ static int finish_record(struct tracer *t, const struct zt_summary *s)
 		fprintf(stderr, "zpcitrace: writing %s failed: %s; the capture is cut short\n", env.capture_path,
 			strerror(-err));
 	else
-		fprintf(stderr, "zpcitrace: %llu events written to %s%s\n", (unsigned long long)t->capture.events,
-			env.capture_path, t->capture.unwritten ? " (some could not be: see the trailer's unwritten)" : "");
+		fprintf(stderr, "zpcitrace: %llu events written to %s\n", (unsigned long long)t->capture.events,
+			env.capture_path);
 	return err;
 }
 
