@@ -125,24 +125,29 @@ const char *zt_wall_time(unsigned long long ts_ns, long long realtime_off, char 
 	return buf;
 }
 
-char *zt_put_i64(char *p, int64_t v)
+char *zt_put_u64(char *p, uint64_t v)
 {
 	char d[20];
-	uint64_t u = v < 0 ? (uint64_t)-(v + 1) + 1 : (uint64_t)v;
 	int n = 0;
 
-	if (v >= 0 && v < 10) { /* most record fields: flags, counters, slots */
+	if (v < 10) { /* most record fields: flags, counters, slots */
 		*p = (char)('0' + v);
 		return p + 1;
 	}
-	if (v < 0)
-		*p++ = '-';
 	do {
-		d[sizeof(d) - 1 - n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
+		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
 	memcpy(p, d + sizeof(d) - n, (size_t)n);
 	return p + n;
+}
+
+char *zt_put_i64(char *p, int64_t v)
+{
+	if (v >= 0)
+		return zt_put_u64(p, (uint64_t)v);
+	*p++ = '-';
+	return zt_put_u64(p, (uint64_t)-(v + 1) + 1);
 }
 
 const char *zt_json_escape(const char *s, size_t n, char *buf, size_t len)
@@ -192,13 +197,8 @@ static void sb_str(struct sb *b, const char *s)
 static void sb_u64(struct sb *b, uint64_t v)
 {
 	char d[20];
-	int n = 0;
 
-	do {
-		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	sb_put(b, d + sizeof(d) - n, (size_t)n);
+	sb_put(b, d, (size_t)(zt_put_u64(d, v) - d));
 }
 
 /* lowercase hex, at least width digits */

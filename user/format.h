@@ -48,7 +48,8 @@ int zt_format_event(const struct zt_event *e, const struct zt_note *note, const 
 int zt_format_event_json(const struct zt_event *e, const struct zt_note *note, const struct zt_format_opts *o,
 			 char *buf, size_t len);
 
-/* the decimal digits of v at p (at most 20 bytes); returns the end */
+/* the decimal digits of v at p (at most 20 bytes, with the sign); return the end */
+char *zt_put_u64(char *p, uint64_t v);
 char *zt_put_i64(char *p, int64_t v);
 
 /* JSON string escaping of s into buf (without quotes) */

@@ -27,6 +27,7 @@ static void meta(FILE *out, int *first, uint32_t pid, int tid, const char *what,
 
 int zt_perfetto_write(FILE *out, const struct zt_event *events, size_t n, long long realtime_off)
 {
+	struct zt_format_opts o = { .realtime_off = realtime_off };
 	struct zt_corr corr;
 	int first = 1;
 
@@ -37,8 +38,9 @@ int zt_perfetto_write(FILE *out, const struct zt_event *events, size_t n, long l
 		const struct zt_event *e = &events[i];
 		struct zt_fn *known;
 		struct zt_note note;
-		char args[1024], name[64];
-		size_t a = 0;
+		const char *name;
+		char line[1024];
+		int len;
 
 		if (!e->has_fn)
 			continue;
@@ -67,21 +69,15 @@ int zt_perfetto_write(FILE *out, const struct zt_event *events, size_t n, long l
 				zt_dequeue_lost(e) ? ",\"lost\":true" : "");
 		}
 		/* the event itself: an instant with its text fields as arguments */
-		snprintf(name, sizeof(name), "%s", zt_event_name(e));
+		len = zt_format_event_json(e, &note, &o, line, sizeof(line));
 		if (e->type == ZT_EV_ENQUEUE)
-			snprintf(name, sizeof(name), "%s", e->result == ZT_ENQ_DROPPED_FULL ? "drop" : zt_enqueue_result_name(e->result));
-		{
-			struct zt_format_opts o = { .realtime_off = realtime_off };
-			char line[1024];
-			int len = zt_format_event_json(e, &note, &o, line, sizeof(line));
-
-			if (len > 0 && (size_t)len < sizeof(line))
-				a = (size_t)snprintf(args, sizeof(args), "%s", line);
-		}
+			name = e->result == ZT_ENQ_DROPPED_FULL ? "drop" : zt_enqueue_result_name(e->result);
+		else
+			name = zt_event_name(e);
 		comma(out, &first);
 		fprintf(out, "{\"ph\":\"i\",\"s\":\"t\",\"pid\":%u,\"tid\":%d,\"name\":\"%s\",\"cat\":\"zpci\",\"ts\":%.3f,"
 			     "\"args\":%s}",
-			e->fid, EVENTS_TRACK, name, us(e->ts_ns), a ? args : "{}");
+			e->fid, EVENTS_TRACK, name, us(e->ts_ns), len > 0 && (size_t)len < sizeof(line) ? line : "{}");
 	}
 	fputs("\n]}\n", out);
 	zt_corr_free(&corr);

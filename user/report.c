@@ -129,10 +129,10 @@ int zt_report_main(int argc, char **argv)
 		fprintf(stderr, "zpcitrace: %s: %s\n", opt.file, err);
 		return 2;
 	}
-	if ((opt.since_arg && parse_time(opt.since_arg, &c, &since)) ||
-	    (opt.until_arg && parse_time(opt.until_arg, &c, &until))) {
-		fprintf(stderr, "zpcitrace: --since/--until: '%s' is not +SECONDS or HH:MM:SS\n",
-			opt.since_arg && parse_time(opt.since_arg, &c, &since) ? opt.since_arg : opt.until_arg);
+	const char *bad = opt.since_arg && parse_time(opt.since_arg, &c, &since) ? opt.since_arg
+			: opt.until_arg && parse_time(opt.until_arg, &c, &until) ? opt.until_arg : NULL;
+	if (bad) {
+		fprintf(stderr, "zpcitrace: --since/--until: '%s' is not +SECONDS or HH:MM:SS\n", bad);
 		zt_capture_free(&c);
 		return 64;
 	}

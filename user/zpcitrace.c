@@ -287,10 +287,9 @@ static void snapshot(struct tracer *t, struct zt_summary *s, bool at_exit)
 static void capture_meta(struct tracer *t)
 {
 	struct zt_capture_meta *m = &t->meta;
-	struct zt_summary s;
 	struct utsname u;
 
-	snapshot(t, &s, false);
+	zt_attach_hook_states(&t->attach, t->hooks);
 	memset(m, 0, sizeof(*m));
 	gethostname(m->hostname, sizeof(m->hostname) - 1);
 	if (!uname(&u)) {
