@@ -227,7 +227,7 @@ def scenario_pecs(args, bed, c):
 
 def scenario_one(args, bed, c):
     """one error, read at once: arrival, stored, notify, dequeue, -ENOMSG; attach modes"""
-    r = bed.boot(args, "one", "open error get get close", trace="-T -v --fid 0x1")
+    r = bed.boot(args, "one", "open error get get close", trace="-T -v --fid 0x1", conf=["ZT_BPF_STATS=1"])
     p = f"{bed.name}/one"
 
     def lifecycle():
@@ -257,6 +257,19 @@ def scenario_one(args, bed, c):
         verbose = dict(re.findall(r"^zpcitrace: hook (\S+) +\S+ +(\S+)", r.trace_err, re.M))
         eq(verbose, {h: mode for h in ALL_HOOKS}, "hooks reported by -v")
     c.check(f"{p}: every hook is attached as {mode}, reported by -v and in the exit summary", modes)
+
+    def prog_stats():
+        # -v at exit: "prog NAME FUNC N runs T ns/run" per attached program (kernel.bpf_stats_enabled=1)
+        stats = {(f, n.split("_")[0]): (int(runs), float(ns)) for n, f, runs, ns in
+                 re.findall(r"^  prog (\S+) +(\S+) +(\d+) runs +([\d.]+) ns/run$", r.trace_err, re.M)}
+        entry = "fentry" if mode == "fentry" else "kprobe"
+        arrivals = stats[("zpci_event_error", entry)]
+        feature = stats[("vfio_pci_zdev_feature_err", entry)]
+        eq(arrivals[0], len(r.events("arrival")), "runs of the arrival program = arrival events")
+        eq(feature[0], len(r.events("dequeue", "probe", "feature")), "runs of the feature program = its events")
+        if not arrivals[1] > 0 or not feature[1] > 0:
+            raise AssertionError(f"no run time: {arrivals} {feature}")
+    c.check(f"{p}: -v prints each program's runs and run time at exit, counting the events it made", prog_stats)
 
 
 def scenario_overflow(args, bed, c, derive=False, kprobes=False):
