@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "atomic.h"
 #include "capture.h"
 #include "format.h"
 #include "hooks.h"
@@ -48,45 +48,14 @@ int zt_capw_open(struct zt_capw *w, const char *path)
 
 int zt_capw_open_tmp(struct zt_capw *w, const char *path, char *tmp, size_t tmplen)
 {
-	char *d = strdup(path), *b = strdup(path);
-	int fd;
+	int fd = zt_atomic_open(path, tmp, tmplen);
 
-	if (!d || !b) {
-		free(d);
-		free(b);
-		return -ENOMEM;
-	}
-	snprintf(tmp, tmplen, "%s/.%s.XXXXXX", dirname(d), basename(b));
-	free(d);
-	free(b);
-	fd = mkstemp(tmp);
-	if (fd < 0 || fchmod(fd, 0644)) {
-		int err = -errno;
-
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
+	if (fd < 0) {
 		w->fd = -1;
 		w->buf = NULL;
-		return err;
+		return fd;
 	}
 	return capw_init(w, fd);
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t r = write(fd, p, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -ENOSPC;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
 }
 
 int zt_capw_flush(struct zt_capw *w)
@@ -95,7 +64,7 @@ int zt_capw_flush(struct zt_capw *w)
 
 	if (w->fd < 0 || !w->len)
 		return w->err;
-	err = write_all(w->fd, w->buf, w->len);
+	err = zt_write_all(w->fd, w->buf, w->len);
 	if (err && !w->err)
 		w->err = err;
 	w->len = 0;
@@ -114,7 +83,7 @@ static void put_line(struct zt_capw *w, const char *l, size_t n)
 		return;
 	}
 	/* a line longer than the buffer (a trailer naming many functions) goes out by itself */
-	err = w->fd < 0 ? 0 : write_all(w->fd, l, n);
+	err = w->fd < 0 ? 0 : zt_write_all(w->fd, l, n);
 	if (err && !w->err)
 		w->err = err;
 }
@@ -334,16 +303,17 @@ int zt_capw_close(struct zt_capw *w)
 
 int zt_capw_commit(struct zt_capw *w, const char *tmp, const char *path)
 {
-	int err = zt_capw_flush(w);
+	int err = zt_capw_flush(w), fd = w->fd;
 
-	if (!err && w->fd >= 0 && fsync(w->fd))
-		err = -errno;
-	err = zt_capw_close(w) ?: err;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
+	w->fd = -1;
+	free(w->buf);
+	w->buf = NULL;
+	if (err) {
+		close(fd);
 		unlink(tmp);
-	return err;
+		return err;
+	}
+	return zt_atomic_commit(fd, tmp, path);
 }
 
 /* ---- reading ---------------------------------------------------------------------------------------- */

@@ -3,13 +3,11 @@
  * (_seconds), labels bounded: fid and pec on series, the PCI address and ids only on an info metric. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
+#include "atomic.h"
 #include "format.h"
 #include "prom.h"
 
@@ -181,55 +179,29 @@ void zt_prom_render(const struct zt_summary *s, FILE *out)
 
 int zt_prom_write(const struct zt_summary *s, const char *path)
 {
-	char *copy1 = strdup(path), *copy2 = strdup(path), tmp[4096];
-	int fd = -1, dfd, err = 0;
-	FILE *f = NULL;
+	char *text = NULL, tmp[4096];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int fd, err;
 
-	if (!copy1 || !copy2) {
-		err = -ENOMEM;
-		goto out;
-	}
-	/* not *.prom: node_exporter's textfile collector ignores it until the rename */
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dirname(copy1), basename(copy2));
-	fd = mkstemp(tmp); /* O_CREAT | O_EXCL: never follows a symlink */
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
-		err = -errno;
-		goto fail;
-	}
-	fd = -1;
+	if (!f)
+		return -ENOMEM;
 	zt_prom_render(s, f);
-	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
-		err = errno ? -errno : -EIO;
-		goto fail;
-	}
 	if (fclose(f)) {
-		f = NULL;
-		err = -errno;
-		goto fail;
+		free(text);
+		return -ENOMEM;
 	}
-	f = NULL;
-	if (rename(tmp, path)) { /* replaces path itself, even a symlink */
-		err = -errno;
-		goto fail;
+	fd = zt_atomic_open(path, tmp, sizeof(tmp));
+	if (fd < 0) {
+		free(text);
+		return fd;
 	}
-	dfd = open(dirname(strcpy(copy1, path)), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) { /* the rename itself survives a crash */
-		fsync(dfd);
-		close(dfd);
-	}
-	goto out;
-fail:
-	if (f)
-		fclose(f);
-	if (fd >= 0)
+	err = zt_write_all(fd, text, len);
+	free(text);
+	if (err) {
 		close(fd);
-	unlink(tmp);
-out:
-	free(copy1);
-	free(copy2);
-	return err;
+		unlink(tmp);
+		return err;
+	}
+	return zt_atomic_commit(fd, tmp, path);
 }
