@@ -114,15 +114,10 @@ static __always_inline struct zt_event *reserve(__u32 type)
 
 static __always_inline void submit(struct zt_event *e)
 {
-	/* a wakeup runs in the traced thread, inside this program: the exporter, which reads the ring buffer
-	 * at each export anyway, is woken only when the buffer is half full */
-	if (lazy_wakeup) {
-		bool room = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < EVENTS_BYTES / 2;
-
-		bpf_ringbuf_submit(e, room ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP);
-		return;
-	}
-	zt_submit(e, e->ts_ns, &last_wakeup_ns);
+	if (lazy_wakeup)
+		zt_submit_lazy(e, &events, EVENTS_BYTES);
+	else
+		zt_submit(e, e->ts_ns, &last_wakeup_ns);
 }
 
 static __always_inline void stash(__u32 hook, struct call *c)
