@@ -31,7 +31,8 @@ MIN_SERIES=7.3
 say() { echo "deps: $*" >&2; }
 die() { echo "deps: error: $*" >&2; exit 1; }
 
-HOST_PKGS="make gcc libc6-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config libcmocka-dev
+# libclang-rt-14-dev: the libFuzzer and sanitizer runtimes of Debian 12's clang (make fuzz, and make check's pass)
+HOST_PKGS="make gcc libc6-dev clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config libcmocka-dev
   qemu-system-misc qemu-user-static gcc-s390x-linux-gnu libc6-dev-s390x-cross cpio xz-utils xxd python3
   ca-certificates debian-archive-keyring prometheus prometheus-node-exporter curl"
 
@@ -50,7 +51,8 @@ host() {
 apt_s390x() {
 	apt-get -o Dir::Etc::SourceList="$APTDIR/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
 		-o Dir::State::Lists="$APTDIR/lists" -o Dir::Cache="$APTDIR/cache" -o Dir::State::status=/dev/null \
-		-o APT::Architecture=s390x -o APT::Architectures::=s390x -o Debug::NoLocking=1 "$@"
+		-o APT::Architecture=s390x -o APT::Architectures::=s390x -o Debug::NoLocking=1 \
+		-o APT::Sandbox::User=root "$@" # the cache is root's: the _apt user could not write it (apt warns)
 }
 apt_cache_s390x() {
 	apt-cache -o Dir::Etc::SourceList="$APTDIR/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
