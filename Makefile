@@ -51,7 +51,7 @@ endif
 
 # everything but the libbpf side: also what the unit tests link
 CORE_SRCS := user/atomic.c user/ccdf.c user/pec.c user/format.c user/ksyms.c user/hooks.c user/correlate.c user/summary.c user/prom.c \
-	user/json.c user/capture.c user/perfetto.c user/report.c user/args.c
+	user/json.c user/capture.c user/perfetto.c user/report.c user/args.c user/status.c
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(CORE_SRCS))
 
 .PHONY: all deps check check-run unit host-test fuzz bench bench-run e2e demo demo-run vmlinux clean

@@ -488,23 +488,52 @@ static __always_inline int on_feature_exit(int ret)
 
 /* ---- int zpci_get_pending_error(struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf) -------------------- */
 
+/* In vmlinux, exported: the dequeue is seen here whether or not vfio_pci_core's hooks are attached (the module
+ * may load after the start, or come and go). Inside a traced feature call it only feeds that call's event. */
 static __always_inline int on_get_enter(struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf)
 {
 	struct call *c = stashed(ZT_HOOK_FEATURE);
+	struct call own = { .zdev = (__u64)zdev, .buf = (__u64)ccdf };
 
 	if (c) {
 		c->zdev = (__u64)zdev;
 		c->buf = (__u64)ccdf;
+		return 0;
 	}
+	enter(ZT_HOOK_GET, zdev, &own);
 	return 0;
+}
+
+/* a dequeue with no feature call traced around it: its own event */
+static __always_inline void get_alone(struct call *c, int ret)
+{
+	struct zt_event *e = reserve(ZT_EV_FEATURE);
+
+	if (!e)
+		return;
+	put_function(e, (struct zpci_dev *)c->zdev);
+	e->ret = e->get_ret = ret;
+	e->via_get = 1;
+	if (ret == 0 && c->buf) {
+		put_ccdf(e, (void *)c->buf); /* the caller's buffer, still alive: we are at the callee's return */
+		e->has_slot = 1;
+		e->slot = (__u8)(e->q_head - 1) % ZT_QUEUE_DEPTH;
+	}
+	submit(e);
 }
 
 static __always_inline int on_get_exit(int ret)
 {
 	struct call *c = stashed(ZT_HOOK_FEATURE);
 
-	if (!c)
+	if (!c) {
+		c = stashed(ZT_HOOK_GET);
+		if (c) {
+			get_alone(c, ret);
+			unstash(ZT_HOOK_GET);
+		}
 		return 0;
+	}
 	c->get_ret = ret;
 	/* the buffer lives in vfio_pci_zdev_feature_err's frame: read it now, not after that returns */
 	if (ret == 0 && c->buf)
@@ -567,6 +596,87 @@ static __always_inline int on_avail_enter(struct zpci_ccdf_avail *ccdf)
 	submit(e);
 	/* the function may come back as a new zdev, at the same address with another PCI address: learn anew */
 	bpf_map_delete_elem(&zdev_by_fid, &fid);
+	return 0;
+}
+
+/* ---- the queues at start: read_queues walks zpci_list, one function per run ----------------------------- */
+
+/* &zpci_list (static in arch/s390/pci/pci.c, so not in BTF): the loader takes it from /proc/kallsyms */
+const volatile __u64 zpci_list_addr = 0;
+/* the walk's cursor, kept between runs: the loader runs the program (BPF_PROG_TEST_RUN) until snap_done. One
+ * function per run keeps the program loop-free, so the verifier has little to do (it runs under TCG too). */
+__u64 snap_pos = 0;
+__u32 snap_done = 0;
+__u32 snap_functions = 0;
+
+/* zpci_list is walked without zpci_list_lock and each queue read without pending_errs_lock: a function that goes
+ * away during the walk can end it early (the loader bounds the runs), and an error stored meanwhile may be both
+ * read here and traced (the correlator counts it once, by its counter). */
+static __always_inline void snapshot_function(struct zpci_dev *zdev)
+{
+	struct zt_event *e, head;
+	struct queue q;
+	__u32 fid = BPF_CORE_READ(zdev, fid);
+	__u32 base;
+
+	if (!wanted(fid))
+		return;
+	snap_functions++;
+	e = reserve(ZT_EV_QUEUE);
+	if (!e)
+		return;
+	put_function(e, zdev);
+	head = *e;
+	submit(e);
+	q.valid = head.q_valid, q.mr = head.q_mr, q.count = head.q_count, q.head = head.q_head, q.tail = head.q_tail;
+	if (!q.valid || !bpf_core_field_exists(zdev->pending_errs.err))
+		return;
+	base = bpf_core_field_offset(zdev->pending_errs.err);
+	/* the entries under the header just read: no second read_queue (nor its v12 branch) in this loop */
+	for (int k = 0; k < ZT_QUEUE_DEPTH; k++) {
+		__u8 slot = (__u8)(q.head + k) % ZT_QUEUE_DEPTH;
+
+		if (k >= q.count)
+			break;
+		e = reserve(ZT_EV_QUEUED);
+		if (!e)
+			return;
+		e->has_fn = 1;
+		e->fid = head.fid;
+		e->fh = head.fh;
+		e->has_pci = head.has_pci;
+		e->pci_domain = head.pci_domain;
+		e->pci_bus = head.pci_bus;
+		e->pci_devfn = head.pci_devfn;
+		put_queue(e, &q);
+		e->has_slot = 1;
+		e->slot = slot;
+		put_ccdf(e, (void *)zdev + base + slot * sizeof(struct zpci_ccdf_err));
+		submit(e);
+	}
+}
+
+SEC("raw_tp")
+int read_queues(void *ctx)
+{
+	__u64 pos = snap_pos;
+	__u64 next = 0;
+
+	if (snap_done || !zpci_list_addr) {
+		snap_done = 1;
+		return 0;
+	}
+	if (!pos) /* the first run: the list head's next */
+		bpf_probe_read_kernel(&pos, sizeof(pos), (void *)zpci_list_addr);
+	if (!pos || pos == zpci_list_addr) {
+		snap_done = 1;
+		return 0;
+	}
+	snapshot_function((struct zpci_dev *)(pos - bpf_core_field_offset(struct zpci_dev, entry)));
+	bpf_probe_read_kernel(&next, sizeof(next), (void *)pos); /* entry.next: first in struct list_head */
+	snap_pos = next;
+	if (!next || next == zpci_list_addr)
+		snap_done = 1;
 	return 0;
 }
 

@@ -32,6 +32,9 @@ enum zt_event_type {
 	ZT_EV_CLOSE,       /* mediated recovery stopped; queued errors discarded */
 	ZT_EV_AVAIL,       /* availability (hot-plug) event */
 	ZT_EV_RESET,       /* zPCI function reset */
+	ZT_EV_QUEUE,       /* a function's queue as read at start (read_queues): mr, count, head, tail */
+	ZT_EV_QUEUED,      /* an error found in a queue at start, with its slot and CCDF: queued before the start */
+	ZT_EV_LAST = ZT_EV_QUEUED,
 };
 
 enum zt_enqueue_result {
@@ -72,7 +75,9 @@ struct zt_event {
 	__u8 has_slot;
 	__u8 derived;  /* enqueue: result derived from the queue state around the arrival, not the store hook */
 	__u8 v12;      /* feature: the kernel speaks the v12 uAPI (feature 12, {version, pending_errors, pec}) */
-	__u8 pad[3];
+	__u8 via_get;  /* feature: a dequeue traced at zpci_get_pending_error alone (no vfio_pci_core hook around it):
+			* ret is its result; the ioctl's result and caller arguments are unknown */
+	__u8 pad[2];
 	__u8 ccdf[ZT_RAW_CCDF_LEN]; /* struct zpci_ccdf_err (or _avail) as the kernel holds it (big-endian) */
 };
 

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
 #include <linux/types.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -16,6 +18,17 @@
 
 #define KALLSYMS "/proc/kallsyms"
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+/* read_queues walks one function per run: a bound on runs for a list that changes under it */
+#define MAX_QUEUE_RUNS 65536
+
+const char *volatile zt_attach_stage = "starting";
+static char stage_text[ZT_MAX_OBJS][96];
+
+static void stage(int slot, const char *what, const char *module)
+{
+	snprintf(stage_text[slot], sizeof(stage_text[slot]), "%s %s", what, *module ? module : "vmlinux");
+	zt_attach_stage = stage_text[slot];
+}
 
 static bool module_loaded(const char *mod)
 {
@@ -125,6 +138,7 @@ static void detach_hook(struct zt_attach *a, int h)
 	for (int i = 0; i < 2; i++) {
 		bpf_link__destroy(a->links[h][i]);
 		a->links[h][i] = NULL;
+		a->progs[h][i] = NULL;
 	}
 }
 
@@ -151,6 +165,7 @@ static int load_group(struct zt_attach *a, const char *module, const bool todo[Z
 		s->rodata->filter_fid = a->opts.filter_fid;
 		s->rodata->derive_enqueue = a->derive_enqueue;
 		s->rodata->lazy_wakeup = a->opts.lazy_wakeup;
+		s->rodata->zpci_list_addr = slot == 0 ? a->zpci_list : 0;
 		if (slot > 0) {
 			struct zpcitrace_bpf *o = a->objs[0];
 
@@ -163,12 +178,16 @@ static int load_group(struct zt_attach *a, const char *module, const bool todo[Z
 		}
 		bpf_object__for_each_program(p, s->obj)
 			bpf_program__set_autoload(p, false);
+		bpf_program__set_autoload(s->progs.read_queues, slot == 0 && a->zpci_list);
+		stage(slot, "probing fentry for the hooks in", module);
 		for (int h = 0; h < ZT_NR_HOOKS; h++) {
 			struct bpf_program *hp[2];
 
 			if (!todo[h])
 				continue;
-			a->mode[h] = pass == 0 && !a->opts.btf_path && !a->opts.kprobes &&
+			/* never fentry in a module: its trampoline would hold a reference on the module, which then
+			 * could not be unloaded while traced; plain kprobes do not */
+			a->mode[h] = pass == 0 && !*module && !a->opts.btf_path && !a->opts.kprobes &&
 					     fentry_can_attach(zt_hooks[h].func, module)
 					     ? ZT_MODE_FENTRY : ZT_MODE_KPROBE;
 			any_fentry |= a->mode[h] == ZT_MODE_FENTRY;
@@ -177,7 +196,9 @@ static int load_group(struct zt_attach *a, const char *module, const bool todo[Z
 				if (hp[i])
 					bpf_program__set_autoload(hp[i], true);
 		}
+		stage(slot, "loading and verifying the BPF programs for", module);
 		err = zpcitrace_bpf__load(s);
+		stage(slot, "attaching the hooks in", module);
 		for (int h = 0; !err && h < ZT_NR_HOOKS; h++) {
 			struct bpf_program *hp[2];
 
@@ -281,15 +302,34 @@ static int load_located(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
 	return 0;
 }
 
+/* Module loads and unloads as the kernel announces them (to udev): "add@/module/NAME" once the module's init has
+ * run, "remove@/module/NAME" as it goes. Anyone may listen; only the kernel (port 0) is believed. */
+static int uevent_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 int zt_attach_start(struct zt_attach *a, const struct zt_attach_opts *opts)
 {
-	bool all[ZT_NR_HOOKS];
+	bool all[ZT_NR_HOOKS], queue = false;
 	int err;
 
 	memset(a, 0, sizeof(*a));
 	a->opts = *opts;
+	a->uevent_fd = -1;
+	zt_attach_stage = "reading " KALLSYMS;
 	for (int h = 0; h < ZT_NR_HOOKS; h++)
 		all[h] = true;
+	/* listen before looking: a module that loads in between is announced, not missed */
+	if (!opts->queues_only)
+		a->uevent_fd = uevent_open();
 	err = locate(a, all);
 	if (err)
 		return err;
@@ -306,13 +346,30 @@ int zt_attach_start(struct zt_attach *a, const struct zt_attach_opts *opts)
 		return -ENOENT;
 	}
 	/* the queue exists when any function of its series does (module ones may still be pending) */
-	bool queue = false;
 	for (int h = 0; h < ZT_NR_HOOKS; h++)
 		queue |= zt_hooks[h].series && a->mode[h] != ZT_MODE_ABSENT && a->mode[h] != ZT_MODE_PENDING;
 	if (!queue)
 		fprintf(stderr, "zpcitrace: this kernel has no zPCI error queue (no %s, %s; Linux 7.3 added them): "
-				"tracing arrivals, notifications, availability and resets only\n",
-			zt_hooks[ZT_HOOK_GET].func, zt_hooks[ZT_HOOK_STORE].func);
+				"%s\n",
+			zt_hooks[ZT_HOOK_GET].func, zt_hooks[ZT_HOOK_STORE].func,
+			opts->queues_only ? "there are no queues to show" : "tracing arrivals, notifications, availability and resets only");
+	else if (zt_ksyms_addr(KALLSYMS, "zpci_list", &a->zpci_list))
+		fprintf(stderr, "zpcitrace: cannot read the queues %s: no zpci_list in %s (CONFIG_KALLSYMS_ALL)%s\n",
+			opts->queues_only ? "" : "at start", KALLSYMS,
+			opts->queues_only ? "" : "; errors queued before now show as dequeues with no traced enqueue");
+	if (opts->queues_only) {
+		bool none[ZT_NR_HOOKS] = { false };
+
+		for (int h = 0; h < ZT_NR_HOOKS; h++)
+			a->mode[h] = ZT_MODE_OFF;
+		if (!a->zpci_list)
+			return -ENOENT;
+		err = load_group(a, "", none);
+		if (err)
+			fprintf(stderr, "zpcitrace: cannot load the BPF program that reads the queues: %s (-v tells more)\n",
+				strerror(-err));
+		return err;
+	}
 	a->derive_enqueue = queue && a->mode[ZT_HOOK_STORE] != ZT_MODE_KPROBE;
 	err = load_located(a, all);
 	if (err)
@@ -322,6 +379,9 @@ int zt_attach_start(struct zt_attach *a, const struct zt_attach_opts *opts)
 			fprintf(stderr, "zpcitrace: module %s is not loaded: %s pending until it is\n", zt_hooks[h].module,
 				zt_hooks[h].func);
 		}
+	if (zt_attach_has_pending(a) && a->uevent_fd < 0)
+		fprintf(stderr, "zpcitrace: cannot listen for module loads (%s): looking for them every second\n",
+			strerror(errno));
 	return 0;
 }
 
@@ -333,17 +393,13 @@ bool zt_attach_has_pending(const struct zt_attach *a)
 	return false;
 }
 
-int zt_attach_pending(struct zt_attach *a)
+/* attach the pending hooks in which[], whose module is there now; one line each */
+static int attach_pending(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
 {
-	bool which[ZT_NR_HOOKS] = { false };
 	int n = 0;
 
-	for (int h = 0; h < ZT_NR_HOOKS; h++)
-		if (a->mode[h] == ZT_MODE_PENDING && module_loaded(zt_hooks[h].module))
-			which[h] = true, n++;
-	if (!n || locate(a, which) || load_located(a, which))
+	if (locate(a, which) || load_located(a, which))
 		return 0;
-	n = 0;
 	for (int h = 0; h < ZT_NR_HOOKS; h++) {
 		if (!which[h])
 			continue;
@@ -354,6 +410,109 @@ int zt_attach_pending(struct zt_attach *a)
 	return n;
 }
 
+int zt_attach_pending(struct zt_attach *a)
+{
+	bool which[ZT_NR_HOOKS] = { false };
+	int n = 0;
+
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
+		if (a->mode[h] == ZT_MODE_PENDING && module_loaded(zt_hooks[h].module))
+			which[h] = true, n++;
+	return n ? attach_pending(a, which) : 0;
+}
+
+static int module_added(struct zt_attach *a, const char *mod)
+{
+	bool which[ZT_NR_HOOKS] = { false };
+	int n = 0;
+
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
+		if (a->mode[h] == ZT_MODE_PENDING && !strcmp(zt_hooks[h].module, mod))
+			which[h] = true, n++;
+	return n ? attach_pending(a, which) : 0;
+}
+
+/* its hooks are dead now (the kernel disarmed their kprobes): detach them, free their object, wait for it again */
+static int module_removed(struct zt_attach *a, const char *mod)
+{
+	char names[256] = "";
+	size_t len = 0;
+	int n = 0;
+
+	for (int h = 0; h < ZT_NR_HOOKS; h++) {
+		if (!zt_hooks[h].module || strcmp(zt_hooks[h].module, mod) || a->mode[h] == ZT_MODE_OFF ||
+		    a->mode[h] == ZT_MODE_PENDING)
+			continue;
+		detach_hook(a, h);
+		a->mode[h] = ZT_MODE_PENDING;
+		len += snprintf(names + len, sizeof(names) - len, "%s%s", n ? ", " : "", zt_hooks[h].func);
+		if (len >= sizeof(names))
+			len = sizeof(names) - 1;
+		n++;
+	}
+	for (int i = 1; i < ZT_MAX_OBJS; i++)
+		if (a->objs[i] && !strcmp(a->obj_module[i], mod)) {
+			zpcitrace_bpf__destroy(a->objs[i]);
+			a->objs[i] = NULL;
+			a->obj_module[i][0] = 0;
+		}
+	if (n)
+		fprintf(stderr, "zpcitrace: module %s removed: %s gone until it is loaded again\n", mod, names);
+	return n;
+}
+
+int zt_attach_module_fd(const struct zt_attach *a)
+{
+	return a->uevent_fd;
+}
+
+int zt_attach_module_events(struct zt_attach *a)
+{
+	char buf[8192];
+	struct sockaddr_nl from;
+	socklen_t fromlen = sizeof(from);
+	ssize_t len;
+	int n = 0;
+
+	while ((len = recvfrom(a->uevent_fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &fromlen)) > 0) {
+		char *at;
+
+		buf[len] = 0;
+		fromlen = sizeof(from);
+		at = strchr(buf, '@');
+		if (from.nl_pid != 0 || !at || strncmp(at + 1, "/module/", 8))
+			continue;
+		*at = 0;
+		if (!strcmp(buf, "add"))
+			n += module_added(a, at + 9);
+		else if (!strcmp(buf, "remove"))
+			n += module_removed(a, at + 9);
+	}
+	return n;
+}
+
+int zt_attach_read_queues(struct zt_attach *a)
+{
+	struct zpcitrace_bpf *s = a->objs[0];
+	int fd = s && a->zpci_list ? bpf_program__fd(s->progs.read_queues) : -1;
+
+	if (fd < 0)
+		return -ENOENT;
+	zt_attach_stage = "reading the queues";
+	s->bss->snap_pos = 0;
+	s->bss->snap_done = 0;
+	s->bss->snap_functions = 0;
+	for (int run = 0; !s->bss->snap_done; run++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o);
+
+		if (run == MAX_QUEUE_RUNS)
+			return -ELOOP;
+		if (bpf_prog_test_run_opts(fd, &o))
+			return -errno;
+	}
+	return (int)s->bss->snap_functions;
+}
+
 struct zpcitrace_bpf *zt_attach_maps(const struct zt_attach *a)
 {
 	return a->objs[0];
@@ -361,6 +520,9 @@ struct zpcitrace_bpf *zt_attach_maps(const struct zt_attach *a)
 
 void zt_attach_stop(struct zt_attach *a)
 {
+	if (a->uevent_fd >= 0)
+		close(a->uevent_fd);
+	a->uevent_fd = -1;
 	for (int h = 0; h < ZT_NR_HOOKS; h++)
 		detach_hook(a, h);
 	for (int i = ZT_MAX_OBJS - 1; i >= 0; i--) { /* [0] owns the maps: last */

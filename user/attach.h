@@ -22,6 +22,7 @@ struct zt_attach_opts {
 	bool filter_fid_on;        /* --fid */
 	__u32 filter_fid;
 	bool verbose;
+	bool queues_only;          /* status: load read_queues alone, attach no hook */
 };
 
 #define ZT_MAX_OBJS 2
@@ -35,14 +36,28 @@ struct zt_attach {
 	enum zt_mode mode[ZT_NR_HOOKS];
 	char module[ZT_NR_HOOKS][64];            /* where each present hook lives; "" = vmlinux */
 	bool derive_enqueue;                     /* no store hook: the outcome comes from the queue state */
+	unsigned long long zpci_list;            /* &zpci_list, for read_queues; 0: the queues cannot be read */
+	int uevent_fd;                           /* module loads and unloads (kernel uevents), or -1 */
 };
+
+/* What the start is doing now, for a watchdog that says so when it takes long (a string that stays valid). */
+extern const char *volatile zt_attach_stage;
 
 /* Probe the kernel, load and attach what exists now. Prints one line per problem; returns -errno when
  * there is nothing to trace (no zPCI, no BTF, no privileges). */
 int zt_attach_start(struct zt_attach *a, const struct zt_attach_opts *opts);
-/* Attach pending module hooks whose module has appeared since. Returns how many hooks it attached. */
+/* Attach pending module hooks whose module has appeared since (a poll, where uevents cannot be had). Returns how
+ * many hooks it attached. */
 int zt_attach_pending(struct zt_attach *a);
 bool zt_attach_has_pending(const struct zt_attach *a);
+/* The fd that becomes readable when a module loads or goes (-1: none; poll with zt_attach_pending instead) */
+int zt_attach_module_fd(const struct zt_attach *a);
+/* Handle the module loads and unloads announced on that fd: hooks of a module that went are detached (one line
+ * says which) and pending again; those of a module that came attach. Returns how many hooks changed. */
+int zt_attach_module_events(struct zt_attach *a);
+/* Read every zPCI function's queue into the ring buffer (ZT_EV_QUEUE, then ZT_EV_QUEUED per queued error).
+ * Returns the number of functions read, or -errno (-ENOENT: this kernel's queues cannot be read). */
+int zt_attach_read_queues(struct zt_attach *a);
 /* The object that owns the maps (ring buffer, counters). */
 struct zpcitrace_bpf *zt_attach_maps(const struct zt_attach *a);
 void zt_attach_stop(struct zt_attach *a);

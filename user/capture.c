@@ -156,9 +156,11 @@ static const struct rec_field {
 	F(has_pci, false), F(has_ccdf, false), F(q_valid, false), F(q_mr, false), F(q_count, false),
 	F(q_head, false), F(q_tail, false), F(result, false), F(slot, false), F(has_slot, false),
 	F(derived, false), F(v12, false),
+	F(via_get, false), /* 2.1 */
 #undef F
 };
 #define REC_FIELDS (sizeof(rec_fields) / sizeof(rec_fields[0]))
+#define REC_FIELDS_2_0 29 /* a 2.0 line's array ends before via_get: the newer fields read as 0 */
 #define REC_COMM_AT 5
 
 static int64_t rec_get(const struct zt_event *e, const struct rec_field *f)
@@ -435,6 +437,8 @@ static int record_array(const struct zt_json *rec, struct zt_event *e, const cha
 			*comm = m->string;
 			m = m->next;
 		}
+		if (!m && i >= REC_FIELDS_2_0)
+			break;
 		if (rec_set(e, &rec_fields[i], m, why, whylen))
 			return -1;
 		m = m->next;
@@ -459,6 +463,8 @@ static int record_object(const struct zt_json *rec, struct zt_event *e, const ch
 		} else {
 			v = zt_json_get(rec, rec_fields[i].key);
 		}
+		if (!v && i >= REC_FIELDS_2_0)
+			continue;
 		if (rec_set(e, &rec_fields[i], v, why, whylen))
 			return -1;
 	}
@@ -475,7 +481,7 @@ static int record(const struct zt_json *rec, int major, struct zt_event *e, cons
 	memset(e, 0, sizeof(*e));
 	if (major >= 2 ? record_array(rec, e, &comm, why, whylen) : record_object(rec, e, &comm, why, whylen))
 		return -1;
-	if (e->type < ZT_EV_ARRIVAL || e->type > ZT_EV_RESET) {
+	if (e->type < ZT_EV_ARRIVAL || e->type > ZT_EV_LAST) {
 		snprintf(why, whylen, "unknown event type %u", e->type);
 		return 1; /* a newer minor version's event: skipped */
 	}

@@ -15,7 +15,7 @@
 
 #define ZT_CAPTURE_FORMAT "zpcitrace-capture"
 #define ZT_CAPTURE_MAJOR 2
-#define ZT_CAPTURE_MINOR 0
+#define ZT_CAPTURE_MINOR 1
 
 struct zt_capture_meta {
 	char hostname[64], kernel[128], machine[65], btf[256], zpcitrace[64];

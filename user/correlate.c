@@ -6,8 +6,15 @@
 #include "correlate.h"
 #include "format.h"
 
+/* entry p lies behind the queue's head: it was dequeued */
+static bool behind_head(const struct zt_fn *f, const struct zt_pending *p)
+{
+	return f->head_known && (int8_t)(uint8_t)(f->head - p->counter) > 0;
+}
+
 static const char *const counter_names[ZT_NR_COUNTERS] = {
 	[ZT_C_ARRIVED] = "errors arrived",
+	[ZT_C_AT_START] = "queued before the start",
 	[ZT_C_STORED] = "stored in the queue",
 	[ZT_C_DROPPED_FULL] = "dropped, queue full",
 	[ZT_C_NOT_STORED] = "not stored, mediated recovery off",
@@ -225,6 +232,11 @@ static void track_depth(struct zt_fn *f, const struct zt_event *e)
 {
 	if (!e->q_valid)
 		return;
+	/* forward only: an event read on another CPU may carry an older state than the one before it */
+	if (!f->head_known || (int8_t)(uint8_t)(e->q_head - f->head) > 0 || e->type == ZT_EV_CLOSE) {
+		f->head = e->q_head;
+		f->head_known = true;
+	}
 	f->depth = e->q_count;
 	if (e->q_count > f->max_depth)
 		f->max_depth = e->q_count;
@@ -285,6 +297,9 @@ static int counter_of(const struct zt_event *e)
 		if (e->get_ret == 0 && e->ret == 0)
 			return ZT_C_DEQUEUED;
 		return e->ret == -ENOMSG ? ZT_C_EMPTY : ZT_C_READ_FAILED;
+	case ZT_EV_QUEUE:
+	case ZT_EV_QUEUED: /* counted where it is known to be new */
+		return -1;
 	case ZT_EV_OPEN:
 		return ZT_C_OPENS;
 	case ZT_EV_CLOSE:
@@ -295,6 +310,28 @@ static int counter_of(const struct zt_event *e)
 		return ZT_C_RESETS;
 	}
 	return -1;
+}
+
+/* an error found in the queue at start, unless its enqueue was traced already (the same counter) */
+static void queued_at_start(struct zt_corr *c, struct zt_fn *f, const struct zt_event *e, const struct zt_ccdf *ccdf)
+{
+	struct zt_pending *p;
+	uint8_t counter;
+
+	if (!e->has_slot || !e->q_valid || e->slot >= ZT_QUEUE_DEPTH)
+		return;
+	/* the entries are head, head+1, ...: the one in this slot */
+	counter = (uint8_t)(e->q_head + ((e->slot - e->q_head) & (ZT_QUEUE_DEPTH - 1)));
+	p = &f->slot[e->slot];
+	if (p->valid && p->counter == counter)
+		return;
+	if (p->valid)
+		f->unseen++;
+	*p = (struct zt_pending){ .valid = true, .at_start = true, .counter = counter, .enqueue_ns = e->ts_ns,
+				  .pec = ccdf ? ccdf->pec : 0, .faddr = ccdf ? ccdf->faddr : 0 };
+	f->n[ZT_C_AT_START]++;
+	c->total[ZT_C_AT_START]++;
+	count_pec(f, ZT_C_AT_START, p->pec, ccdf != NULL, 1);
 }
 
 void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *note)
@@ -336,16 +373,41 @@ void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *no
 		struct zt_pec *p = e->has_ccdf ? pec_get(c, ccdf.pec) : NULL;
 
 		f->last_arrival_ns = f->last_error_ns = e->ts_ns;
+		f->arrivals_unstored++;
 		if (p)
 			p->arrived++;
 		break;
 	}
 	case ZT_EV_ENQUEUE:
+		if (e->result != ZT_ENQ_STORED && f->arrivals_unstored)
+			f->arrivals_unstored--;
 		if (e->result == ZT_ENQ_STORED && e->has_slot && e->q_valid && e->slot < ZT_QUEUE_DEPTH) {
 			struct zt_pending *p = &f->slot[e->slot];
+			uint8_t counter = (uint8_t)(e->q_tail - 1);
 
+			bool arrival_traced = f->arrivals_unstored > 0;
+
+			if (arrival_traced)
+				f->arrivals_unstored--;
+			if (p->valid && p->counter == counter && p->at_start && !arrival_traced) {
+				/* it arrived before the start, was found queued, and its store returned after: it stays
+				 * queued before the start, not stored anew */
+				f->n[ZT_C_STORED]--;
+				c->total[ZT_C_STORED]--;
+				count_pec(f, ZT_C_STORED, e->has_ccdf ? ccdf.pec : 0, e->has_ccdf, (uint64_t)-1);
+				break;
+			}
+			if (p->valid && p->counter == counter && p->at_start) {
+				/* arrived and stored after the start, found queued before its enqueue event came: one error */
+				f->n[ZT_C_AT_START]--;
+				c->total[ZT_C_AT_START]--;
+				count_pec(f, ZT_C_AT_START, p->pec, true, (uint64_t)-1);
+			} else if (p->valid) {
+				f->unseen++; /* the kernel reuses a slot only once its entry was dequeued */
+			}
 			p->valid = true;
-			p->counter = (uint8_t)(e->q_tail - 1);
+			p->at_start = false;
+			p->counter = counter;
 			p->enqueue_ns = e->ts_ns;
 			p->pec = e->has_ccdf ? ccdf.pec : 0;
 			p->faddr = e->has_ccdf ? ccdf.faddr : 0;
@@ -372,8 +434,9 @@ void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *no
 			break;
 		}
 		note->matched = true;
-		note->latency_ns = e->ts_ns - p->enqueue_ns;
-		if (!zt_dequeue_lost(e)) {
+		note->at_start = p->at_start;
+		note->latency_ns = e->ts_ns > p->enqueue_ns ? e->ts_ns - p->enqueue_ns : 0;
+		if (!zt_dequeue_lost(e) && !p->at_start) {
 			struct zt_pec *pp = pec_get(c, p->pec);
 
 			zt_hist_add(&f->enq_deq, note->latency_ns);
@@ -383,11 +446,23 @@ void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *no
 		break;
 	}
 	case ZT_EV_OPEN:
+		/* the last close memset the queue: what the model still holds left it unseen (a close not traced) */
+		for (int i = 0; i < ZT_QUEUE_DEPTH; i++)
+			f->unseen += f->slot[i].valid;
 		clear_queue(f);
+		break;
+	case ZT_EV_QUEUED:
+		queued_at_start(c, f, e, e->has_ccdf ? &ccdf : NULL);
 		break;
 	case ZT_EV_CLOSE: {
 		uint64_t known = 0;
+		int valid = 0;
 
+		for (int i = 0; i < ZT_QUEUE_DEPTH; i++)
+			valid += f->slot[i].valid;
+		/* traced entries beyond what the kernel discarded had left the queue unseen */
+		if (valid > e->discarded)
+			f->unseen += (uint64_t)valid - e->discarded;
 		f->n[ZT_C_DISCARDED] += e->discarded;
 		/* the discarded errors' PECs: those of the traced entries still queued; the kernel's count rules */
 		for (int i = 0; i < ZT_QUEUE_DEPTH && known < e->discarded; i++)
@@ -420,8 +495,44 @@ int zt_fn_pending(const struct zt_fn *f)
 	int n = 0;
 
 	for (int i = 0; i < ZT_QUEUE_DEPTH; i++)
-		n += f->slot[i].valid;
+		n += f->slot[i].valid && !behind_head(f, &f->slot[i]);
 	return n;
+}
+
+/* those the head passed are provisional until their slot is reused or the queue closed: a dequeue event read on
+ * another CPU may still come and match */
+uint64_t zt_fn_unseen(const struct zt_fn *f)
+{
+	uint64_t n = f->unseen;
+
+	for (int i = 0; i < ZT_QUEUE_DEPTH; i++)
+		n += f->slot[i].valid && behind_head(f, &f->slot[i]);
+	return n;
+}
+
+uint64_t zt_corr_unseen(const struct zt_corr *c)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < c->nfns; i++)
+		n += zt_fn_unseen(&c->fns[i]);
+	return n;
+}
+
+void zt_fn_books(const struct zt_fn *f, struct zt_books *b)
+{
+	uint64_t offered = f->n[ZT_C_STORED] + f->n[ZT_C_DROPPED_FULL] + f->n[ZT_C_NOT_STORED] + f->n[ZT_C_ENQUEUE_UNKNOWN];
+
+	*b = (struct zt_books){
+		.arrived = f->n[ZT_C_ARRIVED], .at_start = f->n[ZT_C_AT_START], .dropped = f->n[ZT_C_DROPPED_FULL],
+		.not_stored = f->n[ZT_C_NOT_STORED], .unknown = f->n[ZT_C_ENQUEUE_UNKNOWN],
+		.not_queued = offered <= f->n[ZT_C_ARRIVED] ? f->n[ZT_C_ARRIVED] - offered : 0,
+		.dequeued = f->n[ZT_C_DEQUEUED], .lost = f->n[ZT_C_LOST_EFAULT], .discarded = f->n[ZT_C_DISCARDED],
+		.pending = (uint64_t)zt_fn_pending(f), .unseen = zt_fn_unseen(f),
+	};
+	/* what was stored (or found queued) left by exactly one way, or is still there */
+	b->balanced = offered <= b->arrived &&
+		      f->n[ZT_C_STORED] + b->at_start == b->dequeued + b->lost + b->discarded + b->pending + b->unseen;
 }
 
 uint64_t zt_fn_oldest_pending_ns(const struct zt_fn *f, uint64_t now_ns)
@@ -429,7 +540,7 @@ uint64_t zt_fn_oldest_pending_ns(const struct zt_fn *f, uint64_t now_ns)
 	uint64_t oldest = 0;
 
 	for (int i = 0; i < ZT_QUEUE_DEPTH; i++)
-		if (f->slot[i].valid && (!oldest || f->slot[i].enqueue_ns < oldest))
+		if (f->slot[i].valid && !behind_head(f, &f->slot[i]) && (!oldest || f->slot[i].enqueue_ns < oldest))
 			oldest = f->slot[i].enqueue_ns;
 	return oldest && now_ns > oldest ? now_ns - oldest : 0;
 }

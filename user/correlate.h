@@ -13,6 +13,7 @@
 /* what the summary counts, per function and in total */
 enum zt_counter {
 	ZT_C_ARRIVED,
+	ZT_C_AT_START,       /* found in the queue when tracing started (read_queues) */
 	ZT_C_STORED,
 	ZT_C_DROPPED_FULL,
 	ZT_C_NOT_STORED,
@@ -60,6 +61,7 @@ void zt_hist_free(struct zt_hist *h);
 
 struct zt_pending {
 	bool valid;
+	bool at_start;       /* queued before the start: enqueue_ns is when it was found, not when it was stored */
 	uint8_t counter;     /* tail value it was stored at: its head value when dequeued */
 	uint64_t enqueue_ns;
 	uint16_t pec;
@@ -82,6 +84,10 @@ struct zt_fn {
 	struct zt_pending slot[ZT_QUEUE_DEPTH];
 	uint64_t n[ZT_NR_COUNTERS];      /* see enum zt_counter */
 	uint64_t unmatched;
+	uint64_t arrivals_unstored;      /* traced arrivals whose enqueue outcome has not come yet */
+	uint64_t unseen;                 /* dequeued without a traced dequeue: its slot was reused, or close found it gone */
+	bool head_known;
+	uint8_t head;                    /* the queue's newest head counter seen (entries behind it were dequeued) */
 	uint8_t depth, max_depth;
 	uint64_t full_since_ns, full_ns; /* time at full depth (full_since_ns: 0 when not full) */
 	bool consumer_seen;              /* some process called the feature ioctl for it */
@@ -113,7 +119,8 @@ struct zt_corr {
 /* What the correlator adds to one event, for the sinks. */
 struct zt_note {
 	bool matched;        /* a dequeue (or lost one) matched to its enqueue */
-	bool unmatched;      /* a dequeue with no traced enqueue (tracing started late): never guessed */
+	bool at_start;       /* matched to an error queued before the start: latency_ns is a lower bound */
+	bool unmatched;      /* a dequeue with no traced enqueue: never guessed */
 	uint64_t latency_ns; /* enqueue -> dequeue, when matched */
 };
 
@@ -125,7 +132,21 @@ void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *no
 uint64_t zt_fn_full_ns(const struct zt_fn *f, uint64_t now_ns);
 /* age of the oldest error still queued, 0 when none */
 uint64_t zt_fn_oldest_pending_ns(const struct zt_fn *f, uint64_t now_ns);
+/* errors still queued: traced ones the queue's head has not passed */
 int zt_fn_pending(const struct zt_fn *f);
+/* errors that left the queue by a dequeue zpcitrace did not see (the queue counters say so) */
+uint64_t zt_fn_unseen(const struct zt_fn *f);
+
+/* Where every error of a function went: arrived + queued at start = the outcome buckets, each error in one. */
+struct zt_books {
+	uint64_t arrived, at_start;
+	uint64_t dropped, not_stored, unknown, not_queued; /* not_queued: arrivals the kernel never offered the queue */
+	uint64_t dequeued, lost, discarded, pending, unseen;
+	bool balanced;
+};
+void zt_fn_books(const struct zt_fn *f, struct zt_books *b);
+/* zt_fn_unseen over all functions */
+uint64_t zt_corr_unseen(const struct zt_corr *c);
 /* errors were stored for it and no process ever asked for them */
 bool zt_fn_no_consumer(const struct zt_fn *f);
 struct zt_fn *zt_corr_fn(struct zt_corr *c, uint32_t fid);

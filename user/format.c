@@ -14,6 +14,8 @@
 
 enum zt_feature_kind zt_feature_kind(const struct zt_event *e)
 {
+	if (e->via_get) /* seen at zpci_get_pending_error: a dequeue, whatever the ioctl's flags were */
+		return ZT_FEATURE_DEQUEUE;
 	if (e->flags & VFIO_DEVICE_FEATURE_PROBE)
 		return ZT_FEATURE_PROBE;
 	if (e->flags & VFIO_DEVICE_FEATURE_GET)
@@ -69,6 +71,10 @@ const char *zt_event_name(const struct zt_event *e)
 		return "avail";
 	case ZT_EV_RESET:
 		return "reset";
+	case ZT_EV_QUEUE:
+		return "queue";
+	case ZT_EV_QUEUED:
+		return "queued";
 	case ZT_EV_FEATURE:
 		switch (zt_feature_kind(e)) {
 		case ZT_FEATURE_PROBE:
@@ -318,9 +324,18 @@ void zt_event_fields(const struct zt_event *e, const struct zt_note *note, zt_fi
 	}
 	if (e->type == ZT_EV_ENQUEUE)
 		field_str(fn, ctx, &v, "via", e->derived ? "queue-state" : "store-hook");
+	if (e->via_get)
+		field_str(fn, ctx, &v, "via", "zpci_get_pending_error");
+	if (e->type == ZT_EV_QUEUED)
+		field_u(fn, ctx, &v, "before_start", 1);
 	if (zt_dequeue_lost(e))
 		field_u(fn, ctx, &v, "lost", 1);
-	if (note && note->matched && !zt_dequeue_lost(e)) {
+	if (note && note->matched && note->at_start && !zt_dequeue_lost(e)) {
+		/* queued before the start: it waited at least since then, how much longer nobody knows */
+		field_u(fn, ctx, &v, "queued_before_start", 1);
+		sb_u64(&v, note->latency_ns / 1000);
+		emit(fn, ctx, "waited_us_min", false, &v);
+	} else if (note && note->matched && !zt_dequeue_lost(e)) {
 		char frac[4] = { (char)('0' + note->latency_ns % 1000 / 100), (char)('0' + note->latency_ns % 100 / 10),
 				 (char)('0' + note->latency_ns % 10), 0 };
 

@@ -15,4 +15,8 @@ struct zt_ksym_query {
  * Returns 0, or -errno when the file cannot be read. */
 int zt_ksyms_scan(const char *path, struct zt_ksym_query *q, int n);
 
+/* The address of built-in symbol name (text or data) in a kallsyms-format file: 0 with *addr set, -ENOENT when
+ * absent or shown as 0 (kptr_restrict hides addresses from the unprivileged), -errno when unreadable. */
+int zt_ksyms_addr(const char *path, const char *name, unsigned long long *addr);
+
 #endif

@@ -20,6 +20,8 @@ struct counter_metric {
 
 static const struct counter_metric counters[] = {
 	{ ZT_C_ARRIVED, "zpcitrace_errors_arrived_total", "PCI errors the platform reported for the function.", true },
+	{ ZT_C_AT_START, "zpcitrace_errors_queued_at_start_total",
+	  "Errors already in the function's queue when zpcitrace started.", true },
 	{ ZT_C_STORED, "zpcitrace_errors_stored_total", "Errors stored in the function's error queue.", true },
 	{ ZT_C_DROPPED_FULL, "zpcitrace_errors_dropped_total",
 	  "Errors the kernel dropped because the function's queue already held 4.", true },
@@ -64,10 +66,10 @@ static void pec_value(const struct zt_fn_pec *p, char *buf, size_t len)
 		snprintf(buf, len, "unknown");
 }
 
-static void fn_gauge(FILE *out, const struct zt_summary *s, const char *name, const char *help,
-		     double (*value)(const struct zt_summary *, const struct zt_fn *))
+static void fn_metric(FILE *out, const struct zt_summary *s, const char *name, const char *type, const char *help,
+		      double (*value)(const struct zt_summary *, const struct zt_fn *))
 {
-	head(out, name, "gauge", help);
+	head(out, name, type, help);
 	for (size_t i = 0; i < s->corr->nfns; i++)
 		fprintf(out, "%s{fid=\"0x%08x\"} %.9g\n", name, s->corr->fns[i].fid, value(s, &s->corr->fns[i]));
 }
@@ -88,6 +90,30 @@ static double no_consumer(const struct zt_summary *s, const struct zt_fn *f)
 {
 	(void)s;
 	return zt_fn_no_consumer(f);
+}
+
+static double unseen(const struct zt_summary *s, const struct zt_fn *f)
+{
+	(void)s;
+	return (double)zt_fn_unseen(f);
+}
+
+static double not_queued(const struct zt_summary *s, const struct zt_fn *f)
+{
+	struct zt_books b;
+
+	(void)s;
+	zt_fn_books(f, &b);
+	return (double)b.not_queued;
+}
+
+static double balanced(const struct zt_summary *s, const struct zt_fn *f)
+{
+	struct zt_books b;
+
+	(void)s;
+	zt_fn_books(f, &b);
+	return b.balanced;
 }
 
 static double last_error(const struct zt_summary *s, const struct zt_fn *f)
@@ -150,12 +176,20 @@ void zt_prom_render(const struct zt_summary *s, FILE *out)
 	for (size_t i = 0; i < c->nfns; i++)
 		fprintf(out, "zpcitrace_queue_full_seconds_total{fid=\"0x%08x\"} %.9f\n", c->fns[i].fid,
 			zt_fn_full_ns(&c->fns[i], s->now_ns) / 1e9);
-	fn_gauge(out, s, "zpcitrace_queue_depth_max", "The deepest the function's error queue has been.", depth_max);
-	fn_gauge(out, s, "zpcitrace_queue_pending", "Errors in the function's queue now.", pending);
-	fn_gauge(out, s, "zpcitrace_no_consumer",
-		 "1 when errors were queued for the function and no process ever asked for them.", no_consumer);
-	fn_gauge(out, s, "zpcitrace_last_error_timestamp_seconds", "Unix time of the function's newest error (0: none).",
-		 last_error);
+	fn_metric(out, s, "zpcitrace_errors_unseen_total", "counter",
+		  "Errors that left the queue by a dequeue zpcitrace did not trace (the queue counters show it).", unseen);
+	fn_metric(out, s, "zpcitrace_errors_not_queued_total", "counter",
+		  "Errors the kernel never offered the queue (FMB events, functions without a driver).", not_queued);
+	fn_metric(out, s, "zpcitrace_books_balanced", "gauge",
+		  "1 when every error of the function is in exactly one bucket (arrived + queued at start = outcomes).",
+		  balanced);
+	fn_metric(out, s, "zpcitrace_queue_depth_max", "gauge", "The deepest the function's error queue has been.",
+		  depth_max);
+	fn_metric(out, s, "zpcitrace_queue_pending", "gauge", "Errors in the function's queue now.", pending);
+	fn_metric(out, s, "zpcitrace_no_consumer", "gauge",
+		  "1 when errors were queued for the function and no process ever asked for them.", no_consumer);
+	fn_metric(out, s, "zpcitrace_last_error_timestamp_seconds", "gauge",
+		  "Unix time of the function's newest error (0: none).", last_error);
 	head(out, "zpcitrace_queue_wait_seconds", "histogram", "Time errors waited in the queue, enqueue to dequeue.");
 	for (size_t i = 0; i < c->npecs; i++) {
 		const struct zt_hist *h = &c->pecs[i].enq_deq;

@@ -99,6 +99,24 @@ static void latency_header(FILE *out, const char *what, const char *key)
 	fprintf(out, "%s (usecs):\n  %-16s %7s %12s %12s %12s %12s\n", what, key, "COUNT", "P50", "P90", "P99", "MAX");
 }
 
+/* every error of each function in exactly one bucket; a row that does not add up says so */
+static void books_text(const struct zt_corr *c, FILE *out)
+{
+	fprintf(out, "books (arrived + queued before the start = the buckets):\n  %-10s %7s %7s %7s %9s %7s %9s %8s %5s %9s "
+		     "%7s %6s %s\n", "FID", "ARRIVED", "ATSTART", "DROPPED", "NOTSTORED", "UNKNOWN", "NOTQUEUED", "DEQUEUED",
+		"LOST", "DISCARDED", "PENDING", "UNSEEN", "BALANCED");
+	for (size_t i = 0; i < c->nfns; i++) {
+		struct zt_books b;
+
+		zt_fn_books(&c->fns[i], &b);
+		fprintf(out, "  0x%08x %7llu %7llu %7llu %9llu %7llu %9llu %8llu %5llu %9llu %7llu %6llu %s\n", c->fns[i].fid,
+			(unsigned long long)b.arrived, (unsigned long long)b.at_start, (unsigned long long)b.dropped,
+			(unsigned long long)b.not_stored, (unsigned long long)b.unknown, (unsigned long long)b.not_queued,
+			(unsigned long long)b.dequeued, (unsigned long long)b.lost, (unsigned long long)b.discarded,
+			(unsigned long long)b.pending, (unsigned long long)b.unseen, b.balanced ? "yes" : "NO");
+	}
+}
+
 void zt_summary_text(const struct zt_summary *s, FILE *out)
 {
 	struct zt_corr *c = s->corr;
@@ -108,6 +126,7 @@ void zt_summary_text(const struct zt_summary *s, FILE *out)
 	for (int i = 0; i < ZT_NR_COUNTERS; i++)
 		fprintf(out, "  %-36s %llu\n", zt_counter_name(i), (unsigned long long)c->total[i]);
 	fprintf(out, "  %-36s %llu\n", "dequeues with no traced enqueue", (unsigned long long)c->unmatched_total);
+	fprintf(out, "  %-36s %llu\n", "dequeued unseen", (unsigned long long)zt_corr_unseen(c));
 	fprintf(out, "  %-36s %llu\n", "events lost in the ring buffer", (unsigned long long)s->ringbuf_drops);
 	if (c->nfns) {
 		fprintf(out, "functions:\n  %-10s %-12s %-8s %-8s %7s %6s %7s %9s %5s %8s %9s %8s %9s %7s %10s %s\n", "FID",
@@ -128,6 +147,7 @@ void zt_summary_text(const struct zt_summary *s, FILE *out)
 				zt_fn_full_ns(f, s->now_ns) / 1e6, zt_fn_pending(f),
 				zt_fn_oldest_pending_ns(f, s->now_ns) / 1e6, zt_fn_no_consumer(f) ? "NONE" : f->consumer_seen ? "yes" : "-");
 		}
+		books_text(c, out);
 		for (size_t i = 0; i < c->nfns; i++)
 			if (zt_fn_no_consumer(&c->fns[i]))
 				fprintf(out, "  function 0x%08x: errors were queued and no process ever asked for them "
@@ -188,6 +208,20 @@ static void json_hist(FILE *out, const char *key, struct zt_hist *h)
 		us(zt_hist_quantile(h, 0.99)), us(h->max_ns));
 }
 
+static void json_books(FILE *out, const struct zt_fn *f)
+{
+	struct zt_books b;
+
+	zt_fn_books(f, &b);
+	fprintf(out, ",\"books\":{\"arrived\":%llu,\"queued_before_start\":%llu,\"dropped\":%llu,\"not_stored\":%llu,"
+		     "\"unknown\":%llu,\"not_queued\":%llu,\"dequeued\":%llu,\"lost\":%llu,\"discarded\":%llu,\"pending\":%llu,"
+		     "\"unseen\":%llu,\"balanced\":%s}",
+		(unsigned long long)b.arrived, (unsigned long long)b.at_start, (unsigned long long)b.dropped,
+		(unsigned long long)b.not_stored, (unsigned long long)b.unknown, (unsigned long long)b.not_queued,
+		(unsigned long long)b.dequeued, (unsigned long long)b.lost, (unsigned long long)b.discarded,
+		(unsigned long long)b.pending, (unsigned long long)b.unseen, b.balanced ? "true" : "false");
+}
+
 void zt_summary_json(const struct zt_summary *s, FILE *out)
 {
 	struct zt_corr *c = s->corr;
@@ -196,8 +230,8 @@ void zt_summary_json(const struct zt_summary *s, FILE *out)
 	fprintf(out, "{\"event\":\"summary\",\"counters\":{");
 	for (int i = 0; i < ZT_NR_COUNTERS; i++)
 		fprintf(out, "%s\"%s\":%llu", i ? "," : "", zt_counter_name(i), (unsigned long long)c->total[i]);
-	fprintf(out, ",\"dequeues with no traced enqueue\":%llu,\"events lost in the ring buffer\":%llu}",
-		(unsigned long long)c->unmatched_total, (unsigned long long)s->ringbuf_drops);
+	fprintf(out, ",\"dequeues with no traced enqueue\":%llu,\"dequeued unseen\":%llu,\"events lost in the ring buffer\":%llu}",
+		(unsigned long long)c->unmatched_total, (unsigned long long)zt_corr_unseen(c), (unsigned long long)s->ringbuf_drops);
 	fprintf(out, ",\"functions\":[");
 	for (size_t i = 0; i < c->nfns; i++) {
 		struct zt_fn *f = &c->fns[i];
@@ -216,6 +250,7 @@ void zt_summary_json(const struct zt_summary *s, FILE *out)
 			(unsigned long long)f->unmatched, f->max_depth, zt_fn_full_ns(f, s->now_ns) / 1e6, zt_fn_pending(f),
 			zt_fn_oldest_pending_ns(f, s->now_ns) / 1e6, f->consumer_seen ? "true" : "false",
 			zt_fn_no_consumer(f) ? "true" : "false");
+		json_books(out, f);
 		json_hist(out, "enqueue_dequeue", &f->enq_deq);
 		json_hist(out, "arrival_notify", &f->arr_notify);
 		json_hist(out, "dequeue_reset", &f->deq_reset);

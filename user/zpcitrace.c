@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <argp.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/utsname.h>
 #include <linux/types.h>
 #include <bpf/libbpf.h>
@@ -22,6 +24,7 @@
 #include "format.h"
 #include "prom.h"
 #include "report.h"
+#include "status.h"
 #include "summary.h"
 #include "zpcitrace.h"
 #include "zpcitrace.skel.h"
@@ -31,7 +34,8 @@
 #endif
 /* ZT_WAKEUP_INTERVAL_NS of bpf/submit.h: records that did not wake us arrive within it */
 #define BUSY_POLL_MS 10
-#define PENDING_POLL_MS 1000
+#define PENDING_POLL_MS 1000 /* modules are looked for this often only where uevents cannot be had */
+#define START_NOTICE_S 5     /* a start that takes longer says what it is doing, every this often */
 #define FLIGHT_RETRY_MS 100
 
 static struct env {
@@ -42,6 +46,7 @@ static struct env {
 	unsigned long duration_s; /* stop after this long; 0: until a signal */
 	const char *prom_path; /* --prom: keep this node_exporter textfile current */
 	bool record;           /* zpcitrace record */
+	bool status;           /* zpcitrace status */
 	const char *capture_path; /* record -w */
 	unsigned long flight_n;   /* record --flight-recorder N */
 	struct zt_attach_opts attach;
@@ -63,6 +68,7 @@ static const char doc[] =
 	"                 [--no-hook FUNC]... [--btf PATH] [--kprobes] [DURATION]\n"
 	"       zpcitrace record -w FILE [--flight-recorder N] [-v] [--fid FID] [DURATION]\n"
 	"       zpcitrace report [--since T] [--until T] [--fid FID] [--perfetto OUT] FILE\n"
+	"       zpcitrace status [-j] [-v] [--fid FID]\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    zpcitrace                 # a line per event until Ctrl-C, then a summary\n"
@@ -76,6 +82,7 @@ static const char doc[] =
 	"    zpcitrace record -w fr.jsonl --flight-recorder 1000\n"
 	"                              # the last 1000 events, on SIGUSR1, overflow, exit\n"
 	"    zpcitrace report --help   # options of the report\n"
+	"    zpcitrace status          # every function's error queue now, and exit\n"
 	"    zpcitrace -v              # also say which kernel functions are hooked\n"
 	"    zpcitrace --btf vmlinux.btf   # a kernel without /sys/kernel/btf/vmlinux\n";
 
@@ -154,6 +161,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "-w and --flight-recorder go with 'zpcitrace record'");
 		if (env.record && (env.json || env.timestamp || env.prom_path || env.interval_s))
 			argp_error(state, "record writes a capture: -j, -T, -i and --prom go with the live view");
+		if (env.status && (env.timestamp || env.prom_path || env.interval_s || env.duration_s || env.attach.kprobes ||
+				   env.attach.btf_path))
+			argp_error(state, "status reads the queues and exits: it takes -j, -v and --fid");
 		break;
 	case ARGP_KEY_ARG:
 		if (state->arg_num > 0)
@@ -169,14 +179,44 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 static const struct argp argp = { .options = options, .parser = parse_arg, .doc = doc };
 
-static volatile sig_atomic_t exiting, dump_requested;
+static volatile sig_atomic_t exiting, dump_requested, started;
+
+static void say_safely(const char *a, const char *b)
+{
+	for (const char *p = a; *p; p++)
+		(void)!write(STDERR_FILENO, p, 1);
+	for (const char *p = b; *p; p++)
+		(void)!write(STDERR_FILENO, p, 1);
+	(void)!write(STDERR_FILENO, "\n", 1);
+}
 
 static void on_signal(int sig)
 {
-	if (sig == SIGUSR1)
+	if (sig == SIGUSR1) {
 		dump_requested = 1;
-	else
+	} else if (!started) {
+		/* a start can take long under load (verification); nothing is written yet, nothing to flush */
+		say_safely("zpcitrace: interrupted while ", (const char *)zt_attach_stage);
+		_exit(130);
+	} else {
 		exiting = 1;
+	}
+}
+
+/* while the start lasts, say every START_NOTICE_S what it is doing: never a silent hang */
+static void *start_watchdog(void *arg)
+{
+	sigset_t all;
+
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals go to the main thread */
+	for (int ms = 100; !started; ms += 100) {
+		usleep(100 * 1000);
+		if (!started && ms % (START_NOTICE_S * 1000) == 0)
+			fprintf(stderr, "zpcitrace: still starting after %d s: %s\n", ms / 1000, (const char *)zt_attach_stage);
+	}
+	return NULL;
 }
 
 /* libbpf speaks only with -v: without it, failures are zpcitrace's one line each (pointing to -v) */
@@ -206,6 +246,8 @@ struct tracer {
 	bool capture_err_said;
 	struct zt_capture_meta meta;
 	struct flight flight;
+	struct zt_status status;
+	unsigned long status_lost;
 };
 
 static void flight_add(struct flight *f, const struct zt_event *e)
@@ -233,6 +275,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	zt_corr_add(&t->corr, e, &note);
+	if (env.status) {
+		if (zt_status_add(&t->status, e))
+			t->status_lost++;
+		return 0;
+	}
 	if (env.record) {
 		if (env.flight_n)
 			flight_add(&t->flight, e);
@@ -242,6 +289,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	if (env.prom_path)
 		return 0; /* an exporter: the metrics are the output */
+	if (e->type == ZT_EV_QUEUE)
+		return 0; /* a queue's state at start: the errors in it are lines of their own (status shows it) */
 	if (env.json)
 		zt_format_event_json(e, &note, &t->fmt, line, sizeof(line));
 	else
@@ -381,37 +430,64 @@ static void periodic(struct tracer *t)
 	}
 }
 
+/* ms until deadline (rounded up), or keep wait when that comes first; -1 waits forever */
+static int wait_until(int wait, uint64_t now, uint64_t deadline)
+{
+	uint64_t ms = deadline > now ? (deadline - now + 999999) / 1000000 : 0;
+
+	return wait < 0 || (uint64_t)wait > ms ? (int)ms : wait;
+}
+
 /* Sleep until the BPF side wakes us (first record after a quiet spell; with --prom only when the ring
- * buffer is half full, since each export reads it); while records keep coming, poll every BUSY_POLL_MS
- * instead, since a storm's records do not wake us one by one. Print a summary every -i interval; stop
- * after the duration. */
+ * buffer is half full, since each export reads it) or a module loads or goes; while records keep coming, poll
+ * every BUSY_POLL_MS instead, since a storm's records do not wake us one by one. Print a summary every -i
+ * interval (one that fell due is printed before the duration ends); stop after the duration. */
 static int trace_loop(struct tracer *t)
 {
 	uint64_t start = mono_ns(), next_summary = start + env.interval_s * 1000000000ull;
 	uint64_t end = env.duration_s ? start + env.duration_s * 1000000000ull : 0;
-	int timeout = zt_attach_has_pending(&t->attach) ? PENDING_POLL_MS : -1;
+	int modfd = zt_attach_module_fd(&t->attach), timeout = -1;
+	struct epoll_event ev = { .events = EPOLLIN }, got[2];
+	int ep = epoll_create1(EPOLL_CLOEXEC), err = 0;
 
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(t->rb), &ev) ||
+	    (modfd >= 0 && (ev.data.fd = modfd, epoll_ctl(ep, EPOLL_CTL_ADD, modfd, &ev)))) {
+		err = -errno;
+		fprintf(stderr, "zpcitrace: cannot wait for events: %s\n", strerror(-err));
+		goto out;
+	}
 	while (!exiting) {
 		uint64_t now = mono_ns();
 		int n, wait = timeout;
 
-		if (end && now >= end)
-			break;
 		if (env.interval_s && now >= next_summary) {
 			ring_buffer__consume(t->rb); /* records that did not wake us (all of them with --prom) */
 			periodic(t);
 			next_summary += env.interval_s * 1000000000ull;
 		}
-		if (end && (wait < 0 || (uint64_t)wait > (end - now) / 1000000))
-			wait = (int)((end - now) / 1000000) + 1;
-		if (env.interval_s && (wait < 0 || (uint64_t)wait > (next_summary - now) / 1000000))
-			wait = (int)((next_summary - now) / 1000000) + 1;
-		n = ring_buffer__poll(t->rb, wait);
-		if (n < 0 && n != -EINTR) {
-			fprintf(stderr, "zpcitrace: ring buffer poll failed: %s\n", strerror(-n));
-			return n;
+		if (end && now >= end)
+			break;
+		if (modfd < 0 && zt_attach_has_pending(&t->attach))
+			wait = wait < 0 || wait > PENDING_POLL_MS ? PENDING_POLL_MS : wait;
+		if (end)
+			wait = wait_until(wait, now, end);
+		if (env.interval_s)
+			wait = wait_until(wait, now, next_summary);
+		n = epoll_wait(ep, got, 2, wait);
+		if (n < 0 && errno != EINTR) {
+			err = -errno;
+			fprintf(stderr, "zpcitrace: waiting for events failed: %s\n", strerror(-err));
+			break;
 		}
-		n = (n > 0 ? n : 0) + ring_buffer__consume(t->rb); /* records submitted without a wakeup */
+		for (int i = 0; i < n; i++)
+			if (modfd >= 0 && got[i].data.fd == modfd)
+				zt_attach_module_events(&t->attach);
+		n = ring_buffer__consume(t->rb);
+		if (n < 0) {
+			err = n;
+			fprintf(stderr, "zpcitrace: reading the ring buffer failed: %s\n", strerror(-n));
+			break;
+		}
 		if (env.record && env.flight_n)
 			flight_dumps(t); /* also after a signal: SIGUSR1 asks for one */
 		else if (env.record && zt_capw_flush(&t->capture) && !t->capture_err_said) {
@@ -420,14 +496,17 @@ static int trace_loop(struct tracer *t)
 				env.capture_path, strerror(-t->capture.err));
 			t->capture_err_said = true;
 		}
-		if (zt_attach_has_pending(&t->attach))
+		if (modfd < 0 && zt_attach_has_pending(&t->attach))
 			zt_attach_pending(&t->attach);
-		timeout = n > 0 ? BUSY_POLL_MS : zt_attach_has_pending(&t->attach) ? PENDING_POLL_MS : -1;
+		timeout = n > 0 ? BUSY_POLL_MS : -1;
 		if (t->flight.auto_reason && (timeout < 0 || timeout > FLIGHT_RETRY_MS))
 			timeout = FLIGHT_RETRY_MS; /* a dump waits out its rate limit */
 	}
 	ring_buffer__consume(t->rb); /* what arrived before the signal */
-	return 0;
+out:
+	if (ep >= 0)
+		close(ep);
+	return err;
 }
 
 /* record: the capture's end, with the same snapshot the summary shows */
@@ -448,20 +527,57 @@ static int finish_record(struct tracer *t, const struct zt_summary *s)
 	return err;
 }
 
+/* zpcitrace status: the queues as they are now, then exit */
+static int show_status(struct tracer *t)
+{
+	int n = zt_attach_read_queues(&t->attach);
+
+	if (n < 0) {
+		fprintf(stderr, "zpcitrace: cannot read the queues: %s\n", strerror(-n));
+		return n;
+	}
+	ring_buffer__consume(t->rb);
+	if (t->status_lost || zt_attach_maps(&t->attach)->bss->ringbuf_drops) {
+		fprintf(stderr, "zpcitrace: the status is incomplete: %lu functions or errors could not be kept\n",
+			t->status_lost + (unsigned long)zt_attach_maps(&t->attach)->bss->ringbuf_drops);
+		return -ENOBUFS;
+	}
+	if (env.json)
+		zt_status_json(&t->status, zt_ident_sysfs, stdout);
+	else
+		zt_status_text(&t->status, zt_ident_sysfs, stdout);
+	return fflush(stdout) ? -errno : 0;
+}
+
+/* read every queue as tracing starts: errors already queued are known, marked as queued before the start */
+static void read_queues_at_start(struct tracer *t)
+{
+	int n = zt_attach_read_queues(&t->attach);
+
+	if (n == -ENOENT)
+		return; /* said at load: no queues, or no zpci_list */
+	if (n < 0)
+		fprintf(stderr, "zpcitrace: cannot read the queues at start: %s\n", strerror(-n));
+	else if (env.verbose)
+		fprintf(stderr, "zpcitrace: read the queues of %d functions\n", n);
+}
+
 int main(int argc, char **argv)
 {
 	static struct tracer t;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct zpcitrace_bpf *maps;
 	struct zt_summary s;
+	pthread_t watchdog;
 	int err;
 
 	if (argc > 1 && !strcmp(argv[1], "report")) {
 		argv[1] = "zpcitrace report";
 		return zt_report_main(argc - 1, argv + 1);
 	}
-	if (argc > 1 && !strcmp(argv[1], "record")) {
-		env.record = true;
+	if (argc > 1 && (!strcmp(argv[1], "record") || !strcmp(argv[1], "status"))) {
+		env.record = !strcmp(argv[1], "record");
+		env.status = env.attach.queues_only = !env.record;
 		argv[1] = argv[0];
 		argc--, argv++;
 	}
@@ -484,13 +600,16 @@ int main(int argc, char **argv)
 
 	uint64_t t_load = mono_ns();
 
+	if (!pthread_create(&watchdog, NULL, start_watchdog, NULL))
+		pthread_detach(watchdog); /* it ends once started */
 	env.attach.lazy_wakeup = env.prom_path != NULL; /* it reads the ring buffer at each export */
 	err = zt_attach_start(&t.attach, &env.attach);
 	if (err)
 		goto cleanup;
 	if (env.verbose) {
 		zt_attach_hook_states(&t.attach, t.hooks);
-		zt_print_hooks(t.hooks, ZT_NR_HOOKS, "zpcitrace: ", stderr);
+		if (!env.status)
+			zt_print_hooks(t.hooks, ZT_NR_HOOKS, "zpcitrace: ", stderr);
 		if (t.attach.derive_enqueue)
 			fprintf(stderr, "zpcitrace: enqueue outcomes derived from the queue state around each arrival\n");
 		fprintf(stderr, "zpcitrace: loaded and attached in %.1f ms\n", (mono_ns() - t_load) / 1e6);
@@ -502,6 +621,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "zpcitrace: cannot create the ring buffer: %s\n", strerror(-err));
 		goto cleanup;
 	}
+	if (env.status) {
+		err = show_status(&t);
+		goto cleanup;
+	}
+	read_queues_at_start(&t);
+	started = 1; /* from here SIGINT and SIGTERM end the loop and every output is finished */
 	t.fmt.timestamp = env.timestamp;
 	t.fmt.realtime_off = realtime_offset_ns();
 	if (env.prom_path && export_prom(&t)) {
@@ -537,11 +662,13 @@ int main(int argc, char **argv)
 	if (env.verbose) /* per-program cost; counted while kernel.bpf_stats_enabled=1 */
 		zt_attach_prog_stats(&t.attach, stderr);
 cleanup:
+	started = 1;
 	if (t.capture.fd >= 0)
 		zt_capw_close(&t.capture);
 	free(t.flight.ring);
 	ring_buffer__free(t.rb);
 	zt_attach_stop(&t.attach);
 	zt_corr_free(&t.corr);
+	zt_status_free(&t.status);
 	return err ? 1 : 0;
 }

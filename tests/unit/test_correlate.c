@@ -235,6 +235,145 @@ static void test_notify_and_reset_latencies(void **state)
 	zt_corr_free(&c);
 }
 
+/* read_queues at start: one ZT_EV_QUEUE, then a ZT_EV_QUEUED per error in the queue q */
+static void read_queues(struct zt_corr *c, uint32_t fid, const struct queue *q, uint64_t ts)
+{
+	struct zt_event e = base(ZT_EV_QUEUE, fid, ts);
+
+	e.q_count = q->count, e.q_head = q->head, e.q_tail = q->tail;
+	zt_corr_add(c, &e, NULL);
+	for (uint8_t k = 0; k < q->count; k++) {
+		struct zt_event x = e;
+
+		x.type = ZT_EV_QUEUED;
+		x.has_slot = 1;
+		x.slot = (uint8_t)(q->head + k) % ZT_QUEUE_DEPTH;
+		with_ccdf(&x, 4, 0x1000 + k);
+		zt_corr_add(c, &x, NULL);
+	}
+}
+
+static void assert_balanced(const struct zt_fn *f)
+{
+	struct zt_books b;
+
+	zt_fn_books(f, &b);
+	assert_true(b.balanced);
+	assert_int_equal(b.arrived + b.at_start, b.dropped + b.not_stored + b.unknown + b.not_queued + b.dequeued + b.lost +
+						 b.discarded + b.pending + b.unseen);
+}
+
+static void test_queued_before_start_matched_by_slot(void **state)
+{
+	struct zt_corr c;
+	struct queue q = { 9, 11, 2 }; /* two errors queued before tracing started, as read_queues finds them */
+	(void)state;
+	zt_corr_init(&c);
+	read_queues(&c, 5, &q, 1 * MS);
+	struct zt_fn *f = zt_corr_fn(&c, 5);
+	assert_int_equal(f->n[ZT_C_AT_START], 2);
+	assert_int_equal(zt_fn_pending(f), 2);
+	struct zt_note n = dequeue(&c, 5, &q, 4 * MS, 0); /* counter 9 */
+	assert_true(n.matched);
+	assert_true(n.at_start);
+	assert_int_equal(n.latency_ns, 3 * MS); /* at least since the start; nothing invented */
+	assert_int_equal(f->enq_deq.count, 0);   /* not a latency sample */
+	assert_int_equal(f->unmatched, 0);
+	struct zt_event e = base(ZT_EV_CLOSE, 5, 5 * MS); /* the other one is discarded */
+	e.discarded = 1;
+	e.q_mr = 0;
+	zt_corr_add(&c, &e, NULL);
+	assert_int_equal(f->n[ZT_C_DISCARDED], 1);
+	assert_balanced(f);
+	zt_corr_free(&c);
+}
+
+static void test_store_seen_both_at_start_and_traced_counts_once(void **state)
+{
+	struct zt_corr c;
+	struct queue q = { 0, 1, 1 }; /* stored while tracing started: in the queues read, and its event after */
+	(void)state;
+	zt_corr_init(&c);
+	read_queues(&c, 2, &q, 1 * MS);
+	struct zt_event e = base(ZT_EV_ENQUEUE, 2, 2 * MS);
+	with_ccdf(&e, 4, 0x1000);
+	e.result = ZT_ENQ_STORED, e.has_slot = 1, e.slot = 0, e.q_count = 1, e.q_head = 0, e.q_tail = 1;
+	zt_corr_add(&c, &e, NULL);
+	struct zt_fn *f = zt_corr_fn(&c, 2);
+	/* its arrival came before the start: it stays queued before the start */
+	assert_int_equal(f->n[ZT_C_AT_START], 1);
+	assert_int_equal(f->n[ZT_C_STORED], 0);
+	assert_int_equal(zt_fn_pending(f), 1);
+	assert_balanced(f);
+	zt_corr_free(&c);
+
+	/* arrived (traced) and stored as the queues were read: stored, once */
+	zt_corr_init(&c);
+	struct zt_event a = base(ZT_EV_ARRIVAL, 2, 1 * MS);
+	with_ccdf(&a, 4, 0x1000);
+	zt_corr_add(&c, &a, NULL);
+	read_queues(&c, 2, &q, 2 * MS);
+	e.ts_ns = 3 * MS;
+	zt_corr_add(&c, &e, NULL);
+	f = zt_corr_fn(&c, 2);
+	assert_int_equal(f->n[ZT_C_AT_START], 0);
+	assert_int_equal(c.total[ZT_C_AT_START], 0);
+	assert_int_equal(f->n[ZT_C_STORED], 1);
+	assert_int_equal(zt_fn_pending(f), 1);
+	assert_balanced(f);
+	zt_corr_free(&c);
+}
+
+static void test_unseen_dequeues_from_the_queue_counters(void **state)
+{
+	struct zt_corr c;
+	struct queue q = { 0, 0, 0 };
+	(void)state;
+	zt_corr_init(&c);
+	for (int i = 0; i < 3; i++)
+		arrive_store(&c, 7, &q, (uint64_t)(i + 1) * MS, 4);
+	/* two dequeues nobody traced (vfio_pci_core's hook gone, no get hook): only the head says so */
+	q.head += 2, q.count -= 2;
+	struct zt_fn *f = zt_corr_fn(&c, 7);
+	arrive_store(&c, 7, &q, 10 * MS, 4); /* its events carry the queue after: head 2 */
+	assert_int_equal(zt_fn_unseen(f), 2);
+	assert_int_equal(zt_fn_pending(f), 2);
+	assert_balanced(f);
+	/* the slots come round again: the kernel reuses one only once its entry left */
+	for (int i = 0; i < 2; i++)
+		arrive_store(&c, 7, &q, (uint64_t)(20 + i) * MS, 4);
+	assert_int_equal(zt_fn_unseen(f), 2);
+	assert_int_equal(zt_fn_pending(f), 4);
+	assert_balanced(f);
+	/* a close that discards fewer than the model holds: the rest left unseen */
+	q.head++, q.count--;
+	struct zt_event e = base(ZT_EV_CLOSE, 7, 30 * MS);
+	e.discarded = 3;
+	e.q_mr = 0;
+	zt_corr_add(&c, &e, NULL);
+	assert_int_equal(zt_fn_unseen(f), 3);
+	assert_int_equal(zt_fn_pending(f), 0);
+	assert_balanced(f);
+	zt_corr_free(&c);
+}
+
+static void test_books_do_not_balance_when_an_enqueue_is_missing(void **state)
+{
+	struct zt_corr c;
+	struct queue q = { 0, 0, 0 };
+	(void)state;
+	zt_corr_init(&c);
+	arrive_store(&c, 8, &q, 1 * MS, 4);
+	q.tail++, q.count++; /* an error stored without a traced enqueue */
+	dequeue(&c, 8, &q, 2 * MS, 0);
+	struct zt_note n = dequeue(&c, 8, &q, 3 * MS, 0);
+	assert_true(n.unmatched);
+	struct zt_books b;
+	zt_fn_books(zt_corr_fn(&c, 8), &b);
+	assert_false(b.balanced);
+	zt_corr_free(&c);
+}
+
 static void test_quantiles_exact(void **state)
 {
 	struct zt_hist h = { 0 };
@@ -286,6 +425,10 @@ int main(void)
 		cmocka_unit_test(test_interleaved_functions),
 		cmocka_unit_test(test_lost_after_dequeue),
 		cmocka_unit_test(test_notify_and_reset_latencies),
+		cmocka_unit_test(test_queued_before_start_matched_by_slot),
+		cmocka_unit_test(test_store_seen_both_at_start_and_traced_counts_once),
+		cmocka_unit_test(test_unseen_dequeues_from_the_queue_counters),
+		cmocka_unit_test(test_books_do_not_balance_when_an_enqueue_is_missing),
 		cmocka_unit_test(test_quantiles_exact),
 		cmocka_unit_test(test_quantiles_beyond_exact_are_bounded),
 	};

@@ -15,6 +15,7 @@
  *   reset         VFIO_DEVICE_RESET (retried on -EAGAIN)
  *   close         close the device (stops mediated recovery; the kernel discards what is still queued)
  *   sleep-MS      sleep MS milliseconds
+ *   await         say so (/tmp/vmm-waiting) and wait until /tmp/go exists: the bed starts zpcitrace meanwhile
  *
  * Ground truth goes to stdout, one "GT <what> key=value..." line per observation; t* values are
  * CLOCK_MONOTONIC nanoseconds (the clock of bpf_ktime_get_ns), taken just before and after each call. */
@@ -391,6 +392,17 @@ static void cmd_error(int below_aperture)
 	   signals, (unsigned long long)t0, (unsigned long long)t1, (unsigned long long)iova);
 }
 
+static void cmd_await(void)
+{
+	int fd = open("/tmp/vmm-waiting", O_CREAT | O_WRONLY, 0644);
+
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < 6000 && access("/tmp/go", F_OK); i++)
+		usleep(50000);
+	gt("await t=%llu", (unsigned long long)now_ns());
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -401,7 +413,7 @@ int main(int argc, char **argv)
 	bdf = argv[1];
 	for (int i = 2; i < argc; i++) {
 		const char *c = argv[i];
-		int need_dev = strcmp(c, "open") && strncmp(c, "sleep-", 6);
+		int need_dev = strcmp(c, "open") && strncmp(c, "sleep-", 6) && strcmp(c, "await");
 		if (need_dev && dev < 0) {
 			fprintf(stderr, "zpci_vmm: '%s' needs an open device\n", c);
 			return 2;
@@ -427,6 +439,8 @@ int main(int argc, char **argv)
 			cmd_close();
 		else if (!strncmp(c, "sleep-", 6))
 			usleep(atoi(c + 6) * 1000);
+		else if (!strcmp(c, "await"))
+			cmd_await();
 		else {
 			fprintf(stderr, "zpci_vmm: unknown command '%s'\n", c);
 			return 2;

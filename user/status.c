@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ccdf.h"
+#include "format.h"
+#include "pec.h"
+#include "status.h"
+
+int zt_status_add(struct zt_status *st, const struct zt_event *e)
+{
+	if (e->type != ZT_EV_QUEUE && e->type != ZT_EV_QUEUED)
+		return 0;
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 16;
+		struct zt_event *ev = realloc(st->ev, cap * sizeof(*ev));
+
+		if (!ev)
+			return -ENOMEM;
+		st->ev = ev;
+		st->cap = cap;
+	}
+	st->ev[st->n++] = *e;
+	return 0;
+}
+
+void zt_status_free(struct zt_status *st)
+{
+	free(st->ev);
+	memset(st, 0, sizeof(*st));
+}
+
+/* what the summary's helpers take: the function of a queue event */
+static void function_of(const struct zt_event *e, struct zt_fn *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->fid = e->fid;
+	f->fh = e->fh;
+	f->has_pci = e->has_pci;
+	f->pci_domain = e->pci_domain;
+	f->pci_bus = e->pci_bus;
+	f->pci_devfn = e->pci_devfn;
+}
+
+static void identify(const struct zt_event *e, zt_ident_fn ident, char *pci, size_t len, struct zt_ident *id)
+{
+	struct zt_fn f;
+
+	function_of(e, &f);
+	zt_fn_pci_name(&f, pci, len);
+	strcpy(id->uid, "-");
+	strcpy(id->pchid, "-");
+	if (ident && f.has_pci)
+		ident(&f, id);
+}
+
+static void pec_label(uint16_t pec, char *buf, size_t len)
+{
+	const char *name = zt_pec_name(pec);
+
+	snprintf(buf, len, name ? "0x%04x/%s" : "0x%04x", pec, name);
+}
+
+static size_t count_queued(const struct zt_status *st)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->n; i++)
+		n += st->ev[i].type == ZT_EV_QUEUED;
+	return n;
+}
+
+void zt_status_text(const struct zt_status *st, zt_ident_fn ident, FILE *out)
+{
+	size_t fns = st->n - count_queued(st);
+
+	fprintf(out, "zPCI functions: %zu, errors queued: %zu\n", fns, count_queued(st));
+	if (!fns)
+		return;
+	fprintf(out, "  %-10s %-10s %-12s %-8s %-8s %-8s %6s %4s %4s\n", "FID", "FH", "PCI", "UID", "PCHID", "MEDIATED",
+		"QUEUED", "HEAD", "TAIL");
+	for (size_t i = 0; i < st->n; i++) {
+		const struct zt_event *e = &st->ev[i];
+		struct zt_ident id;
+		struct zt_ccdf c;
+		char pci[32], pec[48];
+
+		if (e->type == ZT_EV_QUEUED) {
+			zt_ccdf_decode(e->ccdf, &c);
+			pec_label(c.pec, pec, sizeof(pec));
+			fprintf(out, "    slot %u: pec=%s faddr=0x%llx\n", e->slot, pec, (unsigned long long)c.faddr);
+			continue;
+		}
+		identify(e, ident, pci, sizeof(pci), &id);
+		if (e->q_valid)
+			fprintf(out, "  0x%08x 0x%08x %-12s %-8s %-8s %-8s %6u %4u %4u\n", e->fid, e->fh, pci, id.uid, id.pchid,
+				e->q_mr ? "yes" : "no", e->q_count, e->q_head, e->q_tail);
+		else
+			fprintf(out, "  0x%08x 0x%08x %-12s %-8s %-8s %-8s %6s %4s %4s\n", e->fid, e->fh, pci, id.uid, id.pchid,
+				"-", "-", "-", "-");
+	}
+}
+
+void zt_status_json(const struct zt_status *st, zt_ident_fn ident, FILE *out)
+{
+	bool first_fn = true, first_err = true;
+
+	fprintf(out, "{\"event\":\"status\",\"functions\":[");
+	for (size_t i = 0; i < st->n; i++) {
+		const struct zt_event *e = &st->ev[i];
+		struct zt_ident id;
+		struct zt_ccdf c;
+		char pci[32], pec[48], esc[2][128];
+
+		if (e->type == ZT_EV_QUEUED) {
+			zt_ccdf_decode(e->ccdf, &c);
+			pec_label(c.pec, pec, sizeof(pec));
+			fprintf(out, "%s{\"slot\":%u,\"pec\":\"%s\",\"faddr\":\"0x%llx\"}", first_err ? "" : ",", e->slot, pec,
+				(unsigned long long)c.faddr);
+			first_err = false;
+			continue;
+		}
+		if (!first_fn)
+			fprintf(out, "]}");
+		identify(e, ident, pci, sizeof(pci), &id);
+		fprintf(out, "%s{\"fid\":\"0x%08x\",\"fh\":\"0x%08x\",\"pci\":\"%s\",\"uid\":\"%s\",\"pchid\":\"%s\"",
+			first_fn ? "" : ",", e->fid, e->fh, pci, zt_json_escape(id.uid, sizeof(id.uid), esc[0], sizeof(esc[0])),
+			zt_json_escape(id.pchid, sizeof(id.pchid), esc[1], sizeof(esc[1])));
+		if (e->q_valid)
+			fprintf(out, ",\"mediated_recovery\":%s,\"count\":%u,\"head\":%u,\"tail\":%u", e->q_mr ? "true" : "false",
+				e->q_count, e->q_head, e->q_tail);
+		fprintf(out, ",\"queued\":[");
+		first_fn = false;
+		first_err = true;
+	}
+	fprintf(out, "%s]}\n", first_fn ? "" : "]}");
+}
