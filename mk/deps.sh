@@ -88,7 +88,7 @@ apt_update() {
 download() {
 	local dir=$1; shift
 	mkdir -p "$dir"
-	(cd "$dir" && apt_s390x download "$@" >&2) || die "could not download: $*"
+	(cd "$dir" && apt_s390x download -qq "$@" >&2) || die "could not download: $*"
 }
 
 sysroot() {

@@ -24,10 +24,18 @@
 const char *volatile zt_attach_stage = "starting";
 static char stage_text[ZT_MAX_OBJS][96];
 
-static void stage(int slot, const char *what, const char *module)
+/* -v says each stage as it begins: a slow start shows where its time goes */
+static void set_stage(const struct zt_attach *a, const char *text)
+{
+	zt_attach_stage = text;
+	if (a->opts.verbose)
+		fprintf(stderr, "zpcitrace: %s\n", text);
+}
+
+static void stage(const struct zt_attach *a, int slot, const char *what, const char *module)
 {
 	snprintf(stage_text[slot], sizeof(stage_text[slot]), "%s %s", what, *module ? module : "vmlinux");
-	zt_attach_stage = stage_text[slot];
+	set_stage(a, stage_text[slot]);
 }
 
 static bool module_loaded(const char *mod)
@@ -179,7 +187,7 @@ static int load_group(struct zt_attach *a, const char *module, const bool todo[Z
 		bpf_object__for_each_program(p, s->obj)
 			bpf_program__set_autoload(p, false);
 		bpf_program__set_autoload(s->progs.read_queues, slot == 0 && a->zpci_list);
-		stage(slot, "probing fentry for the hooks in", module);
+		stage(a, slot, "probing fentry for the hooks in", module);
 		for (int h = 0; h < ZT_NR_HOOKS; h++) {
 			struct bpf_program *hp[2];
 
@@ -196,9 +204,9 @@ static int load_group(struct zt_attach *a, const char *module, const bool todo[Z
 				if (hp[i])
 					bpf_program__set_autoload(hp[i], true);
 		}
-		stage(slot, "loading and verifying the BPF programs for", module);
+		stage(a, slot, "loading and verifying the BPF programs for", module);
 		err = zpcitrace_bpf__load(s);
-		stage(slot, "attaching the hooks in", module);
+		stage(a, slot, "attaching the hooks in", module);
 		for (int h = 0; !err && h < ZT_NR_HOOKS; h++) {
 			struct bpf_program *hp[2];
 
@@ -316,6 +324,13 @@ static int uevent_open(void)
 	return fd;
 }
 
+static void no_zpci_list(const struct zt_attach_opts *opts)
+{
+	fprintf(stderr, "zpcitrace: cannot read the queues%s: no address of zpci_list in %s (CONFIG_KALLSYMS_ALL, "
+			"kptr_restrict)%s\n", opts->queues_only ? "" : " at start", KALLSYMS,
+		opts->queues_only ? "" : "; errors queued before now show as dequeues with no traced enqueue");
+}
+
 int zt_attach_start(struct zt_attach *a, const struct zt_attach_opts *opts)
 {
 	bool all[ZT_NR_HOOKS], queue = false;
@@ -324,7 +339,7 @@ int zt_attach_start(struct zt_attach *a, const struct zt_attach_opts *opts)
 	memset(a, 0, sizeof(*a));
 	a->opts = *opts;
 	a->uevent_fd = -1;
-	zt_attach_stage = "reading " KALLSYMS;
+	set_stage(a, "reading " KALLSYMS);
 	for (int h = 0; h < ZT_NR_HOOKS; h++)
 		all[h] = true;
 	/* listen before looking: a module that loads in between is announced, not missed */
@@ -353,27 +368,31 @@ int zt_attach_start(struct zt_attach *a, const struct zt_attach_opts *opts)
 				"%s\n",
 			zt_hooks[ZT_HOOK_GET].func, zt_hooks[ZT_HOOK_STORE].func,
 			opts->queues_only ? "there are no queues to show" : "tracing arrivals, notifications, availability and resets only");
-	else if (zt_ksyms_addr(KALLSYMS, "zpci_list", &a->zpci_list))
-		fprintf(stderr, "zpcitrace: cannot read the queues %s: no zpci_list in %s (CONFIG_KALLSYMS_ALL)%s\n",
-			opts->queues_only ? "" : "at start", KALLSYMS,
-			opts->queues_only ? "" : "; errors queued before now show as dequeues with no traced enqueue");
+	else
+		zt_ksyms_addr(KALLSYMS, "zpci_list", &a->zpci_list); /* 0: said once loading proved the privileges */
 	if (opts->queues_only) {
 		bool none[ZT_NR_HOOKS] = { false };
 
 		for (int h = 0; h < ZT_NR_HOOKS; h++)
 			a->mode[h] = ZT_MODE_OFF;
-		if (!a->zpci_list)
+		if (!queue)
 			return -ENOENT;
 		err = load_group(a, "", none);
-		if (err)
+		if (err == -EPERM || err == -EACCES)
+			fprintf(stderr, "zpcitrace: not allowed to load BPF programs (%s): run as root\n", strerror(-err));
+		else if (err)
 			fprintf(stderr, "zpcitrace: cannot load the BPF program that reads the queues: %s (-v tells more)\n",
 				strerror(-err));
-		return err;
+		else if (!a->zpci_list)
+			no_zpci_list(opts);
+		return err ?: a->zpci_list ? 0 : -ENOENT;
 	}
 	a->derive_enqueue = queue && a->mode[ZT_HOOK_STORE] != ZT_MODE_KPROBE;
 	err = load_located(a, all);
 	if (err)
 		return err;
+	if (queue && !a->zpci_list)
+		no_zpci_list(opts);
 	for (int h = 0; h < ZT_NR_HOOKS; h++)
 		if (a->mode[h] == ZT_MODE_PENDING) {
 			fprintf(stderr, "zpcitrace: module %s is not loaded: %s pending until it is\n", zt_hooks[h].module,
@@ -498,7 +517,7 @@ int zt_attach_read_queues(struct zt_attach *a)
 
 	if (fd < 0)
 		return -ENOENT;
-	zt_attach_stage = "reading the queues";
+	set_stage(a, "reading the queues");
 	s->bss->snap_pos = 0;
 	s->bss->snap_done = 0;
 	s->bss->snap_functions = 0;

@@ -344,6 +344,9 @@ void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *no
 	if (!note)
 		note = &scratch;
 	memset(note, 0, sizeof(*note));
+	/* the queue of a function nobody opened, read at start: nothing to account for until something happens */
+	if (e->type == ZT_EV_QUEUE && e->has_fn && !e->q_mr && !e->q_count && !zt_corr_fn(c, e->fid))
+		return;
 	if (!c->first_ns || e->ts_ns < c->first_ns)
 		c->first_ns = e->ts_ns;
 	if (e->ts_ns > c->last_ns)

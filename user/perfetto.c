@@ -46,6 +46,8 @@ int zt_perfetto_write(FILE *out, const struct zt_event *events, size_t n, long l
 			continue;
 		known = zt_corr_fn(&corr, e->fid);
 		zt_corr_add(&corr, e, &note);
+		if (!zt_corr_fn(&corr, e->fid))
+			continue; /* the queue at start of a function nobody opened: not drawn, as not summed */
 		if (!known) { /* first sight of this function: name its tracks */
 			char label[96];
 

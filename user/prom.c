@@ -168,7 +168,7 @@ void zt_prom_render(const struct zt_summary *s, FILE *out)
 		}
 	}
 	head(out, "zpcitrace_dequeues_unmatched_total", "counter",
-	     "Dequeues of errors whose enqueue zpcitrace did not see (queued before it started).");
+	     "Dequeues of errors whose enqueue zpcitrace did not see, nor found queued at its start.");
 	for (size_t i = 0; i < c->nfns; i++)
 		fprintf(out, "zpcitrace_dequeues_unmatched_total{fid=\"0x%08x\"} %llu\n", c->fns[i].fid,
 			(unsigned long long)c->fns[i].unmatched);

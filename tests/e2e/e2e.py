@@ -286,6 +286,16 @@ def scenario_one(args, bed, c):
         eq(verbose, {h: mode for h in ALL_HOOKS}, "hooks reported by -v")
     c.check(f"{p}: every hook is attached as {mode}, reported by -v and in the exit summary", modes)
 
+    def start_says_what_it_does():
+        console = open(os.path.join(r.dir, "..", "console.log")).read()
+        (ready, started), = re.findall(r"ZT: zpcitrace ready uptime=(\S+) started=(\S+)", console)
+        for stage in ("reading /proc/kallsyms", "loading and verifying the BPF programs for vmlinux", "reading the queues"):
+            eq(r.trace_err.count(f"zpcitrace: {stage}\n"), 1, f"-v lines for the stage '{stage}'")
+        # a start that took longer than 5 s said so while it lasted (fast ones have nothing to say)
+        if float(ready) - float(started) > 6 and "zpcitrace: still starting after 5 s: " not in r.trace_err:
+            raise AssertionError(f"a start of {float(ready) - float(started):.1f} s said nothing while it lasted")
+    c.check(f"{p}: -v names each start stage; a start longer than 5 s says which stage it is in", start_says_what_it_does)
+
     def prog_stats():
         # -v at exit: "prog NAME FUNC N runs T ns/run" per attached program (kernel.bpf_stats_enabled=1)
         stats = {(f, n.split("_")[0]): (int(runs), float(ns)) for n, f, runs, ns in
@@ -432,6 +442,10 @@ def scenario_json(args, bed, c):
                 eq(set(o) - {"event", "ts_ns", "time"}, text_fields[kind(o)], f"fields of {kind(o)} (vs the text run)")
         eq(len({kind(o) for o in events} & set(text_fields)), len({kind(o) for o in events}), "kinds also in the text run")
         eq(objs[-1]["functions"][0]["dequeued by the VMM"], 1, "summary object")
+        b = objs[-1]["functions"][0]["books"]
+        eq((b["balanced"], b["unseen"], b["arrived"] + b["queued_before_start"]),
+           (True, 0, sum(b[k] for k in ("dropped", "not_stored", "unknown", "not_queued", "dequeued", "lost",
+                                         "discarded", "pending", "unseen"))), "-j books: balanced, none unseen, sums")
     c.check(f"{p}: every line is a JSON object with the text line's fields; the summary comes last", parses)
 
 
@@ -519,6 +533,8 @@ def scenario_prom(args, bed, c):
                 f'zpcitrace_queue_depth_max{{{fid}}}': 4,
                 f'zpcitrace_queue_wait_seconds_count{{pec="0x0004"}}': len(r.reads()),
                 'zpcitrace_ringbuf_lost_events_total': 0,
+                f'zpcitrace_books_balanced{{{fid}}}': 1, f'zpcitrace_errors_unseen_total{{{fid}}}': 0,
+                f'zpcitrace_errors_queued_at_start_total{{{fid},pec="0x0004"}}': 0,
                 'zpcitrace_hook_info{function="zpci_store_pci_error",mode="kprobe"}': 1}
         eq({k: m.get(k) for k in want}, want, "metrics")
         eq(len(r.reads()), 4, "the guest's reads")
@@ -659,6 +675,7 @@ def scenario_kill9(args, bed, c):
         if "was cut short (no trailer" not in rep.stderr:
             raise AssertionError(f"the report does not say the capture was cut: {rep.stderr!r}")
         eq(json.loads(rep.stdout)["counters"]["errors arrived"], r.notified(), "arrivals read back")
+        eq([f["books"]["balanced"] for f in json.loads(rep.stdout)["functions"]], [True], "the books of the cut capture")
         # cut it inside its last line as well: the report reads up to the line before and says how much
         data = open(cap, "rb").read()
         cut = os.path.join(r.dir, "cut-more.jsonl")
@@ -830,9 +847,16 @@ def scenario_input(args, bed, c):
     """--btf, and bad input on a real kernel"""
     pre = ("--btf /nonexistent/vmlinux.btf;--fid 0x1x;--no-hook zpci_nonexistent;--no-hook zpci_event_error;-i 1 2;"
            "--prom /nonexistent/dir/zpcitrace.prom;@nobody -T")
+    stage = "loading and verifying the BPF programs for vmlinux"
     r = bed.boot(args, "input", "open error get close", trace="-v --btf /sys/kernel/btf/vmlinux",
-                 conf=[f'ZT_PRE="{pre}"'])
+                 conf=[f'ZT_PRE="{pre}"', f'ZT_INT_AT="zpcitrace: {stage}"'])
     p = f"{bed.name}/input"
+
+    def interrupted_start():
+        eq(open(os.path.join(r.dir, "intstart.txt")).read().split()[0], "rc=130", "exit after SIGINT during the start")
+        err = open(os.path.join(r.dir, "intstart.err")).read()
+        eq(err.count(f"zpcitrace: interrupted while {stage}"), 1, "lines saying where the start was interrupted")
+    c.check(f"{p}: SIGINT during the start (verifying programs) ends it within 5 s, saying at which stage", interrupted_start)
 
     def btf_file():
         # the file is vmlinux's BTF alone: hooks in vfio_pci_core cannot be relocated and degrade

@@ -69,6 +69,11 @@ run "$bin" record
 check "record without -w exits 64" test "$rc" = 64
 run "$bin" --flight-recorder 5
 check "--flight-recorder without record exits 64" test "$rc" = 64
+run "$bin" status -T
+check "status with a live-view flag exits 64 and says what status takes" \
+	test "$rc" = 64 -a -z "$out" -a -n "$(grep -e 'status reads the queues and exits' "$tmp/err")"
+run "$bin" status 10
+check "status with a duration exits 64" test "$rc" = 64 -a -z "$out"
 
 no_zpci() { # the kernel has no zPCI: one clear line, non-zero exit, nothing on stdout
 	test "$rc" = 1 -a -z "$out" -a "$(lines "$err")" = 1 && grep -q 'no zPCI error path' "$tmp/err"
@@ -78,6 +83,8 @@ if grep -qw zpci_event_error /proc/kallsyms; then
 else
 	run "$bin" -T --fid 1 --no-hook zpci_store_pci_error
 	check "no zPCI in the kernel: one clear line on stderr, exit 1" no_zpci
+	run "$bin" status -j
+	check "status on a kernel without zPCI: the same one line, exit 1" no_zpci
 	if [ -n "$s390x_bin" ]; then
 		run qemu-s390x-static "$s390x_bin"
 		check "the static s390x build starts and refuses the same way (qemu-user)" no_zpci

@@ -88,6 +88,42 @@ static void test_dequeue_ok_and_empty(void **state)
 	assert_false(zt_dequeue_lost(&e));
 }
 
+static void test_queued_at_start_and_its_dequeue(void **state)
+{
+	struct zt_event e = event(ZT_EV_QUEUED);
+	struct zt_note n = { .matched = true, .at_start = true, .latency_ns = 2500000 };
+	char buf[512];
+	(void)state;
+	e.has_slot = 1;
+	e.slot = 2;
+	set_ccdf(&e, 0x0004, 0x104001002);
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
+	assert_string_equal(buf, "queued   slot=2 pec=0x0004/tprote faddr=0x104001002 before_start=1 cpu=1 pid=42 "
+				 "comm=qemu-system-s39");
+	e = event(ZT_EV_FEATURE);
+	e.flags = GET_ZPCI_ERROR;
+	e.ret = e.get_ret = 0;
+	e.has_slot = 1;
+	e.slot = 2;
+	set_ccdf(&e, 0x0004, 0x104001002);
+	zt_format_event(&e, &n, &plain, buf, sizeof(buf));
+	assert_string_equal(buf, "dequeue  rc=0 slot=2 pec=0x0004/tprote faddr=0x104001002 queued_before_start=1 "
+				 "waited_us_min=2500 cpu=1 pid=42 comm=qemu-system-s39");
+}
+
+static void test_dequeue_seen_in_vmlinux_alone(void **state)
+{
+	struct zt_event e = event(ZT_EV_FEATURE);
+	char buf[512];
+	(void)state;
+	e.via_get = 1; /* flags unknown: no feature call was traced around it */
+	e.ret = e.get_ret = -ENOMSG;
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
+	assert_string_equal(buf, "dequeue  rc=-ENOMSG via=zpci_get_pending_error cpu=1 pid=42 comm=qemu-system-s39");
+	assert_int_equal(zt_feature_kind(&e), ZT_FEATURE_DEQUEUE);
+	assert_false(zt_dequeue_lost(&e));
+}
+
 static void test_efault_after_dequeue_is_lost(void **state)
 {
 	struct zt_event e = event(ZT_EV_FEATURE);
@@ -308,6 +344,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_pec_in_hex),
 		cmocka_unit_test(test_dequeue_ok_and_empty),
 		cmocka_unit_test(test_efault_after_dequeue_is_lost),
+		cmocka_unit_test(test_queued_at_start_and_its_dequeue),
+		cmocka_unit_test(test_dequeue_seen_in_vmlinux_alone),
 		cmocka_unit_test(test_probe_and_other_feature_calls),
 		cmocka_unit_test(test_timestamp_is_utc_wall_clock),
 		cmocka_unit_test(test_truncation_is_safe),
