@@ -40,17 +40,21 @@ int zt_ksyms_scan(const char *path, struct zt_ksym_query *q, int n)
 int zt_ksyms_addr(const char *path, const char *name, unsigned long long *addr)
 {
 	char line[512], type, sym[256], module[66];
+	unsigned long long a;
 	FILE *f = fopen(path, "re");
 	int err = -ENOENT;
 
+	*addr = 0;
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
 		module[0] = 0;
-		if (sscanf(line, "%llx %c %255s %65s", addr, &type, sym, module) < 3 || module[0] || strcmp(sym, name))
+		if (sscanf(line, "%llx %c %255s %65s", &a, &type, sym, module) < 3 || module[0] || strcmp(sym, name))
 			continue;
-		if (*addr)
+		if (a) {
+			*addr = a;
 			err = 0;
+		}
 		break;
 	}
 	fclose(f);
