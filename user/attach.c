@@ -485,6 +485,18 @@ int zt_attach_module_fd(const struct zt_attach *a)
 	return a->uevent_fd;
 }
 
+/* uevents were lost (the socket overflowed, ENOBUFS): what they said is looked up instead */
+static int modules_resync(struct zt_attach *a)
+{
+	int n = zt_attach_pending(a);
+
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
+		if (zt_hooks[h].module && (a->mode[h] == ZT_MODE_FENTRY || a->mode[h] == ZT_MODE_KPROBE) &&
+		    !module_loaded(zt_hooks[h].module))
+			n += module_removed(a, zt_hooks[h].module);
+	return n;
+}
+
 int zt_attach_module_events(struct zt_attach *a)
 {
 	char buf[8192];
@@ -506,6 +518,11 @@ int zt_attach_module_events(struct zt_attach *a)
 			n += module_added(a, at + 9);
 		else if (!strcmp(buf, "remove"))
 			n += module_removed(a, at + 9);
+	}
+	if (len < 0 && errno == ENOBUFS) {
+		fprintf(stderr, "zpcitrace: module announcements were lost (%s): looking at /sys/module instead\n",
+			strerror(errno));
+		n += modules_resync(a);
 	}
 	return n;
 }

@@ -2,6 +2,7 @@
 /* PEC meanings: shared/research/kernel-series.md §2.1 (z/VM MRIODPER, QEMU include/hw/s390x/s390-pci-bus.h
  * ERR_EVENT_* and HP_EVENT_*, arch/s390/pci/pci_event.c). The kernel itself only prints the hex code. */
 #include <stddef.h>
+#include <stdio.h>
 #include "pec.h"
 
 struct pec_entry {
@@ -59,4 +60,15 @@ const char *zt_pec_description(uint16_t pec)
 {
 	const struct pec_entry *e = lookup(pec);
 	return e ? e->description : NULL;
+}
+
+const char *zt_pec_label(uint16_t pec, char *buf, size_t len)
+{
+	const char *name = zt_pec_name(pec);
+
+	if (name)
+		snprintf(buf, len, "0x%04x/%s", pec, name);
+	else
+		snprintf(buf, len, "0x%04x", pec);
+	return buf;
 }

@@ -54,13 +54,6 @@ static void identify(const struct zt_event *e, zt_ident_fn ident, char *pci, siz
 		ident(&f, id);
 }
 
-static void pec_label(uint16_t pec, char *buf, size_t len)
-{
-	const char *name = zt_pec_name(pec);
-
-	snprintf(buf, len, name ? "0x%04x/%s" : "0x%04x", pec, name);
-}
-
 static size_t count_queued(const struct zt_status *st)
 {
 	size_t n = 0;
@@ -87,7 +80,7 @@ void zt_status_text(const struct zt_status *st, zt_ident_fn ident, FILE *out)
 
 		if (e->type == ZT_EV_QUEUED) {
 			zt_ccdf_decode(e->ccdf, &c);
-			pec_label(c.pec, pec, sizeof(pec));
+			zt_pec_label(c.pec, pec, sizeof(pec));
 			fprintf(out, "    slot %u: pec=%s faddr=0x%llx\n", e->slot, pec, (unsigned long long)c.faddr);
 			continue;
 		}
@@ -114,7 +107,7 @@ void zt_status_json(const struct zt_status *st, zt_ident_fn ident, FILE *out)
 
 		if (e->type == ZT_EV_QUEUED) {
 			zt_ccdf_decode(e->ccdf, &c);
-			pec_label(c.pec, pec, sizeof(pec));
+			zt_pec_label(c.pec, pec, sizeof(pec));
 			fprintf(out, "%s{\"slot\":%u,\"pec\":\"%s\",\"faddr\":\"0x%llx\"}", first_err ? "" : ",", e->slot, pec,
 				(unsigned long long)c.faddr);
 			first_err = false;

@@ -13,16 +13,6 @@ void zt_fn_pci_name(const struct zt_fn *f, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
-static void pec_label(uint16_t pec, char *buf, size_t len)
-{
-	const char *name = zt_pec_name(pec);
-
-	if (name)
-		snprintf(buf, len, "0x%04x/%s", pec, name);
-	else
-		snprintf(buf, len, "0x%04x", pec);
-}
-
 static void read_attr(const char *pci, const char *attr, char *buf, size_t len)
 {
 	char path[128];
@@ -156,7 +146,7 @@ void zt_summary_text(const struct zt_summary *s, FILE *out)
 	if (c->npecs) {
 		latency_header(out, "enqueue -> dequeue latency by PEC", "PEC");
 		for (size_t i = 0; i < c->npecs; i++) {
-			pec_label(c->pecs[i].pec, label, sizeof(label));
+			zt_pec_label(c->pecs[i].pec, label, sizeof(label));
 			latency_row(out, label, &c->pecs[i].enq_deq);
 		}
 	}
@@ -181,7 +171,7 @@ void zt_summary_text(const struct zt_summary *s, FILE *out)
 		for (size_t i = 0; i < c->npecs; i++) {
 			if (!c->pecs[i].enq_deq.count)
 				continue;
-			pec_label(c->pecs[i].pec, label, sizeof(label));
+			zt_pec_label(c->pecs[i].pec, label, sizeof(label));
 			fprintf(out, "enqueue -> dequeue latency, PEC %s:\n", label);
 			zt_print_log2_hist(&c->pecs[i].enq_deq, "nsecs", out);
 		}
@@ -258,7 +248,7 @@ void zt_summary_json(const struct zt_summary *s, FILE *out)
 	}
 	fprintf(out, "],\"pecs\":[");
 	for (size_t i = 0; i < c->npecs; i++) {
-		pec_label(c->pecs[i].pec, label, sizeof(label));
+		zt_pec_label(c->pecs[i].pec, label, sizeof(label));
 		fprintf(out, "%s{\"pec\":\"%s\",\"arrived\":%llu", i ? "," : "", label,
 			(unsigned long long)c->pecs[i].arrived);
 		json_hist(out, "enqueue_dequeue", &c->pecs[i].enq_deq);
