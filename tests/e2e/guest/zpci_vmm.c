@@ -309,10 +309,12 @@ static int cmd_reset(void)
 	uint64_t t0 = now_ns();
 	int rc, retries = 0;
 
-	/* -EAGAIN while the kernel's recovery path still holds the device lock */
-	while ((rc = ioctl(dev, VFIO_DEVICE_RESET) ? -errno : 0) == -EAGAIN && retries < 500) {
+	/* -EAGAIN while the kernel's recovery path still holds the device lock; now and then -EIO while the
+	 * function's config space is still inaccessible after the error (seen under QEMU TCG): both pass */
+	while (((rc = ioctl(dev, VFIO_DEVICE_RESET) ? -errno : 0) == -EAGAIN && retries < 500) ||
+	       (rc == -EIO && retries < 20)) {
 		retries++;
-		usleep(10000);
+		usleep(rc == -EIO ? 100000 : 10000);
 	}
 	if (!rc)
 		frozen = 0;
