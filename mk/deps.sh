@@ -10,6 +10,9 @@
 #   kernel-noseries
 #            Debian's bookworm-backports s390x kernel (6.12): BTF and vfio-pci, but no error queue; zpcitrace
 #            must degrade there. Checked to lack the series.
+#   test-kernels
+#            the bed's own test kernels (tests/kernels/README.md), built from Debian's linux-source-7.3 with the
+#            committed config and patch into $ZPCITRACE_CACHE/test-kernels; about an hour, once.
 #   bench    for make bench only: Debian's s390x bpftrace and bpftool with their library closure, unpacked as
 #            a root for chroot in the guest (the comparison script runs beside zpcitrace on the same hooks).
 #
@@ -206,6 +209,19 @@ check_series() {
 	esac | grep -ac zpci_get_pending_error >/dev/null   # not -q: an early exit would SIGPIPE the decompressor
 }
 
+TEST_KERNELS=$CACHE/test-kernels
+TEST_KERNEL_PKGS="make flex bison bc libssl-dev libelf-dev dwarves gcc-s390x-linux-gnu"
+test_kernels() {
+	local here d
+	here=$(cd "$(dirname "$0")/.." && pwd)
+	if [ -e "$TEST_KERNELS/vmlinuz-7.3-jit-s390x" ] && [ -e "$TEST_KERNELS/vmlinuz-7.3-v12-s390x" ]; then return 0; fi
+	HOST_PKGS=$TEST_KERNEL_PKGS host
+	apt_update
+	d=$TEST_KERNELS/debs
+	[ -n "$(ls "$d"/linux-source-7.3_*.deb 2>/dev/null)" ] || { say "downloading linux-source-7.3"; download "$d" linux-source-7.3; }
+	bash "$here/tests/kernels/build.sh" "$(ls "$d"/linux-source-7.3_*.deb | tail -n 1)" "$TEST_KERNELS" >&2
+}
+
 print_paths() {
 	echo "SYSROOT=$SYSROOT"
 	echo "TOOLROOT=$TOOLROOT"
@@ -226,8 +242,9 @@ sysroot) sysroot ;;
 kernel) kernel ;;
 kernel-noseries) kernel_noseries ;;
 bench) bench_root ;;
+test-kernels) test_kernels ;;
 all) host; sysroot; kernel; kernel_noseries ;;
 paths) ;;
-*) die "usage: deps.sh [host|sysroot|kernel|kernel-noseries|bench|all|paths]" ;;
+*) die "usage: deps.sh [host|sysroot|kernel|kernel-noseries|bench|test-kernels|all|paths]" ;;
 esac
 print_paths
