@@ -6,6 +6,7 @@
 #   make check           unit tests (ASan+UBSan), host CLI tests, e2e tests in the s390x guest
 #   make demo            boot the s390x guest, provoke real zPCI errors, trace them live
 #   make vmlinux         regenerate vmlinux/s390x/vmlinux.h from the bed kernel's BTF (boots the guest)
+#   make test-kernels    build the bed's JIT and v12 test kernels (tests/kernels; ../shared/kernels has them too)
 
 HOST_ARCH := $(shell uname -m)
 ARCH ?= $(HOST_ARCH)
@@ -54,7 +55,8 @@ CORE_SRCS := user/atomic.c user/ccdf.c user/pec.c user/format.c user/ksyms.c use
 	user/json.c user/capture.c user/perfetto.c user/report.c user/args.c user/status.c
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(CORE_SRCS))
 
-.PHONY: all deps check check-run unit host-test fuzz bench bench-run e2e demo demo-run vmlinux clean
+.PHONY: all deps check check-run unit host-test fuzz bench bench-run e2e demo demo-run vmlinux test-kernels clean
+comma := ,
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -99,25 +101,34 @@ unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
 FUZZ_RUNS ?= 10000000
+FUZZ_MAX_LEN ?= 1100000
 FUZZ_SRCS := $(filter-out user/ksyms.c,$(CORE_SRCS))
-build/fuzz/fuzz_capture: tests/fuzz/fuzz_capture.c $(CORE_SRCS) user/*.h bpf/zpcitrace.h
+build/fuzz/fuzz_report: tests/fuzz/fuzz_report.c $(CORE_SRCS) user/*.h bpf/zpcitrace.h
 	@mkdir -p $(@D)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ibpf -Iuser $< $(FUZZ_SRCS) -lm -o $@
 
-# the capture reader under libFuzzer: FUZZ_RUNS executions from the seed corpus (new inputs stay in build/)
-fuzz: build/fuzz/fuzz_capture
-	@mkdir -p build/fuzz/corpus
-	build/fuzz/fuzz_capture -runs=$(FUZZ_RUNS) -max_len=4096 -print_final_stats=1 build/fuzz/corpus tests/fuzz/corpus \
-		2>&1 | tail -n 14
+# 'zpcitrace report' under libFuzzer: FUZZ_RUNS executions from the seed corpus (new inputs stay in build/);
+# inputs up to FUZZ_MAX_LEN, beyond the longest line the format allows
+fuzz: build/fuzz/fuzz_report
+	@mkdir -p build/fuzz/corpus build/fuzz/seeds
+	@# seeds too big to commit: a capture with a line just over the trailer's limit, and one just under an event's
+	@$(PYTHON) tests/host/mkcapture.py build/fuzz/seeds/long-trailer.jsonl longline 1049000
+	@$(PYTHON) tests/host/mkcapture.py build/fuzz/seeds/long-event.jsonl longline 4000
+	build/fuzz/fuzz_report -runs=$(FUZZ_RUNS) -max_len=$(FUZZ_MAX_LEN) -rss_limit_mb=2048 -print_final_stats=1 \
+		build/fuzz/corpus tests/fuzz/corpus build/fuzz/seeds 2>&1 | tail -n 14
 
 host-test: all build/s390x/zpcitrace
 	bash tests/host/cli.sh ./$(BIN) build/s390x/zpcitrace
 
 S390_VMM := build/s390x/zpci_vmm
 # the beds: Debian's kernel with the series (no JIT: kprobes), the same series built with the JIT
-# (../shared/kernels: fentry/fexit, vfio built in), and Debian's 6.12 without the series
+# (tests/kernels: fentry/fexit, vfio built in), and Debian's 6.12 without the series.
+# The test kernels come from ../shared/kernels, an optional neighbouring checkout that holds them prebuilt (CI
+# has it), or from 'make test-kernels'; a bed whose kernel is in neither is skipped, in one line (CI: an error).
 BED_INITRD := build/bed/base.cpio.gz
-JIT_KERNEL ?= ../shared/kernels/vmlinuz-7.3-jit-s390x
+SHARED_KERNELS := ../shared/kernels
+TEST_KERNEL_DIRS := $(SHARED_KERNELS) $(ZPCITRACE_CACHE)/test-kernels
+JIT_KERNEL ?= $(firstword $(wildcard $(addsuffix /vmlinuz-7.3-jit-s390x,$(TEST_KERNEL_DIRS))))
 JIT_INITRD := build/bed/base-jit.cpio.gz
 NOSERIES_DIR := $(ZPCITRACE_CACHE)/kernels/noseries
 NOSERIES_INITRD := build/bed/base-noseries.cpio.gz
@@ -153,11 +164,20 @@ $(NOSERIES_INITRD): $(BED_DEPS) $(NOSERIES_DIR)/.complete | build/bed
 		$(addprefix --bin ,$(BED_BINS)) --out $@
 
 E2E_ARGS ?=
-e2e: $(BED_INITRD) $(JIT_INITRD) $(NOSERIES_INITRD)
+NO_TEST_KERNEL_BEDS := $(if $(JIT_KERNEL),,jit-7.3)
+e2e: $(BED_INITRD) $(if $(JIT_KERNEL),$(JIT_INITRD)) $(NOSERIES_INITRD)
+	$(if $(and $(CI),$(NO_TEST_KERNEL_BEDS)),$(error CI runs every bed: no vmlinuz-7.3-jit-s390x in $(TEST_KERNEL_DIRS)))
+	$(if $(NO_TEST_KERNEL_BEDS),@echo "e2e: skipping the beds $(NO_TEST_KERNEL_BEDS): no vmlinuz-7.3-jit-s390x in \
+		$(TEST_KERNEL_DIRS); 'make test-kernels' builds it (about an hour, once)")
 	$(PYTHON) tests/e2e/e2e.py --out build/e2e $(E2E_ARGS) \
 		--bed debian-7.3=$(kernel_dir)/vmlinuz,$(BED_INITRD) \
-		--bed jit-7.3=$(JIT_KERNEL),$(JIT_INITRD) \
+		$(if $(JIT_KERNEL),--bed jit-7.3=$(JIT_KERNEL)$(comma)$(JIT_INITRD)) \
+		$(addprefix --skip-bed ,$(NO_TEST_KERNEL_BEDS)) \
 		--bed debian-6.12=$(NOSERIES_DIR)/vmlinuz,$(NOSERIES_INITRD)
+
+# the bed's test kernels from Debian's linux-source-7.3 (tests/kernels/README.md): about an hour, once
+test-kernels:
+	bash mk/deps.sh test-kernels >/dev/null
 
 # ---- benchmarks (make bench; figures and ratios, docs/performance.md) ------------------------------------
 

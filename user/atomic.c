@@ -74,3 +74,88 @@ int zt_atomic_commit(int fd, const char *tmp, const char *path)
 	free(d);
 	return 0;
 }
+
+int zt_out_open(struct zt_out *o, const char *path, const char *input, char *why, size_t whylen)
+{
+	struct stat out_l, out_s, in;
+	int fd;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	o->path = path;
+	if (!strcmp(path, "-")) {
+		o->fd = STDOUT_FILENO;
+		o->is_stdout = true;
+		return 0;
+	}
+	if (!lstat(path, &out_l)) {
+		bool same = input && !stat(input, &in) &&
+			    ((out_l.st_dev == in.st_dev && out_l.st_ino == in.st_ino) ||
+			     (!stat(path, &out_s) && out_s.st_dev == in.st_dev && out_s.st_ino == in.st_ino));
+
+		if (same) {
+			snprintf(why, whylen, "%s is the input: refusing to write over it", path);
+			return -EEXIST;
+		}
+		if (!S_ISREG(out_l.st_mode) && !S_ISLNK(out_l.st_mode)) {
+			snprintf(why, whylen, "%s exists and is not a regular file: refusing to replace it", path);
+			return -EINVAL;
+		}
+	}
+	fd = zt_atomic_open(path, o->tmp, sizeof(o->tmp));
+	if (fd < 0) {
+		snprintf(why, whylen, "cannot write %s: %s", path, strerror(-fd));
+		return fd;
+	}
+	o->fd = fd;
+	return 0;
+}
+
+int zt_out_publish(struct zt_out *o)
+{
+	if (o->is_stdout || o->published)
+		return 0;
+	if (rename(o->tmp, o->path))
+		return -errno;
+	o->published = true;
+	return 0;
+}
+
+void zt_out_abort(struct zt_out *o)
+{
+	if (o->fd >= 0 && !o->is_stdout) {
+		close(o->fd);
+		if (!o->published)
+			unlink(o->tmp);
+	}
+	o->fd = -1;
+}
+
+int zt_out_commit(struct zt_out *o, int write_err)
+{
+	int err = write_err, dfd;
+	char *d;
+
+	if (o->is_stdout) {
+		o->fd = -1;
+		return err;
+	}
+	if (err) {
+		zt_out_abort(o);
+		return err;
+	}
+	if (!o->published)
+		return zt_atomic_commit(o->fd, o->tmp, o->path);
+	err = fsync(o->fd) ? -errno : 0;
+	if (close(o->fd) && !err)
+		err = -errno;
+	o->fd = -1;
+	d = strdup(o->path);
+	dfd = d ? open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(d);
+	return err;
+}

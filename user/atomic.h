@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Files replaced whole (the exporter's textfile, flight-recorder dumps): written to a temporary file beside the
- * target and renamed over it, so a reader never sees half a file, even after a crash. */
+/* The one rule for every output file (the capture, flight-recorder dumps, the exporter's textfile, the
+ * Perfetto timeline): written to a temporary file beside the target and renamed over it, so a reader never
+ * sees half a file, even after a crash; never through a symlink (a link is replaced, its target untouched);
+ * never over the input, a directory or a device; "-" is stdout. A write error leaves no partial file. */
 #ifndef ZPCITRACE_ATOMIC_H
 #define ZPCITRACE_ATOMIC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* all n bytes, across short writes and EINTR; 0 or -errno (-ENOSPC for a write of 0) */
@@ -14,5 +17,25 @@ int zt_atomic_open(const char *path, char *tmp, size_t tmplen);
 /* fsync and close fd, rename tmp over path (over a symlink too, not through it), fsync the directory so the
  * rename survives a crash. On failure tmp is removed. 0 or -errno */
 int zt_atomic_commit(int fd, const char *tmp, const char *path);
+
+struct zt_out {
+	int fd;
+	bool is_stdout;
+	bool published; /* renamed into place while still being written (a capture) */
+	const char *path;
+	char tmp[4096];
+};
+
+/* Open path for writing under the rule above. input: a file being read (the report's capture) that path must
+ * not be, or NULL. 0, or -errno with a one-line reason in why: -EEXIST for the input, -EINVAL for an existing
+ * non-regular file */
+int zt_out_open(struct zt_out *o, const char *path, const char *input, char *why, size_t whylen);
+/* rename it into place now and keep writing (a capture: a killed recorder leaves it at path). 0 or -errno */
+int zt_out_publish(struct zt_out *o);
+/* done: fsync, close, rename into place. With write_err set (or stdout failing), nothing is left at path that
+ * was not there, and write_err (or stdout's error) is returned. 0 or -errno */
+int zt_out_commit(struct zt_out *o, int write_err);
+/* give up: close, remove the temporary file */
+void zt_out_abort(struct zt_out *o);
 
 #endif

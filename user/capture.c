@@ -16,76 +16,110 @@
 #include "json.h"
 
 #define WRITE_BUF (256 * 1024)
-#define LINE_MAX_LEN 4096
+#define LINE_MAX_LEN ZT_CAPTURE_LINE_MAX
 
 /* ---- writing ---------------------------------------------------------------------------------------- */
 
 static int capw_init(struct zt_capw *w, int fd)
 {
-	memset(w, 0, sizeof(*w));
+	struct stat st;
+
 	w->fd = fd;
+	w->seekable = !fstat(fd, &st) && S_ISREG(st.st_mode);
+	if (w->seekable)
+		w->whole = lseek(fd, 0, SEEK_CUR);
 	w->cap = WRITE_BUF;
 	w->buf = malloc(w->cap);
-	if (!w->buf) {
-		close(fd);
-		w->fd = -1;
-		return -ENOMEM;
-	}
-	return 0;
+	return w->buf ? 0 : -ENOMEM;
 }
 
-int zt_capw_open(struct zt_capw *w, const char *path)
+int zt_capw_open_fd(struct zt_capw *w, int fd)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-
-	if (fd < 0) {
-		w->fd = -1;
-		w->buf = NULL;
-		return -errno;
-	}
+	memset(w, 0, sizeof(*w));
+	w->out.fd = -1;
+	w->out.is_stdout = true; /* the caller's: never renamed, never closed here */
 	return capw_init(w, fd);
 }
 
-int zt_capw_open_tmp(struct zt_capw *w, const char *path, char *tmp, size_t tmplen)
+int zt_capw_open(struct zt_capw *w, const char *path, char *why, size_t whylen)
 {
-	int fd = zt_atomic_open(path, tmp, tmplen);
+	int err;
 
-	if (fd < 0) {
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	err = zt_out_open(&w->out, path, NULL, why, whylen);
+	if (err)
+		return err;
+	err = capw_init(w, w->out.fd);
+	if (err) {
+		zt_out_abort(&w->out);
 		w->fd = -1;
-		w->buf = NULL;
-		return fd;
+		snprintf(why, whylen, "cannot write %s: %s", path, strerror(-err));
 	}
-	return capw_init(w, fd);
+	return err;
+}
+
+int zt_capw_publish(struct zt_capw *w)
+{
+	zt_capw_flush(w);
+	return zt_out_publish(&w->out);
+}
+
+/* A short write (a full disk) leaves part of a line in the file. Cut the file back to its last whole line, so
+ * that what follows, once space comes back, starts on a line of its own; the events of the batch count as
+ * unwritten. Where the file cannot be cut (a pipe), nothing more is written. */
+static void write_failed(struct zt_capw *w, int err, uint64_t events)
+{
+	if (!w->err)
+		w->err = err;
+	w->last_err = err;
+	w->unwritten += events;
+	w->failed_writes++;
+	if (!w->seekable || ftruncate(w->fd, w->whole) || lseek(w->fd, w->whole, SEEK_SET) != w->whole)
+		w->dead = true;
+}
+
+static void write_out(struct zt_capw *w, const char *p, size_t n, uint64_t events)
+{
+	int err;
+
+	if (w->fd < 0)
+		return;
+	if (w->dead) {
+		w->unwritten += events;
+		return;
+	}
+	err = zt_write_all(w->fd, p, n);
+	if (err) {
+		write_failed(w, err, events);
+		return;
+	}
+	w->whole += (off_t)n;
+	w->written += events;
+	w->last_err = 0;
 }
 
 int zt_capw_flush(struct zt_capw *w)
 {
-	int err;
-
-	if (w->fd < 0 || !w->len)
-		return w->err;
-	err = zt_write_all(w->fd, w->buf, w->len);
-	if (err && !w->err)
-		w->err = err;
+	if (w->len)
+		write_out(w, w->buf, w->len, w->buffered);
 	w->len = 0;
-	return w->err;
+	w->buffered = 0;
+	return w->last_err;
 }
 
-static void put_line(struct zt_capw *w, const char *l, size_t n)
+static void put_line(struct zt_capw *w, const char *l, size_t n, uint64_t events)
 {
-	int err;
-
 	if (w->len + n > w->cap)
 		zt_capw_flush(w);
 	if (n <= w->cap) {
 		memcpy(w->buf + w->len, l, n);
 		w->len += n;
+		w->buffered += events;
 		return;
 	}
 	/* a line longer than the buffer (a trailer naming many functions) goes out by itself */
-	err = w->fd < 0 ? 0 : zt_write_all(w->fd, l, n);
-	if (err && !w->err)
-		w->err = err;
+	write_out(w, l, n, events);
 }
 
 /* one whole line, however long: the buffer only ever holds complete lines */
@@ -104,7 +138,7 @@ __attribute__((format(printf, 2, 3))) static void line(struct zt_capw *w, const 
 		return;
 	}
 	l[n] = '\n'; /* over the NUL: vasprintf's buffer holds n + 1 bytes */
-	put_line(w, l, (size_t)n + 1);
+	put_line(w, l, (size_t)n + 1, 0);
 	free(l);
 }
 
@@ -258,18 +292,19 @@ void zt_capw_event(struct zt_capw *w, const struct zt_event *e, long long realti
 	}
 	*p++ = '}';
 	*p++ = '\n';
-	put_line(w, l, (size_t)(p - l));
+	put_line(w, l, (size_t)(p - l), 1);
 	w->events++;
 }
 
 void zt_capw_trailer(struct zt_capw *w, const struct zt_summary *s, const char *reason, uint64_t overwritten)
 {
 	char hooks[1024], *fns = NULL;
-	size_t fns_len = 0;
+	size_t fns_len = 0, named = 0;
 	FILE *f = open_memstream(&fns, &fns_len);
 
 	hooks_json(hooks, sizeof(hooks), s->hooks, s->nhooks);
-	for (size_t i = 0; f && i < s->corr->nfns; i++) {
+	/* as many functions as keep the line within ZT_CAPTURE_TRAILER_MAX: a reader refuses longer lines */
+	for (size_t i = 0; f && i < s->corr->nfns && ftell(f) < ZT_CAPTURE_TRAILER_MAX - 4096; i++, named++) {
 		struct zt_ident id;
 		char e[2][100];
 
@@ -284,38 +319,27 @@ void zt_capw_trailer(struct zt_capw *w, const struct zt_summary *s, const char *
 		free(fns);
 		return;
 	}
-	line(w, "{\"trailer\":true,\"reason\":\"%s\",\"events\":%llu,\"ended_ns\":%llu,\"ringbuf_lost\":%llu,"
-		"\"flight_recorder_overwritten\":%llu,\"hooks\":%s,\"functions\":[%s]}",
-	     reason, (unsigned long long)w->events, (unsigned long long)s->now_ns, (unsigned long long)s->ringbuf_drops,
-	     (unsigned long long)overwritten, hooks, fns);
+	zt_capw_flush(w); /* the counts below are final */
+	line(w, ZT_CAPTURE_TRAILER_PREFIX ",\"reason\":\"%s\",\"events\":%llu,\"unwritten\":%llu,\"ended_ns\":%llu,"
+		"\"ringbuf_lost\":%llu,\"flight_recorder_overwritten\":%llu,\"hooks\":%s,\"functions\":[%s],"
+		"\"functions_omitted\":%zu}",
+	     reason, (unsigned long long)w->written, (unsigned long long)w->unwritten, (unsigned long long)s->now_ns,
+	     (unsigned long long)s->ringbuf_drops, (unsigned long long)overwritten, hooks, fns, s->corr->nfns - named);
 	free(fns);
 }
 
 int zt_capw_close(struct zt_capw *w)
 {
-	int err = zt_capw_flush(w);
+	int err, done;
 
-	if (w->fd >= 0 && close(w->fd) && !err)
-		err = -errno;
+	zt_capw_flush(w);
+	err = w->err;
+	/* published (a capture): its whole lines stay, cut back after a failed write; else (a dump) all or nothing */
+	done = w->fd < 0 ? 0 : zt_out_commit(&w->out, w->out.published ? 0 : err);
 	w->fd = -1;
 	free(w->buf);
 	w->buf = NULL;
-	return err;
-}
-
-int zt_capw_commit(struct zt_capw *w, const char *tmp, const char *path)
-{
-	int err = zt_capw_flush(w), fd = w->fd;
-
-	w->fd = -1;
-	free(w->buf);
-	w->buf = NULL;
-	if (err) {
-		close(fd);
-		unlink(tmp);
-		return err;
-	}
-	return zt_atomic_commit(fd, tmp, path);
+	return err ?: done;
 }
 
 /* ---- reading ---------------------------------------------------------------------------------------- */
@@ -506,6 +530,13 @@ static int record(const struct zt_json *rec, int major, struct zt_event *e, cons
 	return 0;
 }
 
+static int cmp_ident(const void *a, const void *b)
+{
+	uint32_t x = ((const struct zt_capture_fn_ident *)a)->fid, y = ((const struct zt_capture_fn_ident *)b)->fid;
+
+	return x < y ? -1 : x > y;
+}
+
 static int trailer(struct zt_capture *c, const struct zt_json *t)
 {
 	int64_t v;
@@ -517,10 +548,12 @@ static int trailer(struct zt_capture *c, const struct zt_json *t)
 		c->ended_ns = (uint64_t)v;
 	if (zt_json_int(t, "ringbuf_lost", &v))
 		c->ringbuf_lost = (uint64_t)v;
-	if (zt_json_int(t, "flight_recorder_overwritten", &v))
-		c->overwritten = (uint64_t)v;
-	if (zt_json_int(t, "unwritten", &v))
-		c->unwritten = (uint64_t)v;
+	if (zt_json_int(t, "flight_recorder_overwritten", &v) && v > 0)
+		c->gaps.overwritten = (uint64_t)v;
+	if (zt_json_int(t, "unwritten", &v) && v > 0)
+		c->gaps.unwritten = (uint64_t)v;
+	if (zt_json_int(t, "functions_omitted", &v) && v > 0)
+		c->gaps.functions_omitted = (uint64_t)v;
 	if (zt_json_get(t, "hooks"))
 		read_hooks(&c->meta, zt_json_get(t, "hooks"), zt_json_get(t, "hook_modules"));
 	if (fns && fns->type == ZT_JSON_ARRAY) {
@@ -543,8 +576,104 @@ static int trailer(struct zt_capture *c, const struct zt_json *t)
 			copy_str(f, "pchid", id->id.pchid, sizeof(id->id.pchid));
 			c->nidents++;
 		}
+		qsort(c->idents, c->nidents, sizeof(*c->idents), cmp_ident);
 	}
 	return 0;
+}
+
+/* a line that does not read: skipped and counted, the first one's number and reason kept */
+static void skip_line(struct zt_capture *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->gaps.skipped_lines++) {
+		c->gaps.first_skipped_line = c->lines;
+		va_start(ap, fmt);
+		vsnprintf(c->gaps.first_skipped_why, sizeof(c->gaps.first_skipped_why), fmt, ap);
+		va_end(ap);
+	}
+}
+
+static int add_event(struct zt_capture *c, const struct zt_event *e)
+{
+	if (c->nevents == c->capevents) {
+		size_t cap = c->capevents ? c->capevents * 2 : 1024;
+		struct zt_event *ev = realloc(c->events, cap * sizeof(*ev));
+
+		if (!ev)
+			return -1;
+		c->events = ev;
+		c->capevents = cap;
+	}
+	c->events[c->nevents++] = *e;
+	return 0;
+}
+
+/* one event line; -1 only when memory ran out */
+static int event_line(struct zt_capture *c, const struct zt_json *root)
+{
+	const struct zt_json *rec = zt_json_get(root, "rec");
+	const char *ccdf = NULL;
+	struct zt_event e;
+	char why[96];
+	int rc;
+
+	zt_json_str(root, "ccdf", &ccdf);
+	if (!rec || rec->type != (c->major >= 2 ? ZT_JSON_ARRAY : ZT_JSON_OBJECT)) {
+		skip_line(c, "an event without its record");
+		return 0;
+	}
+	rc = record(rec, c->major, &e, ccdf, why, sizeof(why));
+	if (rc < 0)
+		skip_line(c, "%s", why);
+	else if (rc > 0)
+		c->gaps.skipped_unknown++;
+	else if (add_event(c, &e))
+		return -1;
+	return 0;
+}
+
+/* one whole line (n bytes, no newline); -1 with err when the capture cannot be read at all */
+static int parse_line(struct zt_capture *c, const char *l, size_t n, char *err, size_t errlen)
+{
+	bool is_trailer = n >= sizeof(ZT_CAPTURE_TRAILER_PREFIX) - 1 &&
+			  !memcmp(l, ZT_CAPTURE_TRAILER_PREFIX, sizeof(ZT_CAPTURE_TRAILER_PREFIX) - 1);
+	size_t max = is_trailer ? ZT_CAPTURE_TRAILER_MAX : ZT_CAPTURE_LINE_MAX;
+	struct zt_json_doc doc;
+	int rc = 0;
+
+	c->lines++;
+	if (n > max) { /* refused unread: a parse would cost memory in proportion */
+		if (c->lines == 1)
+			return bad(err, errlen, "line 1 is longer than a capture header can be: not a zpcitrace capture");
+		skip_line(c, "%zu bytes, longer than the format allows (%zu)", n, max);
+		return 0;
+	}
+	if (c->has_trailer) {
+		skip_line(c, "data after the trailer");
+		return 0;
+	}
+	if (zt_json_parse(l, n, &doc)) {
+		if (c->lines == 1)
+			return bad(err, errlen, "line 1: not JSON (%s at byte %zu): not a zpcitrace capture", doc.error,
+				   doc.error_at);
+		skip_line(c, "not JSON (%s at byte %zu)", doc.error, doc.error_at);
+		return 0;
+	}
+	if (doc.root->type != ZT_JSON_OBJECT) {
+		if (c->lines == 1)
+			rc = bad(err, errlen, "line 1: not a JSON object: not a zpcitrace capture");
+		else
+			skip_line(c, "not a JSON object");
+	} else if (c->lines == 1) {
+		rc = header(c, doc.root, err, errlen);
+	} else if (zt_json_get(doc.root, "trailer")) {
+		rc = trailer(c, doc.root) ? bad(err, errlen, "out of memory") : 0;
+	} else if (event_line(c, doc.root)) {
+		rc = bad(err, errlen, "out of memory");
+	}
+	zt_json_free(&doc);
+	return rc;
 }
 
 int zt_capture_parse(const char *buf, size_t len, struct zt_capture *c, char *err, size_t errlen)
@@ -557,68 +686,25 @@ int zt_capture_parse(const char *buf, size_t len, struct zt_capture *c, char *er
 	while (pos < len) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
-		struct zt_json_doc doc;
-		int rc = 0;
 
 		if (!nl) { /* the writer was stopped inside this line */
-			c->cut_bytes = n;
+			c->gaps.cut_bytes = n;
 			break;
 		}
-		c->lines++;
-		if (c->has_trailer)
-			return bad(err, errlen, "line %zu: data after the trailer", c->lines);
-		if (zt_json_parse(buf + pos, n, &doc))
-			return bad(err, errlen, "line %zu: not JSON (%s at byte %zu)%s", c->lines, doc.error, doc.error_at,
-				   c->lines == 1 ? ": not a zpcitrace capture" : "");
-		if (doc.root->type != ZT_JSON_OBJECT) {
-			rc = bad(err, errlen, "line %zu: not a JSON object%s", c->lines,
-				 c->lines == 1 ? ": not a zpcitrace capture" : "");
-		} else if (c->lines == 1) {
-			rc = header(c, doc.root, err, errlen);
-		} else if (zt_json_get(doc.root, "trailer")) {
-			rc = trailer(c, doc.root) ? bad(err, errlen, "out of memory") : 0;
-		} else {
-			const struct zt_json *rec = zt_json_get(doc.root, "rec");
-			const char *ccdf = NULL;
-			char why[96];
-			struct zt_event e;
-
-			zt_json_str(doc.root, "ccdf", &ccdf);
-			if (!rec || rec->type != (c->major >= 2 ? ZT_JSON_ARRAY : ZT_JSON_OBJECT)) {
-				rc = bad(err, errlen, "line %zu: an event without its record", c->lines);
-			} else if ((rc = record(rec, c->major, &e, ccdf, why, sizeof(why))) < 0) {
-				rc = bad(err, errlen, "line %zu: %s", c->lines, why);
-			} else if (rc > 0) {
-				c->skipped_unknown++;
-				rc = 0;
-			} else {
-				if (c->nevents == c->capevents) {
-					size_t cap = c->capevents ? c->capevents * 2 : 1024;
-					struct zt_event *ev = realloc(c->events, cap * sizeof(*ev));
-
-					if (!ev) {
-						zt_json_free(&doc);
-						return bad(err, errlen, "out of memory");
-					}
-					c->events = ev;
-					c->capevents = cap;
-				}
-				c->events[c->nevents++] = e;
-			}
-		}
-		zt_json_free(&doc);
-		if (rc)
+		if (parse_line(c, buf + pos, n, err, errlen))
 			return -1;
 		pos += n + 1;
 	}
 	if (!c->lines)
 		return bad(err, errlen, "no complete line: not a zpcitrace capture, or cut inside its header");
+	c->gaps.cut = !c->has_trailer;
 	return 0;
 }
 
 int zt_capture_read(const char *path, struct zt_capture *c, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	/* O_NONBLOCK: a FIFO without a writer must not hang the open; it is refused below */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), rc;
 	struct stat st;
 	void *map;
 
@@ -660,9 +746,12 @@ void zt_capture_free(struct zt_capture *c)
 
 void zt_capture_ident(const struct zt_capture *c, const struct zt_fn *f, struct zt_ident *id)
 {
-	for (size_t i = 0; i < c->nidents; i++)
-		if (c->idents[i].fid == f->fid) {
-			*id = c->idents[i].id;
-			return;
-		}
+	struct zt_capture_fn_ident key = { .fid = f->fid };
+	const struct zt_capture_fn_ident *found;
+
+	if (!c->nidents)
+		return;
+	found = bsearch(&key, c->idents, c->nidents, sizeof(*c->idents), cmp_ident);
+	if (found)
+		*id = found->id;
 }

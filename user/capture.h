@@ -9,13 +9,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/types.h>
+#include "atomic.h"
 #include "summary.h"
 #include "zpcitrace.h"
 
 #define ZT_CAPTURE_FORMAT "zpcitrace-capture"
 #define ZT_CAPTURE_MAJOR 2
-#define ZT_CAPTURE_MINOR 1
+#define ZT_CAPTURE_MINOR 2
+/* the longest line the format allows: the header and every event line (refused unread beyond) */
+#define ZT_CAPTURE_LINE_MAX 4096
+/* the trailer's: it names the functions, as many as fit (the rest counted as "functions_omitted") */
+#define ZT_CAPTURE_TRAILER_MAX (1024 * 1024)
+#define ZT_CAPTURE_TRAILER_PREFIX "{\"trailer\":true"
 
 struct zt_capture_meta {
 	char hostname[64], kernel[128], machine[65], btf[256], zpcitrace[64];
@@ -29,28 +36,40 @@ struct zt_capture_meta {
 /* ---- writing ---------------------------------------------------------------------------------------- */
 
 struct zt_capw {
+	struct zt_out out;
 	int fd;
 	char *buf;
 	size_t len, cap;
-	uint64_t events;
-	int err;       /* first write error (-errno), kept */
+	uint64_t events;    /* events handed to the writer */
+	uint64_t buffered;  /* of them, in buf */
+	uint64_t written;   /* of them, in the file as whole lines */
+	uint64_t unwritten; /* of them, lost to failed writes: the file was cut back to its last whole line */
+	uint64_t failed_writes;
+	off_t whole;        /* the file's length in whole lines */
+	bool seekable;      /* a regular file: a short write can be cut back */
+	bool dead;          /* a short write that could not be cut back (a pipe): nothing more is written */
+	int err;            /* first write error (-errno), kept */
+	int last_err;       /* the newest write's error, 0 once writes work again */
 	long long time_sec; /* the wall-clock second whose "HH:MM:SS." is in time_hms: lines come in order */
 	char time_hms[16];
 };
 
-/* open (create or truncate, never through a symlink) */
-int zt_capw_open(struct zt_capw *w, const char *path);
-/* open a temporary file beside path, for zt_capw_commit */
-int zt_capw_open_tmp(struct zt_capw *w, const char *path, char *tmp, size_t tmplen);
+/* open path under the output rule (atomic.h): a temporary file until zt_capw_publish or zt_capw_close.
+ * 0, or -errno with a one-line reason in why */
+int zt_capw_open(struct zt_capw *w, const char *path, char *why, size_t whylen);
+/* write to fd, which stays the caller's (a benchmark's /dev/null) */
+int zt_capw_open_fd(struct zt_capw *w, int fd);
+/* a capture: flush what is buffered (the header) and rename it into place, to be written on */
+int zt_capw_publish(struct zt_capw *w);
 void zt_capw_header(struct zt_capw *w, const struct zt_capture_meta *m, unsigned flight_recorder);
 void zt_capw_event(struct zt_capw *w, const struct zt_event *e, long long realtime_off);
 /* the trailer: s gives the end time, the ring buffer's losses, hooks and function identities */
 void zt_capw_trailer(struct zt_capw *w, const struct zt_summary *s, const char *reason, uint64_t overwritten);
-/* write out buffered whole lines */
+/* write out buffered whole lines: the newest write's error, 0 once writes work again (the first stays in err) */
 int zt_capw_flush(struct zt_capw *w);
+/* flush and finish: a published capture keeps its whole lines; an unpublished file (a flight-recorder dump) is
+ * renamed into place only if every write succeeded, else removed. The first write error, or 0 */
 int zt_capw_close(struct zt_capw *w);
-/* flush, fsync, close, rename tmp over path */
-int zt_capw_commit(struct zt_capw *w, const char *tmp, const char *path);
 
 /* ---- reading ---------------------------------------------------------------------------------------- */
 
@@ -64,18 +83,18 @@ struct zt_capture {
 	int major, minor;
 	struct zt_event *events;
 	size_t nevents, capevents;
-	size_t skipped_unknown;   /* events of a kind this version does not know (newer minor) */
 	bool has_trailer;
 	char reason[32];
-	uint64_t ended_ns, ringbuf_lost, overwritten;
-	uint64_t unwritten; /* 1.x trailers: events whose line could not be formatted */
-	struct zt_capture_fn_ident *idents;
+	uint64_t ended_ns, ringbuf_lost;
+	struct zt_capture_gaps gaps; /* what it lacks: damaged lines are skipped and counted, never fatal */
+	struct zt_capture_fn_ident *idents; /* sorted by fid */
 	size_t nidents;
-	size_t cut_bytes;         /* a partial last line (the writer was killed): ignored */
 	size_t lines;
 };
 
-/* Read a capture from memory / a file. 0, or -1 with a one-line reason in err (corrupt, foreign, future). */
+/* Read a capture from memory / a file (a regular file: anything else is refused without blocking). Whole lines
+ * that do not read are skipped and counted in gaps. 0, or -1 with a one-line reason in err (no header: not a
+ * capture, a foreign or future format, out of memory). */
 int zt_capture_parse(const char *buf, size_t len, struct zt_capture *c, char *err, size_t errlen);
 int zt_capture_read(const char *path, struct zt_capture *c, char *err, size_t errlen);
 void zt_capture_free(struct zt_capture *c);

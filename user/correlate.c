@@ -6,6 +6,12 @@
 #include "correlate.h"
 #include "format.h"
 
+/* to - from, 0 when out of order: timestamps read on different CPUs, or a capture edited by hand */
+static uint64_t elapsed(uint64_t from, uint64_t to)
+{
+	return to > from ? to - from : 0;
+}
+
 /* entry p lies behind the queue's head: it was dequeued */
 static bool behind_head(const struct zt_fn *f, const struct zt_pending *p)
 {
@@ -144,15 +150,57 @@ void zt_corr_free(struct zt_corr *c)
 		zt_hist_free(&c->pecs[i].enq_deq);
 	free(c->fns);
 	free(c->pecs);
+	free(c->index);
 	memset(c, 0, sizeof(*c));
+}
+
+/* The function index: open addressing over fid, slots hold an index into fns plus one (0: empty). A capture
+ * of many functions costs a probe or two per event, not a walk of every function. */
+static size_t fid_hash(uint32_t fid, size_t mask)
+{
+	return (size_t)(fid * 2654435761u) & mask;
+}
+
+static struct zt_fn *index_find(struct zt_corr *c, uint32_t fid, size_t *at)
+{
+	size_t mask = c->index_cap - 1, i = fid_hash(fid, mask);
+
+	for (;; i = (i + 1) & mask) {
+		c->index_probes++;
+		if (!c->index[i] || c->fns[c->index[i] - 1].fid == fid)
+			break;
+	}
+	*at = i;
+	return c->index[i] ? &c->fns[c->index[i] - 1] : NULL;
+}
+
+/* the index at most half full, rebuilt at twice the size when it would not be */
+static int index_grow(struct zt_corr *c)
+{
+	size_t cap = c->index_cap ? c->index_cap * 2 : 64, at;
+	uint32_t *old = c->index;
+
+	if (c->index_cap && (c->nfns + 1) * 2 <= c->index_cap)
+		return 0;
+	c->index = calloc(cap, sizeof(*c->index));
+	if (!c->index) {
+		c->index = old;
+		return -ENOMEM;
+	}
+	free(old);
+	c->index_cap = cap;
+	for (size_t k = 0; k < c->nfns; k++) {
+		index_find(c, c->fns[k].fid, &at);
+		c->index[at] = (uint32_t)k + 1;
+	}
+	return 0;
 }
 
 struct zt_fn *zt_corr_fn(struct zt_corr *c, uint32_t fid)
 {
-	for (size_t i = 0; i < c->nfns; i++)
-		if (c->fns[i].fid == fid)
-			return &c->fns[i];
-	return NULL;
+	size_t at;
+
+	return c->index_cap ? index_find(c, fid, &at) : NULL;
 }
 
 /* room for one more element in a growing array; NULL when memory ran out */
@@ -176,14 +224,19 @@ static void *grow(void *arr, size_t *n, size_t *cap, size_t size)
 static struct zt_fn *fn_get(struct zt_corr *c, uint32_t fid)
 {
 	struct zt_fn *f = zt_corr_fn(c, fid), *fns;
+	size_t at;
 
 	if (f)
 		return f;
+	if (c->nfns >= UINT32_MAX - 1 || index_grow(c))
+		return NULL;
 	fns = grow(c->fns, &c->nfns, &c->capfns, sizeof(*fns));
 	if (!fns)
 		return NULL;
 	c->fns = fns;
 	c->fns[c->nfns - 1].fid = fid;
+	index_find(c, fid, &at);
+	c->index[at] = (uint32_t)c->nfns;
 	return &c->fns[c->nfns - 1];
 }
 
@@ -243,7 +296,7 @@ static void track_depth(struct zt_fn *f, const struct zt_event *e)
 	if (e->q_count >= ZT_QUEUE_DEPTH && !f->full_since_ns)
 		f->full_since_ns = e->ts_ns;
 	else if (e->q_count < ZT_QUEUE_DEPTH && f->full_since_ns) {
-		f->full_ns += e->ts_ns - f->full_since_ns;
+		f->full_ns += elapsed(f->full_since_ns, e->ts_ns);
 		f->full_since_ns = 0;
 	}
 }
@@ -349,7 +402,9 @@ void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *no
 		return;
 	if (!c->first_ns || e->ts_ns < c->first_ns)
 		c->first_ns = e->ts_ns;
-	if (e->ts_ns > c->last_ns)
+	if (e->ts_ns < c->last_ns)
+		c->out_of_order++;
+	else
 		c->last_ns = e->ts_ns;
 	if (counter >= 0)
 		c->total[counter]++;
@@ -418,7 +473,7 @@ void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *no
 		break;
 	case ZT_EV_NOTIFY:
 		if (f->last_arrival_ns) {
-			zt_hist_add(&f->arr_notify, e->ts_ns - f->last_arrival_ns);
+			zt_hist_add(&f->arr_notify, elapsed(f->last_arrival_ns, e->ts_ns));
 			f->last_arrival_ns = 0;
 		}
 		break;
@@ -438,7 +493,7 @@ void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *no
 		}
 		note->matched = true;
 		note->at_start = p->at_start;
-		note->latency_ns = e->ts_ns > p->enqueue_ns ? e->ts_ns - p->enqueue_ns : 0;
+		note->latency_ns = elapsed(p->enqueue_ns, e->ts_ns);
 		if (!zt_dequeue_lost(e) && !p->at_start) {
 			struct zt_pec *pp = pec_get(c, p->pec);
 
@@ -471,6 +526,8 @@ void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *no
 		for (int i = 0; i < ZT_QUEUE_DEPTH && known < e->discarded; i++)
 			if (f->slot[i].valid) {
 				count_pec(f, ZT_C_DISCARDED, f->slot[i].pec, true, 1);
+				note->discarded[note->ndiscarded].slot = (uint8_t)i;
+				note->discarded[note->ndiscarded++].enqueue_ns = f->slot[i].enqueue_ns;
 				known++;
 			}
 		if (e->discarded > known)
@@ -480,7 +537,7 @@ void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *no
 	}
 	case ZT_EV_RESET:
 		if (f->last_dequeue_ns) {
-			zt_hist_add(&f->deq_reset, e->ts_ns - f->last_dequeue_ns);
+			zt_hist_add(&f->deq_reset, elapsed(f->last_dequeue_ns, e->ts_ns));
 			f->last_dequeue_ns = 0;
 		}
 		break;
@@ -490,7 +547,12 @@ void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *no
 
 uint64_t zt_fn_full_ns(const struct zt_fn *f, uint64_t now_ns)
 {
-	return f->full_ns + (f->full_since_ns && now_ns > f->full_since_ns ? now_ns - f->full_since_ns : 0);
+	return f->full_ns + (f->full_since_ns ? elapsed(f->full_since_ns, now_ns) : 0);
+}
+
+bool zt_fn_slot_pending(const struct zt_fn *f, int slot)
+{
+	return f->slot[slot].valid && !behind_head(f, &f->slot[slot]);
 }
 
 int zt_fn_pending(const struct zt_fn *f)
@@ -545,7 +607,7 @@ uint64_t zt_fn_oldest_pending_ns(const struct zt_fn *f, uint64_t now_ns)
 	for (int i = 0; i < ZT_QUEUE_DEPTH; i++)
 		if (f->slot[i].valid && !behind_head(f, &f->slot[i]) && (!oldest || f->slot[i].enqueue_ns < oldest))
 			oldest = f->slot[i].enqueue_ns;
-	return oldest && now_ns > oldest ? now_ns - oldest : 0;
+	return oldest ? elapsed(oldest, now_ns) : 0;
 }
 
 bool zt_fn_no_consumer(const struct zt_fn *f)

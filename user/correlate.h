@@ -113,7 +113,11 @@ struct zt_corr {
 	uint64_t last_ns; /* newest event seen */
 	uint64_t first_ns;
 	uint64_t unmatched_total;
+	uint64_t out_of_order;           /* events older than one before them: their waits count as 0, never negative */
 	uint64_t total[ZT_NR_COUNTERS];  /* all functions, and events that named none */
+	uint32_t *index;                 /* fid -> fns, see zt_corr_fn */
+	size_t index_cap;
+	uint64_t index_probes;           /* slots looked at by every lookup: stays near one per lookup */
 };
 
 /* What the correlator adds to one event, for the sinks. */
@@ -122,6 +126,11 @@ struct zt_note {
 	bool at_start;       /* matched to an error queued before the start: latency_ns is a lower bound */
 	bool unmatched;      /* a dequeue with no traced enqueue: never guessed */
 	uint64_t latency_ns; /* enqueue -> dequeue, when matched */
+	int ndiscarded;      /* a close: the traced entries it discarded, their slot and enqueue time */
+	struct {
+		uint8_t slot;
+		uint64_t enqueue_ns;
+	} discarded[ZT_QUEUE_DEPTH];
 };
 
 void zt_corr_init(struct zt_corr *c);
@@ -134,6 +143,8 @@ uint64_t zt_fn_full_ns(const struct zt_fn *f, uint64_t now_ns);
 uint64_t zt_fn_oldest_pending_ns(const struct zt_fn *f, uint64_t now_ns);
 /* errors still queued: traced ones the queue's head has not passed */
 int zt_fn_pending(const struct zt_fn *f);
+/* the entry in this slot is one of them */
+bool zt_fn_slot_pending(const struct zt_fn *f, int slot);
 /* errors that left the queue by a dequeue zpcitrace did not see (the queue counters say so) */
 uint64_t zt_fn_unseen(const struct zt_fn *f);
 

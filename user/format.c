@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -99,9 +100,19 @@ const char *zt_errname(int ret, char *buf, size_t len)
 	return buf;
 }
 
+long long zt_wall_ns(unsigned long long ts_ns, long long realtime_off)
+{
+	long long wall;
+
+	/* a capture's timestamps are whatever its file says: saturate rather than overflow */
+	if (ts_ns > (unsigned long long)LLONG_MAX || __builtin_add_overflow((long long)ts_ns, realtime_off, &wall))
+		return realtime_off < 0 && ts_ns <= (unsigned long long)LLONG_MAX ? LLONG_MIN : LLONG_MAX;
+	return wall;
+}
+
 const char *zt_wall_time(unsigned long long ts_ns, long long realtime_off, char *buf, size_t len)
 {
-	long long wall = (long long)ts_ns + realtime_off;
+	long long wall = zt_wall_ns(ts_ns, realtime_off);
 	long long day_ns = wall % (86400LL * 1000000000LL), us, s;
 	char t[16];
 

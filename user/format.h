@@ -36,6 +36,8 @@ const char *zt_errname(int ret, char *buf, size_t len);
 
 /* "HH:MM:SS.uuuuuu" (UTC) of a bpf_ktime_get_ns() timestamp */
 const char *zt_wall_time(unsigned long long ts_ns, long long realtime_off, char *buf, size_t len);
+/* CLOCK_REALTIME ns of a CLOCK_MONOTONIC timestamp, saturated at the ends of long long */
+long long zt_wall_ns(unsigned long long ts_ns, long long realtime_off);
 
 /* Each field of an event, in print order: quote says a JSON string (else a JSON number). */
 typedef void (*zt_field_fn)(void *ctx, const char *key, const char *value, bool quote);

@@ -4,24 +4,55 @@
 #include <string.h>
 #include "json.h"
 
+/* values and strings are carved from blocks that grow with what the text holds: memory follows the values
+ * parsed, not a worst case of the line's length */
+struct block {
+	struct block *next;
+	size_t used, cap;
+	_Alignas(8) char data[];
+};
+#define BLOCK_MIN 4096
+#define BLOCK_MAX (1024 * 1024)
+
 struct parser {
 	const char *s;
 	size_t len, pos;
-	char *arena;     /* values and strings, carved from one block */
-	size_t used, cap;
+	struct block *arena; /* the newest block first */
+	size_t next_cap;
 	const char *error;
 };
 
 static void *carve(struct parser *p, size_t n)
 {
+	struct block *b = p->arena;
 	void *r;
 
 	n = (n + 7) & ~(size_t)7;
-	if (p->used + n > p->cap)
-		return NULL;
-	r = p->arena + p->used;
-	p->used += n;
+	if (!b || b->used + n > b->cap) {
+		size_t cap = p->next_cap > n ? p->next_cap : n;
+
+		b = malloc(sizeof(*b) + cap);
+		if (!b)
+			return NULL;
+		b->next = p->arena;
+		b->used = 0;
+		b->cap = cap;
+		p->arena = b;
+		p->next_cap = p->next_cap * 2 > BLOCK_MAX ? BLOCK_MAX : p->next_cap * 2;
+	}
+	r = b->data + b->used;
+	b->used += n;
 	return r;
+}
+
+static void free_blocks(struct block *b)
+{
+	while (b) {
+		struct block *next = b->next;
+
+		free(b);
+		b = next;
+	}
 }
 
 static int fail(struct parser *p, const char *why)
@@ -278,15 +309,9 @@ static int value(struct parser *p, struct zt_json **out, int depth)
 
 int zt_json_parse(const char *text, size_t len, struct zt_json_doc *doc)
 {
-	/* each value costs at most one node per byte: a bound known in advance */
-	struct parser p = { .s = text, .len = len, .cap = (len + 1) * (sizeof(struct zt_json) + 16) + 64 };
+	struct parser p = { .s = text, .len = len, .next_cap = BLOCK_MIN };
 
 	memset(doc, 0, sizeof(*doc));
-	p.arena = malloc(p.cap);
-	if (!p.arena) {
-		doc->error = "out of memory";
-		return -1;
-	}
 	if (value(&p, &doc->root, 0) == 0) {
 		skip_ws(&p);
 		if (p.pos == p.len) {
@@ -295,7 +320,7 @@ int zt_json_parse(const char *text, size_t len, struct zt_json_doc *doc)
 		}
 		fail(&p, "trailing characters");
 	}
-	free(p.arena);
+	free_blocks(p.arena);
 	doc->root = NULL;
 	doc->error = p.error;
 	doc->error_at = p.pos;
@@ -304,7 +329,7 @@ int zt_json_parse(const char *text, size_t len, struct zt_json_doc *doc)
 
 void zt_json_free(struct zt_json_doc *doc)
 {
-	free(doc->arena);
+	free_blocks(doc->arena);
 	memset(doc, 0, sizeof(*doc));
 }
 

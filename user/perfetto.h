@@ -1,15 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* A Chrome trace-event JSON timeline (ui.perfetto.dev opens it): one process per zPCI function, whose first
- * track holds its events as instants and whose queue-slot tracks draw each error's wait as a span. */
+ * track holds its events as instants, whose queue-slot tracks draw each error's wait as a span (dequeued, lost,
+ * discarded at close, or still pending at the end), and whose counter track is its queue depth. Drops, ring-buffer
+ * losses and a capture's gaps are marked. */
 #ifndef ZPCITRACE_PERFETTO_H
 #define ZPCITRACE_PERFETTO_H
 
 #include <stddef.h>
 #include <stdio.h>
 #include <linux/types.h>
+#include "summary.h"
 #include "zpcitrace.h"
 
-/* events in time order; realtime_off only labels the trace */
-int zt_perfetto_write(FILE *out, const struct zt_event *events, size_t n, long long realtime_off);
+struct zt_perfetto_ctx {
+	long long realtime_off;             /* labels the trace */
+	uint64_t end_ns;                    /* the end of the observation: pending errors' spans end there */
+	uint64_t ringbuf_lost;              /* marked at the end */
+	const struct zt_capture_gaps *gaps; /* marked: overwritten at the start, cut at the end; may be NULL */
+};
+
+/* events in time order */
+int zt_perfetto_write(FILE *out, const struct zt_event *events, size_t n, const struct zt_perfetto_ctx *ctx);
 
 #endif

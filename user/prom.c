@@ -211,12 +211,13 @@ void zt_prom_render(const struct zt_summary *s, FILE *out)
 	fprintf(out, "zpcitrace_ringbuf_lost_events_total %llu\n", (unsigned long long)s->ringbuf_drops);
 }
 
-int zt_prom_write(const struct zt_summary *s, const char *path)
+int zt_prom_write(const struct zt_summary *s, const char *path, char *why, size_t whylen)
 {
-	char *text = NULL, tmp[4096];
+	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	int fd, err;
+	struct zt_out out;
+	int err;
 
 	if (!f)
 		return -ENOMEM;
@@ -225,17 +226,16 @@ int zt_prom_write(const struct zt_summary *s, const char *path)
 		free(text);
 		return -ENOMEM;
 	}
-	fd = zt_atomic_open(path, tmp, sizeof(tmp));
-	if (fd < 0) {
-		free(text);
-		return fd;
-	}
-	err = zt_write_all(fd, text, len);
-	free(text);
+	/* the output rule (atomic.h): "-" is stdout, where each export follows the last */
+	err = zt_out_open(&out, path, NULL, why, whylen);
 	if (err) {
-		close(fd);
-		unlink(tmp);
+		free(text);
 		return err;
 	}
-	return zt_atomic_commit(fd, tmp, path);
+	err = zt_write_all(out.fd, text, len);
+	free(text);
+	err = zt_out_commit(&out, err);
+	if (err)
+		snprintf(why, whylen, "cannot write %s: %s", path, strerror(-err));
+	return err;
 }

@@ -9,6 +9,6 @@
 void zt_prom_render(const struct zt_summary *s, FILE *out);
 /* Write the metrics to path atomically: a temporary file in the same directory (created without following
  * symlinks, mode 0644), fsync, rename over path. Never leaves a partial file at path. Returns 0 or -errno. */
-int zt_prom_write(const struct zt_summary *s, const char *path);
+int zt_prom_write(const struct zt_summary *s, const char *path, char *why, size_t whylen);
 
 #endif

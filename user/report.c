@@ -2,35 +2,42 @@
 #define _GNU_SOURCE
 #include <argp.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "args.h"
+#include "atomic.h"
 #include "capture.h"
 #include "correlate.h"
+#include "format.h"
 #include "perfetto.h"
 #include "report.h"
 #include "summary.h"
 
-static struct {
-	const char *file, *perfetto, *since_arg, *until_arg;
-	bool json, fid_on;
-	uint32_t fid;
-} opt;
+#define DAY_NS 86400000000000ULL
+#define MAX_OFFSET_S (86400ULL * 366 * 100) /* +SECONDS: a century */
 
 static const char doc[] =
-	"Summarise a capture made by 'zpcitrace record', on any machine: the same summary the live run\n"
-	"printed, for the whole capture or the part the filters select.\n"
+	"Summarise a capture made by 'zpcitrace record', on any machine: the same\n"
+	"summary the live run printed, for the whole capture or the part the\n"
+	"filters select. Damaged lines are skipped and counted, never fatal.\n"
+	"\vT is seconds from the capture's first event (+12.5), a UTC time of day\n"
+	"(04:13:38.5: the one within the capture, also across midnight), or a UTC\n"
+	"date and time (2026-12-02T04:13:38.5) where the capture spans days.\n"
+	"FID is decimal or 0x hex. OUT '-' is stdout (the summary goes to stderr).\n"
 	"\n"
-	"USAGE: zpcitrace report [--since T] [--until T] [--fid FID] [-j] [--perfetto OUT.json] FILE\n"
-	"\n"
-	"T is seconds from the capture's first event (+12.5), or a UTC time of day (04:13:38.5).\n"
+	"Exit status: 0 a sound capture, 3 a damaged one (cut short, lines skipped,\n"
+	"events unwritten: the summary says what), 2 not a readable capture,\n"
+	"1 an empty selection or an output error, 64 a usage error.\n"
 	"\n"
 	"EXAMPLES:\n"
-	"    zpcitrace report errors.jsonl\n"
-	"    zpcitrace report --fid 0x12 --since +60 errors.jsonl\n"
-	"    zpcitrace report --perfetto timeline.json errors.jsonl   # open in ui.perfetto.dev\n";
+	"  zpcitrace report errors.jsonl\n"
+	"  zpcitrace report --fid 0x12 --since +60 errors.jsonl\n"
+	"  zpcitrace report --since 23:55 --until 00:10 errors.jsonl\n"
+	"  zpcitrace report --perfetto timeline.json errors.jsonl  # ui.perfetto.dev\n";
 
 enum { OPT_SINCE = 0x100, OPT_UNTIL, OPT_FID, OPT_PERFETTO };
 
@@ -39,73 +46,144 @@ static const struct argp_option options[] = {
 	{ "until", OPT_UNTIL, "T", 0, "Only events at or before T", 0 },
 	{ "fid", OPT_FID, "FID", 0, "Only this function id", 0 },
 	{ "json", 'j', NULL, 0, "The summary as one JSON object", 0 },
-	{ "perfetto", OPT_PERFETTO, "OUT.json", 0, "Also write a Chrome trace-event timeline (ui.perfetto.dev)", 0 },
+	{ "perfetto", OPT_PERFETTO, "OUT", 0, "Also write a Chrome trace-event timeline (ui.perfetto.dev)", 0 },
+	ZT_ARGS_STD,
 	{},
 };
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
+	struct zt_report_opts *o = state->input;
+
 	switch (key) {
 	case OPT_SINCE:
-		opt.since_arg = arg;
+		o->since_arg = arg;
 		break;
 	case OPT_UNTIL:
-		opt.until_arg = arg;
+		o->until_arg = arg;
 		break;
 	case OPT_FID:
-		if (zt_parse_fid(arg, &opt.fid))
-			argp_error(state, "--fid: '%s' is not a function id (0 to 0xffffffff)", arg);
-		opt.fid_on = true;
+		if (zt_parse_fid(arg, &o->fid))
+			zt_usage_error("report", "--fid: '%s' is not a function id (decimal or 0x hex, to 0xffffffff)", arg);
+		o->fid_on = true;
 		break;
 	case 'j':
-		opt.json = true;
+		o->json = true;
 		break;
 	case OPT_PERFETTO:
-		opt.perfetto = arg;
+		o->perfetto = arg;
 		break;
 	case ARGP_KEY_ARG:
-		if (opt.file)
-			argp_error(state, "one capture FILE at a time");
-		opt.file = arg;
+		if (o->file)
+			zt_usage_error("report", "one capture FILE at a time");
+		o->file = arg;
 		break;
 	case ARGP_KEY_END:
-		if (!opt.file)
-			argp_error(state, "which capture? zpcitrace report FILE");
+		if (!o->file)
+			zt_usage_error("report", "which capture? zpcitrace report FILE");
+		if (o->json && o->perfetto && !strcmp(o->perfetto, "-"))
+			zt_usage_error("report", "-j and --perfetto - both want stdout");
 		break;
+	case ARGP_KEY_ERROR:
+		zt_bad_word("report", options, state->argv, state->argc, state->next);
 	default:
+		zt_std_option(key, state);
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
 }
 
-/* T: "+SECONDS" from the first event, or "HH:MM:SS[.frac]" UTC on the day of the first event */
-static int parse_time(const char *arg, const struct zt_capture *c, uint64_t *out)
+/* HH:MM:SS[.frac] as ns into the day; *end where it stops. 0 or -1 */
+static int time_of_day(const char *arg, uint64_t *ns, const char **end)
 {
-	uint64_t first = c->nevents ? c->events[0].ts_ns : 0;
-	char *end;
+	unsigned long h, m;
+	uint64_t sec;
+	char *e;
+
+	if (arg[0] < '0' || arg[0] > '9' || (h = strtoul(arg, &e, 10)) > 23 || e - arg > 2 || *e != ':')
+		return -1;
+	arg = e + 1;
+	if (arg[0] < '0' || arg[0] > '9' || (m = strtoul(arg, &e, 10)) > 59 || e - arg != 2 || *e != ':')
+		return -1;
+	arg = e + 1;
+	if (arg[0] < '0' || arg[0] > '9' || arg[1] < '0' || arg[1] > '9' || zt_parse_seconds_ns(arg, 60, &sec, end))
+		return -1;
+	*ns = (h * 3600 + m * 60) * 1000000000ull + sec;
+	return 0;
+}
+
+/* YYYY-MM-DD[T ]HH:MM:SS[.frac] UTC as wall-clock ns. 0 or -1 */
+static int date_time(const char *arg, long long *wall)
+{
+	struct tm tm = { 0 };
+	uint64_t tod;
+	const char *end;
+	int n = 0;
+
+	if (sscanf(arg, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 || n != 10 ||
+	    (arg[10] != 'T' && arg[10] != ' ') || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_year < 1970 || tm.tm_year > 2200 || time_of_day(arg + 11, &tod, &end) || *end)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*wall = (long long)timegm(&tm) * 1000000000LL + (long long)tod;
+	return 0;
+}
+
+static uint64_t to_mono(long long wall, long long realtime_off)
+{
+	long long mono;
+
+	if (__builtin_sub_overflow(wall, realtime_off, &mono))
+		return realtime_off > 0 ? 0 : UINT64_MAX;
+	return mono < 0 ? 0 : (uint64_t)mono;
+}
+
+int zt_report_time(const char *arg, uint64_t first_ns, uint64_t from_ns, uint64_t to_ns, long long realtime_off,
+		   uint64_t *out, char *why, size_t whylen)
+{
+	const char *end;
+	uint64_t ns, tod;
+	long long wall;
 
 	if (arg[0] == '+') {
-		double s = strtod(arg + 1, &end);
-
-		if (end == arg + 1 || *end || s < 0)
-			return -1;
-		*out = first + (uint64_t)(s * 1e9);
+		if (zt_parse_seconds_ns(arg + 1, MAX_OFFSET_S, &ns, &end) || *end)
+			goto bad;
+		*out = first_ns + ns;
 		return 0;
 	}
-	int h, m;
-	double sec;
-	char tail;
+	if (!date_time(arg, &wall)) {
+		*out = to_mono(wall, realtime_off);
+		return 0;
+	}
+	if (time_of_day(arg, &tod, &end) || *end)
+		goto bad;
+	/* the time of day within [from, to]: on from's day, or a later one the capture reaches */
+	long long from_wall = zt_wall_ns(from_ns, realtime_off), to_wall = zt_wall_ns(to_ns, realtime_off);
+	long long day, pick, c;
+	int within = 0;
 
-	if (sscanf(arg, "%d:%d:%lf%c", &h, &m, &sec, &tail) != 3 || h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 ||
-	    sec >= 61)
+	if (__builtin_sub_overflow(from_wall, ((from_wall % (long long)DAY_NS) + (long long)DAY_NS) % (long long)DAY_NS,
+				   &day))
+		day = from_wall;
+	if (__builtin_add_overflow(day, (long long)tod, &pick))
+		pick = LLONG_MAX;
+	for (c = pick; c <= to_wall && within < 2;) {
+		if (c >= from_wall && within++ == 0)
+			pick = c;
+		if (__builtin_add_overflow(c, (long long)DAY_NS, &c))
+			break;
+	}
+	if (within > 1) {
+		snprintf(why, whylen, "'%s' occurs on more than one day of the capture: give the date, "
+			 "YYYY-MM-DDTHH:MM:SS", arg);
 		return -1;
-	long long wall_first = (long long)first + c->meta.realtime_off;
-	long long day = wall_first / 86400000000000LL * 86400000000000LL;
-	long long wall = day + (long long)((h * 3600 + m * 60) * 1e9 + sec * 1e9);
-	long long mono = wall - c->meta.realtime_off;
-
-	*out = mono < 0 ? 0 : (uint64_t)mono;
+	}
+	*out = to_mono(pick, realtime_off);
 	return 0;
+bad:
+	snprintf(why, whylen, "'%s' is not +SECONDS, HH:MM:SS[.frac] or YYYY-MM-DDTHH:MM:SS[.frac]", arg);
+	return -1;
 }
 
 static const struct zt_capture *current;
@@ -115,49 +193,117 @@ static void ident(const struct zt_fn *f, struct zt_ident *id)
 	zt_capture_ident(current, f, id);
 }
 
-int zt_report_main(int argc, char **argv)
+/* the selection is empty: one line that says why */
+static void say_empty(const struct zt_report_opts *o, const struct zt_capture *c, uint64_t since, uint64_t until,
+		      FILE *err)
 {
-	static const struct argp argp = { .options = options, .parser = parse_arg, .doc = doc };
+	char a[32], b[32];
+	bool fid_seen = false;
+
+	for (size_t i = 0; i < c->nevents && o->fid_on && !fid_seen; i++)
+		fid_seen = c->events[i].has_fn && c->events[i].fid == o->fid;
+	if (o->fid_on && !fid_seen) {
+		fprintf(err, "zpcitrace: %s: the selection is empty: function 0x%08x has no events in the capture\n", o->file,
+			o->fid);
+	} else if (since > until) {
+		fprintf(err, "zpcitrace: %s: the selection is empty: --until is before --since\n", o->file);
+	} else {
+		zt_wall_time(c->events[0].ts_ns, c->meta.realtime_off, a, sizeof(a));
+		zt_wall_time(c->events[c->nevents - 1].ts_ns, c->meta.realtime_off, b, sizeof(b));
+		fprintf(err, "zpcitrace: %s: the selection is empty: no events%s in that time (the capture's run from %s "
+			     "to %s UTC)\n", o->file, o->fid_on ? " of that function" : "", a, b);
+	}
+}
+
+/* one line on stderr for a damaged capture; its summary has the details */
+static void say_gaps(const char *file, const struct zt_capture_gaps *g, FILE *err)
+{
+	if (!zt_capture_gaps_damaged(g))
+		return;
+	fprintf(err, "zpcitrace: %s is damaged:", file);
+	if (g->cut)
+		fprintf(err, " cut short (no trailer: the recording was killed or the disk filled)%s",
+			g->cut_bytes || g->skipped_lines || g->unwritten ? ";" : "");
+	if (g->cut_bytes)
+		fprintf(err, " %llu bytes of a partial last line ignored%s", (unsigned long long)g->cut_bytes,
+			g->skipped_lines || g->unwritten ? ";" : "");
+	if (g->skipped_lines)
+		fprintf(err, " %llu damaged lines skipped (the first, line %llu: %s)%s", (unsigned long long)g->skipped_lines,
+			(unsigned long long)g->first_skipped_line, g->first_skipped_why, g->unwritten ? ";" : "");
+	if (g->unwritten)
+		fprintf(err, " %llu events could not be written by the recorder", (unsigned long long)g->unwritten);
+	fputc('\n', err);
+}
+
+static int write_perfetto(const struct zt_report_opts *o, const struct zt_capture *c, size_t n,
+			  const struct zt_perfetto_ctx *ctx, FILE *err)
+{
+	struct zt_out out;
+	char why[4200];
+	FILE *f;
+	int rc;
+
+	if (zt_out_open(&out, o->perfetto, o->file, why, sizeof(why))) {
+		fprintf(err, "zpcitrace: %s\n", why);
+		return 1;
+	}
+	f = out.is_stdout ? stdout : fdopen(dup(out.fd), "w");
+	rc = !f || zt_perfetto_write(f, c->events, n, ctx) || fflush(f) || ferror(f) ? -(errno ?: EIO) : 0;
+	if (f && f != stdout)
+		fclose(f);
+	rc = zt_out_commit(&out, rc);
+	if (rc)
+		fprintf(err, "zpcitrace: cannot write %s: %s%s\n", o->perfetto, strerror(-rc),
+			out.is_stdout ? "" : "; nothing written");
+	return rc ? 1 : 0;
+}
+
+int zt_report_run(const struct zt_report_opts *o, FILE *out, FILE *err)
+{
 	struct zt_capture c;
 	struct zt_corr corr;
 	uint64_t since = 0, until = UINT64_MAX, last = 0;
-	char err[256];
+	char why[256];
+	int rc = 0;
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
-		return 1;
-	if (zt_capture_read(opt.file, &c, err, sizeof(err))) {
-		fprintf(stderr, "zpcitrace: %s: %s\n", opt.file, err);
+	if (zt_capture_read(o->file, &c, why, sizeof(why))) {
+		fprintf(err, "zpcitrace: %s: %s\n", o->file, why);
 		return 2;
 	}
-	const char *bad = opt.since_arg && parse_time(opt.since_arg, &c, &since) ? opt.since_arg
-			: opt.until_arg && parse_time(opt.until_arg, &c, &until) ? opt.until_arg : NULL;
-	if (bad) {
-		fprintf(stderr, "zpcitrace: --since/--until: '%s' is not +SECONDS or HH:MM:SS\n", bad);
+	uint64_t first = c.nevents ? c.events[0].ts_ns : 0, end = c.has_trailer ? c.ended_ns : 0;
+
+	for (size_t i = 0; i < c.nevents; i++)
+		if (c.events[i].ts_ns > end)
+			end = c.events[i].ts_ns;
+	if ((o->since_arg && zt_report_time(o->since_arg, first, first, end, c.meta.realtime_off, &since, why,
+					    sizeof(why))) ||
+	    (o->until_arg && zt_report_time(o->until_arg, first, o->since_arg ? since : first, end, c.meta.realtime_off,
+					    &until, why, sizeof(why)))) {
+		fprintf(err, "zpcitrace: --since/--until: %s (see zpcitrace report --help)\n", why);
 		zt_capture_free(&c);
-		return 64;
+		return ZT_EXIT_USAGE;
 	}
-	if (!c.has_trailer)
-		fprintf(stderr, "zpcitrace: %s was cut short (no trailer: the recording was killed or the disk filled)%s",
-			opt.file, c.cut_bytes ? "" : "\n");
-	if (c.cut_bytes)
-		fprintf(stderr, "%s%zu bytes of a partial last line ignored\n", c.has_trailer ? "zpcitrace: " : "; ",
-			c.cut_bytes);
-	if (c.unwritten)
-		fprintf(stderr, "zpcitrace: %llu events could not be written to the capture\n",
-			(unsigned long long)c.unwritten);
-	if (c.skipped_unknown)
-		fprintf(stderr, "zpcitrace: %zu events of kinds this version does not know were skipped\n", c.skipped_unknown);
+	say_gaps(o->file, &c.gaps, err);
 
 	/* keep the selected events, in order */
 	size_t n = 0;
 	for (size_t i = 0; i < c.nevents; i++) {
 		const struct zt_event *e = &c.events[i];
 
-		if (e->ts_ns < since || e->ts_ns > until || (opt.fid_on && (!e->has_fn || e->fid != opt.fid)))
+		if (e->ts_ns < since || e->ts_ns > until || (o->fid_on && (!e->has_fn || e->fid != o->fid)))
 			continue;
 		c.events[n++] = *e;
 		if (e->ts_ns > last)
 			last = e->ts_ns;
+	}
+	bool filtered = o->fid_on || o->since_arg || o->until_arg;
+	if (!n && filtered && (c.nevents || o->fid_on)) {
+		if (c.nevents)
+			say_empty(o, &c, since, until, err);
+		else
+			fprintf(err, "zpcitrace: %s: the selection is empty: the capture holds no events\n", o->file);
+		zt_capture_free(&c);
+		return 1;
 	}
 	zt_corr_init(&corr);
 	for (size_t i = 0; i < n; i++)
@@ -165,7 +311,7 @@ int zt_report_main(int argc, char **argv)
 	current = &c;
 	struct zt_summary s = {
 		.corr = &corr,
-		.now_ns = c.has_trailer && !opt.until_arg ? c.ended_ns : last,
+		.now_ns = c.has_trailer && !o->until_arg ? c.ended_ns : last,
 		.ringbuf_drops = c.ringbuf_lost,
 		.hooks = c.meta.hooks,
 		.nhooks = c.meta.nhooks,
@@ -174,21 +320,37 @@ int zt_report_main(int argc, char **argv)
 		.ident = ident,
 		.realtime_off = c.meta.realtime_off,
 		.version = c.meta.zpcitrace,
+		.gaps = &c.gaps,
 	};
-	if (opt.json)
-		zt_summary_json(&s, stdout);
+	if (s.now_ns < last)
+		s.now_ns = last;
+	FILE *summary_out = o->perfetto && !strcmp(o->perfetto, "-") ? err : out;
+	if (o->json)
+		zt_summary_json(&s, summary_out);
 	else
-		zt_summary_text(&s, stdout);
-	int rc = 0;
-	if (opt.perfetto) {
-		FILE *f = fopen(opt.perfetto, "we");
-
-		if (!f || zt_perfetto_write(f, c.events, n, c.meta.realtime_off) || fclose(f)) {
-			fprintf(stderr, "zpcitrace: cannot write %s: %s\n", opt.perfetto, strerror(errno));
-			rc = 1;
-		}
+		zt_summary_text(&s, summary_out);
+	if (fflush(summary_out) || ferror(summary_out)) {
+		fprintf(err, "zpcitrace: cannot write the summary: %s\n", strerror(errno ?: EIO));
+		rc = 1;
 	}
+	struct zt_perfetto_ctx pctx = { .realtime_off = c.meta.realtime_off, .end_ns = s.now_ns,
+					.ringbuf_lost = c.ringbuf_lost, .gaps = &c.gaps };
+	if (!rc && o->perfetto)
+		rc = write_perfetto(o, &c, n, &pctx, err);
+	if (!rc && zt_capture_gaps_damaged(&c.gaps))
+		rc = 3;
 	zt_corr_free(&corr);
 	zt_capture_free(&c);
+	current = NULL;
 	return rc;
+}
+
+int zt_report_main(int argc, char **argv)
+{
+	static const struct argp argp = { .options = options, .parser = parse_arg, .doc = doc, .args_doc = "FILE" };
+	struct zt_report_opts o = { 0 };
+
+	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, &o))
+		zt_usage_error("report", "bad command line");
+	return zt_report_run(&o, stdout, stderr);
 }

@@ -3,7 +3,24 @@
 #ifndef ZPCITRACE_REPORT_H
 #define ZPCITRACE_REPORT_H
 
-/* argv[0] is "report"; returns the exit status (2 for a bad capture) */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct zt_report_opts {
+	const char *file, *perfetto, *since_arg, *until_arg;
+	bool json, fid_on;
+	uint32_t fid;
+};
+
+/* argv[0] is "zpcitrace report"; returns the exit status (see --help) */
 int zt_report_main(int argc, char **argv);
+/* the report itself: the summary on out, messages on err; the exit status */
+int zt_report_run(const struct zt_report_opts *o, FILE *out, FILE *err);
+/* T of --since/--until (see --help) as CLOCK_MONOTONIC ns: +SECONDS from first_ns; a time of day is the one
+ * within [from_ns, to_ns]. 0, or -1 with a one-line reason */
+int zt_report_time(const char *arg, uint64_t first_ns, uint64_t from_ns, uint64_t to_ns, long long realtime_off,
+		   uint64_t *out, char *why, size_t whylen);
 
 #endif

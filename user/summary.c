@@ -107,6 +107,43 @@ static void books_text(const struct zt_corr *c, FILE *out)
 	}
 }
 
+bool zt_capture_gaps_damaged(const struct zt_capture_gaps *g)
+{
+	return g->cut || g->cut_bytes || g->skipped_lines || g->unwritten;
+}
+
+static void gaps_text(const struct zt_capture_gaps *g, FILE *out)
+{
+	fprintf(out, "capture: %s\n", zt_capture_gaps_damaged(g) ? "DAMAGED: events are missing" : g->overwritten ?
+		"a flight-recorder dump: its ring had overwritten older events" : "complete");
+	fprintf(out, "  %-36s %s\n", "trailer", g->cut ? "missing (the recording was killed or the disk filled)" : "yes");
+	fprintf(out, "  %-36s %llu\n", "events overwritten (flight recorder)", (unsigned long long)g->overwritten);
+	fprintf(out, "  %-36s %llu\n", "events the recorder could not write", (unsigned long long)g->unwritten);
+	fprintf(out, "  %-36s %llu\n", "damaged lines skipped", (unsigned long long)g->skipped_lines);
+	if (g->skipped_lines)
+		fprintf(out, "  %-36s line %llu: %s\n", "first damaged line", (unsigned long long)g->first_skipped_line,
+			g->first_skipped_why);
+	fprintf(out, "  %-36s %llu\n", "bytes of a partial last line", (unsigned long long)g->cut_bytes);
+	fprintf(out, "  %-36s %llu\n", "events of kinds not known here", (unsigned long long)g->skipped_unknown);
+	if (g->functions_omitted)
+		fprintf(out, "  %-36s %llu\n", "functions the trailer did not name", (unsigned long long)g->functions_omitted);
+}
+
+static void gaps_json(const struct zt_capture_gaps *g, FILE *out)
+{
+	char why[200];
+
+	fprintf(out, ",\"capture\":{\"damaged\":%s,\"trailer\":%s,\"overwritten\":%llu,\"unwritten\":%llu,"
+		     "\"skipped_lines\":%llu,\"first_skipped_line\":%llu,\"first_skipped_why\":\"%s\",\"cut_bytes\":%llu,"
+		     "\"unknown_kinds\":%llu,\"functions_omitted\":%llu}",
+		zt_capture_gaps_damaged(g) ? "true" : "false", g->cut ? "false" : "true", (unsigned long long)g->overwritten,
+		(unsigned long long)g->unwritten, (unsigned long long)g->skipped_lines,
+		(unsigned long long)g->first_skipped_line,
+		zt_json_escape(g->first_skipped_why, sizeof(g->first_skipped_why), why, sizeof(why)),
+		(unsigned long long)g->cut_bytes, (unsigned long long)g->skipped_unknown,
+		(unsigned long long)g->functions_omitted);
+}
+
 void zt_summary_text(const struct zt_summary *s, FILE *out)
 {
 	struct zt_corr *c = s->corr;
@@ -118,6 +155,9 @@ void zt_summary_text(const struct zt_summary *s, FILE *out)
 	fprintf(out, "  %-36s %llu\n", "dequeues with no traced enqueue", (unsigned long long)c->unmatched_total);
 	fprintf(out, "  %-36s %llu\n", "dequeued unseen", (unsigned long long)zt_corr_unseen(c));
 	fprintf(out, "  %-36s %llu\n", "events lost in the ring buffer", (unsigned long long)s->ringbuf_drops);
+	fprintf(out, "  %-36s %llu\n", "events out of time order", (unsigned long long)c->out_of_order);
+	if (s->gaps)
+		gaps_text(s->gaps, out);
 	if (c->nfns) {
 		fprintf(out, "functions:\n  %-10s %-12s %-8s %-8s %7s %6s %7s %9s %5s %8s %9s %8s %9s %7s %10s %s\n", "FID",
 			"PCI", "UID", "PCHID", "ARRIVED", "STORED", "DROPPED", "DISCARDED", "LOST", "DEQUEUED", "UNMATCHED",
@@ -220,8 +260,12 @@ void zt_summary_json(const struct zt_summary *s, FILE *out)
 	fprintf(out, "{\"event\":\"summary\",\"counters\":{");
 	for (int i = 0; i < ZT_NR_COUNTERS; i++)
 		fprintf(out, "%s\"%s\":%llu", i ? "," : "", zt_counter_name(i), (unsigned long long)c->total[i]);
-	fprintf(out, ",\"dequeues with no traced enqueue\":%llu,\"dequeued unseen\":%llu,\"events lost in the ring buffer\":%llu}",
-		(unsigned long long)c->unmatched_total, (unsigned long long)zt_corr_unseen(c), (unsigned long long)s->ringbuf_drops);
+	fprintf(out, ",\"dequeues with no traced enqueue\":%llu,\"dequeued unseen\":%llu,\"events lost in the ring buffer\":%llu"
+		     ",\"events out of time order\":%llu}",
+		(unsigned long long)c->unmatched_total, (unsigned long long)zt_corr_unseen(c), (unsigned long long)s->ringbuf_drops,
+		(unsigned long long)c->out_of_order);
+	if (s->gaps)
+		gaps_json(s->gaps, out);
 	fprintf(out, ",\"functions\":[");
 	for (size_t i = 0; i < c->nfns; i++) {
 		struct zt_fn *f = &c->fns[i];

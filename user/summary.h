@@ -22,6 +22,21 @@ typedef void (*zt_ident_fn)(const struct zt_fn *f, struct zt_ident *id);
 /* reads /sys/bus/pci/devices/<pci>/{uid,pchid}; "-" where absent */
 void zt_ident_sysfs(const struct zt_fn *f, struct zt_ident *id);
 
+/* what a capture lacks, for its report's summary (text and -j) */
+struct zt_capture_gaps {
+	bool cut;                    /* no trailer: the recording was killed, or the disk filled */
+	uint64_t cut_bytes;          /* a partial last line, ignored */
+	uint64_t skipped_lines;      /* damaged lines skipped (whole lines that do not read) */
+	uint64_t first_skipped_line; /* the first of them, and why */
+	char first_skipped_why[96];
+	uint64_t skipped_unknown;    /* events of kinds this version does not know (a newer minor) */
+	uint64_t unwritten;          /* events the recorder could not write (a full disk) */
+	uint64_t overwritten;        /* flight recorder: events its ring overwrote before the dump */
+	uint64_t functions_omitted;  /* functions the trailer could not name */
+};
+/* damaged: the report misses events that happened (overwritten and unknown kinds are said, not damage) */
+bool zt_capture_gaps_damaged(const struct zt_capture_gaps *g);
+
 struct zt_summary {
 	struct zt_corr *corr;
 	uint64_t now_ns;             /* the end of the observation */
@@ -33,6 +48,7 @@ struct zt_summary {
 	zt_ident_fn ident;           /* may be NULL */
 	long long realtime_off;      /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns (exporters' timestamps) */
 	const char *version;
+	const struct zt_capture_gaps *gaps; /* a report's: what its capture lacks; NULL live */
 };
 
 /* identity of f through s->ident, "-" where unknown */

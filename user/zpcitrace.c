@@ -53,7 +53,9 @@ static struct env {
 } env;
 
 const char *argp_program_version = "zpcitrace " ZT_VERSION;
-static const char doc[] =
+/* argp fills each line to 79 columns: every line here is shorter, so none is re-wrapped. After \v: below
+ * the options. */
+static const char live_doc[] =
 	"Trace the zPCI error-event queue of s390x Linux >= 7.3: every PCI error the\n"
 	"platform reports for a function, what became of it in the function's queue\n"
 	"(stored, dropped because the queue was full, not stored), the VMM's\n"
@@ -64,48 +66,99 @@ static const char doc[] =
 	"wait in the queue per PEC and per function, overflow and losses per function,\n"
 	"errors still pending, and functions whose errors nobody reads.\n"
 	"\n"
-	"USAGE: zpcitrace [-T] [-j] [-i INTERVAL] [--prom FILE] [-v] [--fid FID]\n"
-	"                 [--no-hook FUNC]... [--btf PATH] [--kprobes] [DURATION]\n"
-	"       zpcitrace record -w FILE [--flight-recorder N] [-v] [--fid FID] [DURATION]\n"
-	"       zpcitrace report [--since T] [--until T] [--fid FID] [--perfetto OUT] FILE\n"
-	"       zpcitrace status [-j] [-v] [--fid FID]\n"
+	"Commands (each has its own --help):\n"
+	"  zpcitrace [OPTION...] [DURATION]   trace live (this page)\n"
+	"  zpcitrace record -w FILE ...       write a capture, to report anywhere\n"
+	"  zpcitrace report FILE ...          summarise a capture\n"
+	"  zpcitrace status ...               every function's error queue now\n"
+	"\vEXAMPLES:\n"
+	"  zpcitrace               # a line per event until Ctrl-C, then a summary\n"
+	"  zpcitrace -T            # each line prefixed with the event's UTC time\n"
+	"  zpcitrace -i 10 3600    # a summary every 10 s, for an hour\n"
+	"  zpcitrace -j > t.jsonl  # JSON lines: an object per event, then the summary\n"
+	"  zpcitrace --prom /var/lib/prometheus/node-exporter/zpcitrace.prom\n"
+	"                          # a node_exporter textfile, written every 15 s\n"
+	"  zpcitrace --fid 0x12    # only function 0x12\n"
+	"  zpcitrace -v            # also say which kernel functions are hooked\n"
+	"  zpcitrace --btf vmlinux.btf  # a kernel without /sys/kernel/btf/vmlinux\n"
 	"\n"
-	"EXAMPLES:\n"
-	"    zpcitrace                 # a line per event until Ctrl-C, then a summary\n"
-	"    zpcitrace -T              # each line prefixed with the event's UTC time\n"
-	"    zpcitrace -i 10 3600      # a summary every 10 s, for an hour\n"
-	"    zpcitrace -j > t.jsonl    # JSON lines: an object per event, then summary\n"
-	"    zpcitrace --prom /var/lib/prometheus/node-exporter/zpcitrace.prom\n"
-	"                              # a node_exporter textfile, written every 15 s\n"
-	"    zpcitrace --fid 0x12      # only function 0x12\n"
-	"    zpcitrace record -w errors.jsonl      # a capture; report it anywhere later\n"
-	"    zpcitrace record -w fr.jsonl --flight-recorder 1000\n"
-	"                              # the last 1000 events, on SIGUSR1, overflow, exit\n"
-	"    zpcitrace report --help   # options of the report\n"
-	"    zpcitrace status          # every function's error queue now, and exit\n"
-	"    zpcitrace -v              # also say which kernel functions are hooked\n"
-	"    zpcitrace --btf vmlinux.btf   # a kernel without /sys/kernel/btf/vmlinux\n";
+	"DURATION is in seconds. FID is decimal or 0x hex. Exit status: 0, 1 on an\n"
+	"error, 64 on a usage error, 130 when interrupted while starting.\n";
+
+static const char record_doc[] =
+	"Write a capture (docs/capture.md): every traced event as a line of JSON, to\n"
+	"read later on any machine with 'zpcitrace report'. With --flight-recorder,\n"
+	"keep only the last N events in memory and write them out when asked.\n"
+	"\vEXAMPLES:\n"
+	"  zpcitrace record -w errors.jsonl         # until Ctrl-C\n"
+	"  zpcitrace record -w errors.jsonl 3600    # for an hour\n"
+	"  zpcitrace record -w fr.jsonl --flight-recorder 1000\n"
+	"        # the last 1000 events: on SIGUSR1, a queue overflow or a discard\n"
+	"        # (fr.jsonl.1, fr.jsonl.2, ...) and at exit (fr.jsonl)\n"
+	"\n"
+	"FILE '-' is stdout. A file is written beside FILE and renamed into place.\n";
+
+static const char status_doc[] =
+	"Read every zPCI function's error queue as it is now, print it, and exit.\n"
+	"\vEXAMPLES:\n"
+	"  zpcitrace status\n"
+	"  zpcitrace status -j --fid 0x12\n";
 
 enum { OPT_FID = 0x100, OPT_NO_HOOK, OPT_BTF, OPT_KPROBES, OPT_PROM, OPT_FLIGHT };
 #define PROM_INTERVAL_S 15
 #define MAX_SECONDS (86400UL * 365)
 
-static const struct argp_option options[] = {
+#define OPT_VERBOSE { "verbose", 'v', NULL, 0, "Report hooks and their attach mode, and libbpf debug output", 0 }
+#define OPT_FID_ { "fid", OPT_FID, "FID", 0, "Trace only this function id (filtered in the kernel)", 0 }
+#define OPT_ATTACH \
+	{ "no-hook", OPT_NO_HOOK, "FUNC", 0, "Do not hook kernel function FUNC (repeatable; -v lists them)", 0 }, \
+	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF file, for kernels without /sys/kernel/btf/vmlinux", 0 }, \
+	{ "kprobes", OPT_KPROBES, NULL, 0, "Attach with kprobes even where fentry/fexit would work", 0 }
+
+static const struct argp_option live_options[] = {
 	{ "timestamp", 'T', NULL, 0, "Prefix each event with its UTC wall-clock time", 0 },
 	{ "json", 'j', NULL, 0, "JSON lines on stdout: one object per event, then the summary", 0 },
 	{ "interval", 'i', "SECONDS", 0, "Print the summary every SECONDS as well (with --prom: write FILE every "
 					  "SECONDS, default 15)", 0 },
-	{ "prom", OPT_PROM, "FILE", 0, "Run as a Prometheus textfile exporter: keep FILE current, print no events", 0 },
-	{ "write", 'w', "FILE", 0, "record: write the capture to FILE", 0 },
-	{ "flight-recorder", OPT_FLIGHT, "N", 0, "record: keep the last N events; write them on SIGUSR1, on a queue "
-						"overflow or discard (FILE.1, FILE.2, ...), and at exit (FILE)", 0 },
-	{ "verbose", 'v', NULL, 0, "Report hooks and their attach mode, and libbpf debug output", 0 },
-	{ "fid", OPT_FID, "FID", 0, "Trace only this function id (filtered in the kernel)", 0 },
-	{ "no-hook", OPT_NO_HOOK, "FUNC", 0, "Do not hook kernel function FUNC (repeatable; -v lists them)", 0 },
-	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF file, for kernels without /sys/kernel/btf/vmlinux", 0 },
-	{ "kprobes", OPT_KPROBES, NULL, 0, "Attach with kprobes even where fentry/fexit would work", 0 },
+	{ "prom", OPT_PROM, "FILE", 0, "Run as a Prometheus textfile exporter: keep FILE current, print no events "
+				       "(not with -j or -T)", 0 },
+	OPT_VERBOSE, OPT_FID_, OPT_ATTACH, ZT_ARGS_STD,
 	{},
 };
+
+static const struct argp_option record_options[] = {
+	{ "write", 'w', "FILE", 0, "Write the capture to FILE (required)", 0 },
+	{ "flight-recorder", OPT_FLIGHT, "N", 0, "Keep the last N events; write them on SIGUSR1, on a queue "
+						"overflow or discard (FILE.1, FILE.2, ...), and at exit (FILE)", 0 },
+	OPT_VERBOSE, OPT_FID_, OPT_ATTACH, ZT_ARGS_STD,
+	{},
+};
+
+static const struct argp_option status_options[] = {
+	{ "json", 'j', NULL, 0, "The queues as one JSON object", 0 },
+	OPT_VERBOSE,
+	{ "fid", OPT_FID, "FID", 0, "Only this function id", 0 },
+	ZT_ARGS_STD,
+	{},
+};
+
+static const char *command; /* "record", "status", or NULL: the live view */
+
+static const struct argp_option *command_options(void)
+{
+	return !command ? live_options : !strcmp(command, "record") ? record_options : status_options;
+}
+
+/* the combinations argp cannot refuse by itself */
+static void check_conflicts(void)
+{
+	if (env.record && !env.capture_path)
+		zt_usage_error(command, "record: where to? -w FILE");
+	if (env.prom_path && (env.json || env.timestamp))
+		zt_usage_error(command, "--prom writes metrics, not events: -j and -T go with the live view");
+	if (env.record && env.flight_n && !strcmp(env.capture_path, "-"))
+		zt_usage_error(command, "--flight-recorder writes files FILE.1, FILE.2, ...: not to stdout");
+}
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
@@ -123,19 +176,19 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'i':
 		if (zt_parse_count(arg, MAX_SECONDS, &env.interval_s))
-			argp_error(state, "-i: '%s' is not a number of seconds", arg);
+			zt_usage_error(command, "-i: '%s' is not a number of seconds (1 to %lu)", arg, MAX_SECONDS);
 		break;
 	case OPT_FID:
 		if (zt_parse_fid(arg, &env.attach.filter_fid))
-			argp_error(state, "--fid: '%s' is not a function id (0 to 0xffffffff)", arg);
+			zt_usage_error(command, "--fid: '%s' is not a function id (decimal or 0x hex, to 0xffffffff)", arg);
 		env.attach.filter_fid_on = true;
 		break;
 	case OPT_NO_HOOK:
 		h = zt_hook_by_func(arg);
 		if (h < 0)
-			argp_error(state, "--no-hook: zpcitrace does not hook '%s'", arg);
+			zt_usage_error(command, "--no-hook: zpcitrace does not hook '%s'", arg);
 		if (h == ZT_HOOK_EVENT_ERROR)
-			argp_error(state, "--no-hook: %s is where errors arrive; it cannot be switched off", arg);
+			zt_usage_error(command, "--no-hook: %s is where errors arrive; it cannot be switched off", arg);
 		env.attach.no_hook[h] = true;
 		break;
 	case OPT_BTF:
@@ -152,32 +205,40 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_FLIGHT:
 		if (zt_parse_count(arg, 100000000, &env.flight_n))
-			argp_error(state, "--flight-recorder: '%s' is not a number of events (1 to 100000000)", arg);
+			zt_usage_error(command, "--flight-recorder: '%s' is not a number of events (1 to 100000000)", arg);
 		break;
 	case ARGP_KEY_END:
-		if (env.record && !env.capture_path)
-			argp_error(state, "record: where to? -w FILE");
-		if (!env.record && (env.capture_path || env.flight_n))
-			argp_error(state, "-w and --flight-recorder go with 'zpcitrace record'");
-		if (env.record && (env.json || env.timestamp || env.prom_path || env.interval_s))
-			argp_error(state, "record writes a capture: -j, -T, -i and --prom go with the live view");
-		if (env.status && (env.timestamp || env.prom_path || env.interval_s || env.duration_s || env.attach.kprobes ||
-				   env.attach.btf_path))
-			argp_error(state, "status reads the queues and exits: it takes -j, -v and --fid");
+		check_conflicts();
 		break;
 	case ARGP_KEY_ARG:
-		if (state->arg_num > 0)
-			argp_error(state, "unexpected argument '%s'", arg);
+		if (state->arg_num > 0 || env.status)
+			zt_usage_error(command, "unexpected argument '%s'", arg);
 		if (zt_parse_count(arg, MAX_SECONDS, &env.duration_s))
-			argp_error(state, "DURATION: '%s' is not a number of seconds", arg);
+			zt_usage_error(command, "DURATION: '%s' is not a number of seconds (1 to %lu)", arg, MAX_SECONDS);
 		break;
+	case ARGP_KEY_ERROR: /* argp refused a word (ARGP_NO_ERRS: it said nothing) */
+		zt_bad_word(command, command_options(), state->argv, state->argc, state->next);
 	default:
+		zt_std_option(key, state);
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
 }
 
-static const struct argp argp = { .options = options, .parser = parse_arg, .doc = doc };
+static void parse_command_line(int argc, char **argv)
+{
+	struct argp argp = { .options = live_options, .parser = parse_arg, .doc = live_doc };
+
+	if (command && !strcmp(command, "record"))
+		argp = (struct argp){ .options = record_options, .parser = parse_arg, .doc = record_doc,
+				      .args_doc = "[DURATION]" };
+	else if (command)
+		argp = (struct argp){ .options = status_options, .parser = parse_arg, .doc = status_doc };
+	else
+		argp.args_doc = "[DURATION]";
+	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, NULL))
+		zt_usage_error(command, "bad command line");
+}
 
 static volatile sig_atomic_t exiting, dump_requested, started;
 
@@ -243,7 +304,7 @@ struct tracer {
 	struct zt_corr corr;
 	struct zt_hook_state hooks[ZT_NR_HOOKS];
 	struct zt_capw capture;
-	bool capture_err_said;
+	bool capture_failing;
 	struct zt_capture_meta meta;
 	struct flight flight;
 	struct zt_status status;
@@ -359,19 +420,21 @@ static int flight_dump(struct tracer *t, const char *path, const char *reason)
 	struct flight *f = &t->flight;
 	struct zt_summary s;
 	struct zt_capw w;
-	char tmp[4096];
-	int err = zt_capw_open_tmp(&w, path, tmp, sizeof(tmp));
+	char why[4200];
+	int err = zt_capw_open(&w, path, why, sizeof(why));
 
-	if (!err) {
-		snapshot(t, &s, false);
-		zt_capw_header(&w, &t->meta, (unsigned)env.flight_n);
-		for (size_t i = 0; i < f->count; i++)
-			zt_capw_event(&w, &f->ring[(f->head + i) % env.flight_n], t->fmt.realtime_off);
-		zt_capw_trailer(&w, &s, reason, f->overwritten);
-		err = zt_capw_commit(&w, tmp, path);
+	if (err) {
+		fprintf(stderr, "zpcitrace: %s\n", why);
+		return err;
 	}
+	snapshot(t, &s, false);
+	zt_capw_header(&w, &t->meta, (unsigned)env.flight_n);
+	for (size_t i = 0; i < f->count; i++)
+		zt_capw_event(&w, &f->ring[(f->head + i) % env.flight_n], t->fmt.realtime_off);
+	zt_capw_trailer(&w, &s, reason, f->overwritten);
+	err = zt_capw_close(&w);
 	if (err)
-		fprintf(stderr, "zpcitrace: cannot write %s: %s\n", path, strerror(-err));
+		fprintf(stderr, "zpcitrace: cannot write %s: %s; no dump written\n", path, strerror(-err));
 	else
 		fprintf(stderr, "zpcitrace: flight recorder: %zu events written to %s (%s)\n", f->count, path, reason);
 	return err;
@@ -399,12 +462,13 @@ static int export_prom(struct tracer *t)
 {
 	static int last_err;
 	struct zt_summary s;
+	char why[4200];
 	int err;
 
 	snapshot(t, &s, false);
-	err = zt_prom_write(&s, env.prom_path);
+	err = zt_prom_write(&s, env.prom_path, why, sizeof(why));
 	if (err && err != last_err)
-		fprintf(stderr, "zpcitrace: cannot write %s: %s\n", env.prom_path, strerror(-err));
+		fprintf(stderr, "zpcitrace: %s\n", why);
 	else if (!err && last_err)
 		fprintf(stderr, "zpcitrace: %s written again\n", env.prom_path);
 	last_err = err;
@@ -436,6 +500,22 @@ static int wait_until(int wait, uint64_t now, uint64_t deadline)
 	uint64_t ms = deadline > now ? (deadline - now + 999999) / 1000000 : 0;
 
 	return wait < 0 || (uint64_t)wait > ms ? (int)ms : wait;
+}
+
+/* whole lines: a kill loses at most this batch. A failed write is said when it starts and when writes work
+ * again, with the events lost meanwhile (the file is cut back to its last whole line) */
+static void flush_capture(struct tracer *t)
+{
+	struct zt_capw *w = &t->capture;
+	int err = zt_capw_flush(w);
+
+	if (err && !t->capture_failing)
+		fprintf(stderr, "zpcitrace: writing %s failed: %s; events are lost until it works again%s\n",
+			env.capture_path, strerror(-err), w->dead ? " (it cannot: nothing more is written)" : "");
+	else if (!err && t->capture_failing)
+		fprintf(stderr, "zpcitrace: writing %s works again; %llu events could not be written\n", env.capture_path,
+			(unsigned long long)w->unwritten);
+	t->capture_failing = err != 0;
 }
 
 /* Sleep until the BPF side wakes us (first record after a quiet spell; with --prom only when the ring
@@ -490,12 +570,8 @@ static int trace_loop(struct tracer *t)
 		}
 		if (env.record && env.flight_n)
 			flight_dumps(t); /* also after a signal: SIGUSR1 asks for one */
-		else if (env.record && zt_capw_flush(&t->capture) && !t->capture_err_said) {
-			/* whole lines: a kill loses at most this batch; a failed write is said once, at once */
-			fprintf(stderr, "zpcitrace: writing %s failed: %s; the capture will be cut short\n",
-				env.capture_path, strerror(-t->capture.err));
-			t->capture_err_said = true;
-		}
+		else if (env.record)
+			flush_capture(t);
 		if (modfd < 0 && zt_attach_has_pending(&t->attach))
 			zt_attach_pending(&t->attach);
 		timeout = n > 0 ? BUSY_POLL_MS : -1;
@@ -512,18 +588,19 @@ out:
 /* record: the capture's end, with the same snapshot the summary shows */
 static int finish_record(struct tracer *t, const struct zt_summary *s)
 {
+	struct zt_capw *w = &t->capture;
 	int err;
 
 	if (env.flight_n)
 		return flight_dump(t, env.capture_path, "exit");
-	zt_capw_trailer(&t->capture, s, "exit", 0);
-	err = zt_capw_close(&t->capture);
+	zt_capw_trailer(w, s, "exit", 0);
+	err = zt_capw_close(w);
 	if (err)
-		fprintf(stderr, "zpcitrace: writing %s failed: %s; the capture is cut short\n", env.capture_path,
-			strerror(-err));
+		fprintf(stderr, "zpcitrace: %llu events written to %s; %llu could not be written (%s)%s\n",
+			(unsigned long long)w->written, env.capture_path, (unsigned long long)w->unwritten, strerror(-err),
+			w->unwritten || !w->written ? "" : ", nor the trailer");
 	else
-		fprintf(stderr, "zpcitrace: %llu events written to %s\n", (unsigned long long)t->capture.events,
-			env.capture_path);
+		fprintf(stderr, "zpcitrace: %llu events written to %s\n", (unsigned long long)w->written, env.capture_path);
 	return err;
 }
 
@@ -571,19 +648,19 @@ int main(int argc, char **argv)
 	pthread_t watchdog;
 	int err;
 
+	program_invocation_name = program_invocation_short_name = "zpcitrace"; /* one prefix, however started */
 	if (argc > 1 && !strcmp(argv[1], "report")) {
 		argv[1] = "zpcitrace report";
 		return zt_report_main(argc - 1, argv + 1);
 	}
 	if (argc > 1 && (!strcmp(argv[1], "record") || !strcmp(argv[1], "status"))) {
-		env.record = !strcmp(argv[1], "record");
+		command = argv[1];
+		env.record = !strcmp(command, "record");
 		env.status = env.attach.queues_only = !env.record;
-		argv[1] = argv[0];
+		argv[1] = env.record ? "zpcitrace record" : "zpcitrace status";
 		argc--, argv++;
 	}
-	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
-	if (err)
-		return 1;
+	parse_command_line(argc, argv);
 	if (env.prom_path && !env.interval_s)
 		env.interval_s = PROM_INTERVAL_S;
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -636,13 +713,18 @@ int main(int argc, char **argv)
 	if (env.record) {
 		capture_meta(&t);
 		if (!env.flight_n) {
-			err = zt_capw_open(&t.capture, env.capture_path);
+			char why[4200];
+
+			err = zt_capw_open(&t.capture, env.capture_path, why, sizeof(why));
+			if (!err) {
+				zt_capw_header(&t.capture, &t.meta, 0);
+				err = zt_capw_publish(&t.capture) ?: t.capture.err;
+				snprintf(why, sizeof(why), "cannot write %s: %s", env.capture_path, strerror(-err));
+			}
 			if (err) {
-				fprintf(stderr, "zpcitrace: cannot write %s: %s\n", env.capture_path, strerror(-err));
+				fprintf(stderr, "zpcitrace: %s\n", why);
 				goto cleanup;
 			}
-			zt_capw_header(&t.capture, &t.meta, 0);
-			zt_capw_flush(&t.capture);
 		}
 	}
 	fprintf(stderr, "Tracing zPCI error events... Hit Ctrl-C to end.\n");
@@ -661,6 +743,10 @@ int main(int argc, char **argv)
 	}
 	if (env.verbose) /* per-program cost; counted while kernel.bpf_stats_enabled=1 */
 		zt_attach_prog_stats(&t.attach, stderr);
+	if (fflush(stdout) || ferror(stdout)) { /* a full disk or a closed pipe lost lines: never exit 0 */
+		fprintf(stderr, "zpcitrace: writing to stdout failed: %s\n", strerror(errno ?: EIO));
+		err = err ?: -EIO;
+	}
 cleanup:
 	started = 1;
 	if (t.capture.fd >= 0)

@@ -8,6 +8,7 @@
  * usage: storm MODE SECONDS NFNS [CAPTURE]   MODE: count | correlate | loader (correlate and record) */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,13 +89,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	zt_corr_init(&corr);
-	if (loader_mode && zt_capw_open(&capw, argc > 4 ? argv[4] : "/dev/null")) {
-		fprintf(stderr, "storm: cannot write the capture\n");
+	char why[4200] = "";
+	/* /dev/null is no file to replace: written to directly, as a disk would be */
+	if (loader_mode && (argc <= 4 || !strcmp(argv[4], "/dev/null")
+				    ? zt_capw_open_fd(&capw, open("/dev/null", O_WRONLY | O_CLOEXEC))
+				    : zt_capw_open(&capw, argv[4], why, sizeof(why)))) {
+		fprintf(stderr, "storm: cannot write the capture %s\n", why);
 		return 1;
 	}
 	if (loader_mode) {
 		struct zt_capture_meta m = { .hostname = "storm", .machine = "x86_64", .zpcitrace = "bench" };
 		zt_capw_header(&capw, &m, 0);
+		zt_capw_publish(&capw);
 	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	pthread_create(&th, NULL, consumer, rb);

@@ -1,41 +1,98 @@
 // SPDX-License-Identifier: GPL-2.0
-/* libFuzzer target: a capture file as 'zpcitrace report' reads it: parsed, then correlated and summarised
- * (text, JSON, Prometheus, Perfetto) as the report would. Any crash, leak or UB is a bug.
- * Build and run: make fuzz (FUZZ_RUNS=N) */
+/* libFuzzer target: 'zpcitrace report' as a user runs it. The input's first line holds the options (--since,
+ * --until, --fid, -j, --perfetto, as "S=...;U=...;F=...;J;P"), the rest is the capture file, opened by path as
+ * the report opens it. The report reads, filters, correlates and summarises it (text or JSON) and may write the
+ * Perfetto timeline under the output rule; the capture is also rendered as the exporter's metrics. Any crash,
+ * leak or UB is a bug. Build and run: make fuzz (FUZZ_RUNS=N; inputs up to 1 MiB and more). */
+#define _GNU_SOURCE
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include "args.h"
 #include "capture.h"
 #include "correlate.h"
-#include "perfetto.h"
 #include "prom.h"
+#include "report.h"
 #include "summary.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* the value of KEY= in the options line, copied to buf */
+static const char *option(const char *opts, char key, char *buf, size_t len)
 {
-	static FILE *sink;
+	for (const char *p = opts; *p; p = strchr(p, ';') ? strchr(p, ';') + 1 : "") {
+		if (p[0] == key && p[1] == '=') {
+			size_t n = strcspn(p + 2, ";");
+
+			snprintf(buf, len, "%.*s", (int)(n < len ? n : len - 1), p + 2);
+			return buf;
+		}
+		if (p[0] == key && (p[1] == ';' || !p[1]))
+			return "";
+	}
+	return NULL;
+}
+
+static void metrics(const char *capture, size_t len, FILE *sink)
+{
 	struct zt_capture c;
 	struct zt_corr corr;
 	char err[256];
 
-	if (!sink)
-		sink = fopen("/dev/null", "w");
-	if (zt_capture_parse((const char *)data, size, &c, err, sizeof(err))) {
+	if (zt_capture_parse(capture, len, &c, err, sizeof(err))) {
 		zt_capture_free(&c);
-		return 0;
+		return;
 	}
 	zt_corr_init(&corr);
 	for (size_t i = 0; i < c.nevents; i++)
 		zt_corr_add(&corr, &c.events[i], NULL);
 	struct zt_summary s = { .corr = &corr, .now_ns = c.ended_ns, .ringbuf_drops = c.ringbuf_lost,
-				.hooks = c.meta.hooks, .nhooks = c.meta.nhooks, .histograms = true };
-	zt_summary_text(&s, sink);
-	zt_summary_json(&s, sink);
+				.hooks = c.meta.hooks, .nhooks = c.meta.nhooks, .histograms = true, .gaps = &c.gaps };
 	zt_prom_render(&s, sink);
-	zt_perfetto_write(sink, c.events, c.nevents, c.meta.realtime_off);
 	zt_corr_free(&corr);
 	zt_capture_free(&c);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static FILE *sink;
+	static int fd = -1;
+	static char path[64], out_path[64];
+	const char *nl = memchr(data, '\n', size < 256 ? size : 256);
+	char opts[256] = "", since[64], until[64], fid[32];
+	struct zt_report_opts o = { 0 };
+
+	if (!sink) {
+		sink = fopen("/dev/null", "w");
+		fd = memfd_create("capture", 0); /* a regular file, opened again by path like any capture */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		snprintf(out_path, sizeof(out_path), "/tmp/zt-fuzz-%d.json", (int)getpid());
+		dup2(fileno(sink), STDOUT_FILENO); /* --perfetto -: libFuzzer speaks on stderr */
+	}
+	if (nl) {
+		memcpy(opts, data, (size_t)((const uint8_t *)nl - data));
+		size -= (size_t)((const uint8_t *)nl - data) + 1;
+		data = (const uint8_t *)nl + 1;
+	}
+	if (ftruncate(fd, 0) || pwrite(fd, data, size, 0) != (ssize_t)size)
+		return 0;
+	o.file = path;
+	o.since_arg = option(opts, 'S', since, sizeof(since));
+	o.until_arg = option(opts, 'U', until, sizeof(until));
+	o.json = option(opts, 'J', fid, sizeof(fid)) != NULL;
+	/* P: the timeline to stdout (here /dev/null); P=FILE: to a file, under the output rule (fsync: slow) */
+	const char *p = option(opts, 'P', fid, sizeof(fid));
+	o.perfetto = p ? *p ? out_path : "-" : NULL;
+	const char *f = option(opts, 'F', fid, sizeof(fid));
+	if (f && !zt_parse_fid(f, &o.fid))
+		o.fid_on = true;
+	zt_report_run(&o, sink, sink);
+	unlink(out_path);
+	metrics((const char *)data, size, sink);
 	return 0;
 }

@@ -5,6 +5,7 @@
 set -u
 bin=$1
 s390x_bin=${2:-}
+abs_bin=$(readlink -f "$bin")
 pass=0 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -53,27 +54,148 @@ printf '{"format":"zpcitrace-capture","version":"9.1"}\n' > "$tmp/future.jsonl"
 printf '{"format":"zpcitrace-capture","version":"1.0"}\n{"event":"arrival",\n' > "$tmp/corrupt.jsonl"
 head -c 3000 /dev/urandom > "$tmp/binary.jsonl"
 : > "$tmp/empty.jsonl"
-for f in /etc/passwd "$tmp/future.jsonl" "$tmp/corrupt.jsonl" "$tmp/binary.jsonl" "$tmp/empty.jsonl" "$tmp/missing.jsonl"; do
+for f in /etc/passwd "$tmp/future.jsonl" "$tmp/binary.jsonl" "$tmp/empty.jsonl" "$tmp/missing.jsonl"; do
 	run "$bin" report "$f"
 	check "report $(basename "$f"): exit 2, one line on stderr, nothing on stdout" \
 		test "$rc" = 2 -a -z "$out" -a "$(lines "$err")" = 1
 done
+run "$bin" report "$tmp/corrupt.jsonl"
+check "report of a capture whose second line is damaged: exit 3 (damaged), the summary, one line on stderr" \
+	test "$rc" = 3 -a -n "$(grep -e '^zpcitrace: summary' "$tmp/out")" -a "$(lines "$err")" = 1
 run "$bin" report "$tmp/ok.jsonl"
-check "report of a capture cut after its header: exit 0, a summary, says it was cut" \
-	test "$rc" = 0 -a -n "$(grep -e '^zpcitrace: summary' "$tmp/out")" -a -n "$(grep -e 'cut short' "$tmp/err")"
+check "report of a capture cut after its header: exit 3 (damaged), a summary, one line says it was cut" \
+	test "$rc" = 3 -a -n "$(grep -e '^zpcitrace: summary' "$tmp/out")" -a "$(lines "$err")" = 1 \
+	-a -n "$(grep -e 'cut short' "$tmp/err")"
 run "$bin" report --since yesterday "$tmp/ok.jsonl"
 check "report --since with a bad time exits 64" test "$rc" = 64
 run "$bin" report
-check "report without a file exits 64" test "$rc" = 64
+check "report without a file exits 64, in one line" test "$rc" = 64 -a "$(lines "$err")" = 1
 run "$bin" record
 check "record without -w exits 64" test "$rc" = 64
 run "$bin" --flight-recorder 5
 check "--flight-recorder without record exits 64" test "$rc" = 64
 run "$bin" status -T
-check "status with a live-view flag exits 64 and says what status takes" \
-	test "$rc" = 64 -a -z "$out" -a -n "$(grep -e 'status reads the queues and exits' "$tmp/err")"
+check "status with a live-view flag exits 64 and points to status --help" \
+	test "$rc" = 64 -a -z "$out" -a -n "$(grep -e "unknown option '-T' (see zpcitrace status --help)" "$tmp/err")"
 run "$bin" status 10
 check "status with a duration exits 64" test "$rc" = 64 -a -z "$out"
+
+# ---- broken and hostile input (issue 14): each check failed before its fix --------------------------------
+mk() { python3 "$(dirname "$0")/mkcapture.py" "$@"; }
+mk "$tmp/ovf.jsonl" overflow
+mk "$tmp/ooo.jsonl" outoforder
+mk "$tmp/noreader.jsonl" noreader
+
+run "$bin" report --perfetto "$tmp/ovf.jsonl" "$tmp/ovf.jsonl"
+check "report --perfetto over its own input is refused (exit 1, one line) and the input stays" \
+	test "$rc" = 1 -a "$(lines "$err")" = 1 -a -n "$(grep -e 'is the input' "$tmp/err")" \
+	-a "$(grep -c '' "$tmp/ovf.jsonl")" = 16
+echo untouched > "$tmp/target"
+ln -s "$tmp/target" "$tmp/link.json"
+run "$bin" report --perfetto "$tmp/link.json" "$tmp/ovf.jsonl"
+check "report --perfetto never writes through a symlink: the link is replaced, its target untouched" \
+	test "$rc" = 0 -a "$(cat "$tmp/target")" = untouched -a ! -L "$tmp/link.json" -a -s "$tmp/link.json"
+(cd "$tmp" && "$abs_bin" report --perfetto - ovf.jsonl > "$tmp/stdout.json" 2> "$tmp/err")
+check "report --perfetto - writes the timeline to stdout (valid JSON), the summary to stderr" \
+	python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$tmp/stdout.json"
+check "... and no file named '-'" test ! -e "$tmp/-" -a -n "$(grep -e '^zpcitrace: summary' "$tmp/err")"
+run "$bin" report --perfetto /dev/null "$tmp/ovf.jsonl"
+check "report --perfetto over a device is refused" test "$rc" = 1 -a -n "$(grep -e 'not a regular file' "$tmp/err")"
+mkdir -p "$tmp/small"
+if mount -t tmpfs -o size=64k zt-small "$tmp/small" 2>/dev/null; then
+	head -c 65536 /dev/zero > "$tmp/small/ballast" 2>/dev/null
+	run "$bin" report --perfetto "$tmp/small/t.json" "$tmp/ovf.jsonl"
+	check "report --perfetto on a full disk: exit 1, says so, leaves no file behind" \
+		test "$rc" = 1 -a -n "$(grep -e 'No space left' "$tmp/err")" -a "$(ls -A "$tmp/small")" = ballast
+	umount "$tmp/small"
+else
+	echo "skip report --perfetto on a full disk: cannot mount a tmpfs here"
+fi
+
+run "$bin" report -j "$tmp/ovf.jsonl"
+python3 -c "import json,sys; json.loads(sys.argv[1])" "$out" && valid=1 || valid=0
+"$bin" report -j "$tmp/ovf.jsonl" > /dev/full 2> "$tmp/err"
+check "report -j > /dev/full exits 1 and says so" test "$?" = 1 -a "$valid" = 1 -a -n "$(grep -e 'cannot write' "$tmp/err")"
+for t in +1e300 +inf +nan 12:00:nan +-1 "+ 1" 12:00; do
+	run "$bin" report --since "$t" "$tmp/ovf.jsonl"
+	check "report --since '$t' is refused (exit 64, one line)" test "$rc" = 64 -a "$(lines "$err")" = 1
+done
+run "$bin" report --fid 0x99 "$tmp/ovf.jsonl"
+check "report --fid of a function not in the capture: exit 1, one line, no all-zero summary" \
+	test "$rc" = 1 -a -z "$out" -a "$(lines "$err")" = 1 -a -n "$(grep -e 'the selection is empty' "$tmp/err")"
+run "$bin" report --since +20 --until +10 "$tmp/ovf.jsonl"
+check "report --until before --since: exit 1, one line" test "$rc" = 1 -a -n "$(grep -e 'until is before' "$tmp/err")"
+run "$bin" report --fid 010 -j "$tmp/ovf.jsonl"
+check "--fid 010 is ten (decimal, never octal)" test "$rc" = 0 -a -n "$(grep -e '"fid":"0x0000000a"' "$tmp/out")"
+run "$bin" report --fid 08 -j "$tmp/ovf.jsonl"
+check "--fid 08 is eight (and accepted)" test "$rc" = 1 -a -n "$(grep -e 'function 0x00000008 has no events' "$tmp/err")"
+run "$bin" report -j "$tmp/ooo.jsonl"
+check "out-of-order timestamps are counted and never underflow (FULL_MS, latency)" \
+	python3 -c '
+import json, sys
+s = json.loads(sys.argv[1]); f = s["functions"][0]
+assert s["counters"]["events out of time order"] == 2, s["counters"]
+assert f["full_ms"] < 1e9 and f["enqueue_dequeue"]["max_us"] < 1e9, f' "$out"
+run "$bin" report -j "$tmp/noreader.jsonl"
+run "$bin" report --perfetto "$tmp/nr.json" "$tmp/noreader.jsonl"
+check "the no-reader capture's timeline: a span per discarded error and a queue-depth counter" \
+	python3 -c '
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+spans = [e for e in ev if e.get("ph") == "X"]
+assert [s["args"]["end"] for s in spans] == ["discarded", "discarded"], spans
+assert any(e.get("ph") == "C" and e["name"] == "queue depth" for e in ev)' "$tmp/nr.json"
+head -c 3000 "$tmp/ovf.jsonl" | head -n 8 > "$tmp/cut.jsonl"
+printf '{"event":"arrival"  garbage\n' >> "$tmp/cut.jsonl"
+tail -n 8 "$tmp/ovf.jsonl" >> "$tmp/cut.jsonl"
+run "$bin" report -j "$tmp/cut.jsonl"
+check "a damaged line is skipped and counted (line 9), the rest read, exit 3" \
+	python3 -c '
+import json, sys
+s = json.loads(sys.argv[1]); c = s["capture"]
+assert c["damaged"] and c["skipped_lines"] == 1 and c["first_skipped_line"] == 9, c
+assert s["counters"]["errors arrived"] == 5, s["counters"]' "$out"
+check "... and its exit status is 3, said in one line" test "$rc" = 3 -a "$(lines "$err")" = 1
+mk "$tmp/long.jsonl" longline
+run bash -c "ulimit -v 600000; exec $bin report -j $tmp/long.jsonl"
+check "a 50 MB line is refused unread (within 600 MB of address space), the rest read" \
+	test "$rc" = 3 -a -n "$(grep -e 'longer than the format allows' "$tmp/out")"
+mkfifo "$tmp/fifo"
+run timeout 10 "$bin" report "$tmp/fifo"
+check "report on a FIFO with no writer: refused at once (exit 2), no hang" \
+	test "$rc" = 2 -a -n "$(grep -e 'not a regular file' "$tmp/err")"
+run "$bin" --prom "$tmp/x.prom" -j
+check "--prom with -j is refused (exit 64)" test "$rc" = 64 -a -n "$(grep -e '--prom writes metrics' "$tmp/err")"
+run "$bin" --prom "$tmp/x.prom" -T
+check "--prom with -T is refused (exit 64)" test "$rc" = 64
+run "$bin" record -w - --flight-recorder 9
+check "--flight-recorder to stdout is refused (exit 64)" test "$rc" = 64
+run "$bin" --no-such-flag
+check "argp's errors are one line with one prefix (zpcitrace:, not the path)" \
+	test "$(lines "$err")" = 1 -a "${err#zpcitrace: }" != "$err"
+run "$bin" report --no-such-flag x
+check "report's errors are one line too" test "$rc" = 64 -a "$(lines "$err")" = 1 -a "${err#zpcitrace: }" != "$err"
+for cmd in "" record report status; do
+	run "$bin" $cmd --help
+	ARGP_HELP_FMT=rmargin=300 "$bin" $cmd --help | sed -n '/^EXAMPLES/,$p' > "$tmp/wide"
+	check "${cmd:-live} --help: exit 0, its examples as written (argp wraps none at 80 columns)" \
+		test "$rc" = 0 -a -s "$tmp/wide" -a "$(sed -n '/^EXAMPLES/,$p' "$tmp/out")" = "$(cat "$tmp/wide")"
+done
+run "$bin" record --help
+check "record --help shows record's options, not the live view's" \
+	test -n "$(grep -e '--flight-recorder' "$tmp/out")" -a -z "$(grep -e '--prom' "$tmp/out")"
+run "$bin" report --help
+check "report --help shows report's options and its exit status" \
+	test -n "$(grep -e '--since' "$tmp/out")" -a -n "$(grep -e 'Exit status' "$tmp/out")"
+man="$(dirname "$0")/../../docs/zpcitrace.8"
+missing=
+for cmd in "" record report status; do
+	for o in $("$bin" $cmd --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+'); do
+		name=${o#--}
+		grep -qF -- "\\-\\-${name//-/\\-}" "$man" || missing="$missing $o"
+	done
+done
+check "the man page lists every option of every command${missing:+ (missing:$missing)}" test -z "$missing"
 
 no_zpci() { # the kernel has no zPCI: one clear line, non-zero exit, nothing on stdout
 	test "$rc" = 1 -a -z "$out" -a "$(lines "$err")" = 1 && grep -q 'no zPCI error path' "$tmp/err"

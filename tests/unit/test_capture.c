@@ -3,6 +3,7 @@
  * foreign, future and corrupt files are refused with a reason; unknown fields are ignored. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <linux/vfio.h>
@@ -63,6 +68,7 @@ static char *make_capture(int n, size_t *len, bool trailer)
 	char path[] = "/tmp/zt-cap-XXXXXX";
 	int fd = mkstemp(path);
 	struct zt_capw w;
+	char why[4200];
 	struct zt_capture_meta m = { .hostname = "host\\1", .kernel = "7.3-s390x", .machine = "s390x",
 				     .btf = "/sys/kernel/btf/vmlinux", .zpcitrace = "test", .realtime_off = -5,
 				     .derived = true, .nhooks = 2 };
@@ -72,7 +78,7 @@ static char *make_capture(int n, size_t *len, bool trailer)
 
 	close(fd);
 	memcpy(m.hooks, hooks, sizeof(hooks));
-	assert_int_equal(zt_capw_open(&w, path), 0);
+	assert_int_equal(zt_capw_open(&w, path, why, sizeof(why)), 0);
 	zt_capw_header(&w, &m, 0);
 	zt_corr_init(&c);
 	for (int i = 0; i < n; i++) {
@@ -109,14 +115,14 @@ static void test_round_trip(void **state)
 	assert_true(c.has_trailer);
 	assert_int_equal(c.ended_ns, 99);
 	assert_int_equal(c.ringbuf_lost, 5);
-	assert_int_equal(c.unwritten, 0);
+	assert_int_equal(c.gaps.unwritten, 0);
 	assert_int_equal(c.meta.realtime_off, -5);
 	assert_true(c.meta.derived);
 	assert_string_equal(c.meta.hostname, "host\\1");
 	assert_int_equal(c.meta.nhooks, 2);
 	assert_string_equal(c.meta.hooks[1].mode, "fentry");
 	assert_string_equal(c.meta.hooks[1].module, "vfio_pci_core");
-	assert_int_equal(c.cut_bytes, 0);
+	assert_int_equal(c.gaps.cut_bytes, 0);
 	zt_capture_free(&c);
 	free(buf);
 }
@@ -143,7 +149,7 @@ static void test_cut_anywhere(void **state)
 		assert_int_equal(c.lines, complete);
 		assert_int_equal(c.nevents, complete - 1 - (c.has_trailer ? 1 : 0));
 		assert_int_equal(c.has_trailer, cut == len);
-		assert_int_equal(c.cut_bytes, cut - (size_t)(memrchr(buf, '\n', cut) - (void *)buf) - 1);
+		assert_int_equal(c.gaps.cut_bytes, cut - (size_t)(memrchr(buf, '\n', cut) - (void *)buf) - 1);
 		zt_capture_free(&c);
 	}
 	free(buf);
@@ -159,6 +165,19 @@ static void expect_refused(const char *text, const char *reason)
 	zt_capture_free(&c);
 }
 
+/* text reads, with exactly one line skipped: the one named in want ("line N: reason") */
+static void expect_skipped(const char *text, const char *want)
+{
+	struct zt_capture c;
+	char err[256] = "", got[160];
+	assert_int_equal(zt_capture_parse(text, strlen(text), &c, err, sizeof(err)), 0);
+	assert_int_equal(c.gaps.skipped_lines, 1);
+	snprintf(got, sizeof(got), "line %llu: %s", (unsigned long long)c.gaps.first_skipped_line, c.gaps.first_skipped_why);
+	if (strncmp(got, want, strlen(want)))
+		fail_msg("'%s': skipped as '%s', wanted '%s'", text, got, want);
+	zt_capture_free(&c);
+}
+
 static void test_refused(void **state)
 {
 	(void)state;
@@ -168,25 +187,26 @@ static void test_refused(void **state)
 	expect_refused("[1,2]\n", "not a zpcitrace capture");
 	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"3.0\"}\n", "version 3.0 is not readable");
 	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"0.9\"}\n", "version 0.9 is not readable");
-	/* 2.x: the record is an array, comm its one string, at index 5 */
-	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"2.0\"}\n{\"event\":\"x\",\"rec\":{\"type\":1}}\n",
+	expect_refused("{\"format\":\"zpcitrace-capture\"}\n", "no version");
+	/* a damaged line after the header is skipped, counted and named, never fatal.
+	 * 2.x: the record is an array, comm its one string, at index 5 */
+	expect_skipped("{\"format\":\"zpcitrace-capture\",\"version\":\"2.0\"}\n{\"event\":\"x\",\"rec\":{\"type\":1}}\n",
 		       "line 2: an event without its record");
-	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"2.0\"}\n{\"event\":\"x\",\"rec\":[1,2,3]}\n",
+	expect_skipped("{\"format\":\"zpcitrace-capture\",\"version\":\"2.0\"}\n{\"event\":\"x\",\"rec\":[1,2,3]}\n",
 		       "line 2: its record lacks the integer 'pid'");
-	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"2.0\"}\n{\"event\":\"x\",\"rec\":[1,2,3,4,5,6]}\n",
+	expect_skipped("{\"format\":\"zpcitrace-capture\",\"version\":\"2.0\"}\n{\"event\":\"x\",\"rec\":[1,2,3,4,5,6]}\n",
 		       "line 2: its record lacks the string 'comm'");
-	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"2.0\"}\n{\"event\":\"x\",\"rec\":[1,2,3,4,5,\"c\",6]}\n",
+	expect_skipped("{\"format\":\"zpcitrace-capture\",\"version\":\"2.0\"}\n{\"event\":\"x\",\"rec\":[1,2,3,4,5,\"c\",6]}\n",
 		       "line 2: its record lacks the integer 'fh'");
-	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"2.0\"}\n{\"event\":\"x\",\"rec\":[1,2,3,4,5,\"c\",6,7,8,"
+	expect_skipped("{\"format\":\"zpcitrace-capture\",\"version\":\"2.0\"}\n{\"event\":\"x\",\"rec\":[1,2,3,4,5,\"c\",6,7,8,"
 		       "256,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}\n",
 		       "line 2: 'pci_bus' is out of range");
-	expect_refused("{\"format\":\"zpcitrace-capture\"}\n", "no version");
-	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"1.0\"}\n{\"event\":\"x\",\"rec\":{\"type\":1}}\n",
+	expect_skipped("{\"format\":\"zpcitrace-capture\",\"version\":\"1.0\"}\n{\"event\":\"x\",\"rec\":{\"type\":1}}\n",
 		       "line 2: its record lacks");
-	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"1.0\"}\n{\"event\":\"x\"}\n",
+	expect_skipped("{\"format\":\"zpcitrace-capture\",\"version\":\"1.0\"}\n{\"event\":\"x\"}\n",
 		       "line 2: an event without its record");
-	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"1.0\"}\n{garbage}\n", "line 2: not JSON");
-	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"1.0\"}\n{\"trailer\":true}\n{\"trailer\":true}\n",
+	expect_skipped("{\"format\":\"zpcitrace-capture\",\"version\":\"1.0\"}\n{garbage}\n", "line 2: not JSON");
+	expect_skipped("{\"format\":\"zpcitrace-capture\",\"version\":\"1.0\"}\n{\"trailer\":true}\n{\"trailer\":true}\n",
 		       "line 3: data after the trailer");
 	expect_refused("{\"format\":\"zpcitrace-capture\",\"version\":\"1.0\"", "no complete line");
 }
@@ -212,7 +232,7 @@ static void test_newer_minor_fields_ignored(void **state)
 			    (int)(nl1 - buf - 1), buf, nl1 + 1, rec_end + 1, nl2 + 1) > 0);
 	assert_int_equal(zt_capture_parse(text, strlen(text), &c, err, sizeof(err)), 0);
 	assert_int_equal(c.nevents, 1);
-	assert_int_equal(c.skipped_unknown, 1);
+	assert_int_equal(c.gaps.skipped_unknown, 1);
 	struct zt_event want = sample(0);
 	assert_memory_equal(&c.events[0], &want, sizeof(want));
 	zt_capture_free(&c);
@@ -230,7 +250,7 @@ static void ident_of_fid(const struct zt_fn *f, struct zt_ident *id)
 static void test_trailer_many_functions(void **state)
 {
 	enum { NFNS = 500 };
-	char path[] = "/tmp/zt-many-XXXXXX", err[256];
+	char path[] = "/tmp/zt-many-XXXXXX", err[256], why[4200];
 	int fd = mkstemp(path);
 	struct zt_capw w;
 	struct zt_capture_meta m = { .nhooks = 2 };
@@ -240,7 +260,7 @@ static void test_trailer_many_functions(void **state)
 	close(fd);
 	memcpy(m.hooks, hooks, sizeof(hooks));
 	zt_corr_init(&corr);
-	assert_int_equal(zt_capw_open(&w, path), 0);
+	assert_int_equal(zt_capw_open(&w, path, why, sizeof(why)), 0);
 	zt_capw_header(&w, &m, 0);
 	for (int i = 0; i < NFNS; i++) {
 		struct zt_event e = sample(0);
@@ -275,7 +295,7 @@ static void test_reads_1_x_unwritten(void **state)
 	char err[256];
 	(void)state;
 	assert_int_equal(zt_capture_parse(text, strlen(text), &c, err, sizeof(err)), 0);
-	assert_int_equal(c.unwritten, 2);
+	assert_int_equal(c.gaps.unwritten, 2);
 	zt_capture_free(&c);
 }
 
@@ -306,7 +326,7 @@ static void test_line_times(void **state)
 	static const uint64_t ts[] = { 1000000007ull, 1000999999ull, 1999999999ull, 2000000000ull, 2000000001ull,
 				       2500000000ull, 3000123456ull, 3000123457ull };
 	const long long off = 86398LL * 1000000000LL; /* 23:59:58 at ts 0: the events cross midnight */
-	char path[] = "/tmp/zt-time-XXXXXX", buf[8192] = "", *line;
+	char path[] = "/tmp/zt-time-XXXXXX", buf[8192] = "", *line, why[4200];
 	int fd = mkstemp(path);
 	struct zt_capw w;
 	struct zt_capture_meta m = { .realtime_off = off };
@@ -314,7 +334,7 @@ static void test_line_times(void **state)
 	size_t i = 0;
 	(void)state;
 	close(fd);
-	assert_int_equal(zt_capw_open(&w, path), 0);
+	assert_int_equal(zt_capw_open(&w, path, why, sizeof(why)), 0);
 	zt_capw_header(&w, &m, 0);
 	for (size_t k = 0; k < sizeof(ts) / sizeof(ts[0]); k++) {
 		struct zt_event e = sample((int)k);
@@ -339,6 +359,226 @@ static void test_line_times(void **state)
 	assert_memory_equal(strstr(strchr(buf, '\n') + 1, "\"time\":\"") + 8, "23:59:59.000000", 15);
 }
 
+/* The full-disk sequence: writes fail part-way through a line, then space comes back. The file reads back to its
+ * last whole line before the failure, then the later lines, every one whole; the lost events are counted in the
+ * trailer. fill(dir, on) makes the disk full or frees it; the capture is written in dir. */
+static void full_disk_sequence(const char *dir, void (*fill)(const char *dir, bool full))
+{
+	char path[512], why[4200], err[256];
+	struct zt_capw w;
+	struct zt_capture_meta m = { .nhooks = 0 };
+	struct zt_capture c;
+	struct zt_corr corr;
+	uint64_t before, during = 0;
+
+	snprintf(path, sizeof(path), "%s/cap.jsonl", dir);
+	zt_corr_init(&corr);
+	assert_int_equal(zt_capw_open(&w, path, why, sizeof(why)), 0);
+	zt_capw_header(&w, &m, 0);
+	assert_int_equal(zt_capw_publish(&w), 0);
+	for (int i = 0; i < 50; i++) {
+		struct zt_event e = sample(i);
+		zt_capw_event(&w, &e, 0);
+	}
+	assert_int_equal(zt_capw_flush(&w), 0);
+	before = w.written;
+	fill(dir, true);
+	for (int round = 0; round < 3; round++) { /* batches bigger than the space left: each write comes up short */
+		for (int i = 0; i < 200; i++, during++) {
+			struct zt_event e = sample(i);
+			zt_capw_event(&w, &e, 0);
+		}
+		assert_int_not_equal(zt_capw_flush(&w), 0);
+	}
+	fill(dir, false);
+	for (int i = 0; i < 30; i++) {
+		struct zt_event e = sample(i);
+		zt_capw_event(&w, &e, 0);
+	}
+	assert_int_equal(zt_capw_flush(&w), 0);
+	struct zt_summary s = { .corr = &corr };
+	zt_capw_trailer(&w, &s, "exit", 0);
+	assert_int_not_equal(zt_capw_close(&w), 0); /* the first error is kept */
+	assert_int_equal(zt_capture_read(path, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.gaps.skipped_lines, 0); /* no partial line ran into the next */
+	assert_int_equal(c.gaps.cut_bytes, 0);
+	assert_true(c.has_trailer);
+	assert_true(c.nevents >= before + 30);
+	assert_int_equal(c.nevents + c.gaps.unwritten, 50 + during + 30); /* every event written or counted */
+	assert_true(c.gaps.unwritten > 0);
+	assert_true(zt_capture_gaps_damaged(&c.gaps));
+	zt_capture_free(&c);
+	zt_corr_free(&corr);
+	unlink(path);
+}
+
+static char rlimit_dir[] = "/tmp/zt-full-XXXXXX";
+
+/* RLIMIT_FSIZE: the kernel writes up to the limit and then fails, as a full disk does */
+static void fill_rlimit(const char *dir, bool full)
+{
+	char path[512];
+	struct stat st;
+	struct rlimit r;
+
+	snprintf(path, sizeof(path), "%s/cap.jsonl", dir);
+	assert_int_equal(stat(path, &st), 0);
+	getrlimit(RLIMIT_FSIZE, &r);
+	r.rlim_cur = full ? (rlim_t)st.st_size + 3000 : r.rlim_max; /* room for a few lines, not a batch */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &r), 0);
+}
+
+static void test_full_disk_rlimit(void **state)
+{
+	(void)state;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_non_null(mkdtemp(rlimit_dir));
+	full_disk_sequence(rlimit_dir, fill_rlimit);
+	rmdir(rlimit_dir);
+}
+
+/* a real filesystem that fills: a 256 KiB tmpfs, filled up by a ballast file, freed by removing it */
+static void fill_tmpfs(const char *dir, bool full)
+{
+	char path[512], block[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/ballast", dir);
+	if (!full) {
+		assert_int_equal(unlink(path), 0);
+		return;
+	}
+	memset(block, 'x', sizeof(block));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	while (write(fd, block, sizeof(block)) == (ssize_t)sizeof(block))
+		;
+	/* a few KiB are left for the capture: the next batch comes up short */
+	assert_int_equal(ftruncate(fd, lseek(fd, 0, SEEK_CUR) - 8192), 0);
+	close(fd);
+}
+
+static void test_full_disk_tmpfs(void **state)
+{
+	char dir[] = "/tmp/zt-tmpfs-XXXXXX";
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	if (mount("zt-full", dir, "tmpfs", 0, "size=256k")) {
+		rmdir(dir);
+		skip(); /* not root, or no mount namespace of our own: the RLIMIT_FSIZE test stands */
+	}
+	full_disk_sequence(dir, fill_tmpfs);
+	umount(dir);
+	rmdir(dir);
+}
+
+/* lines longer than the format allows are refused before they are parsed (a parse costs memory in proportion);
+ * the lines around them read */
+static void test_long_lines_refused_unread(void **state)
+{
+	size_t len, big = 2 * ZT_CAPTURE_TRAILER_MAX;
+	char *buf = make_capture(2, &len, false), err[256], *text = malloc(len + big + 2 * ZT_CAPTURE_LINE_MAX);
+	char *nl2 = strchr(strchr(buf, '\n') + 1, '\n') + 1, *p = text;
+	struct zt_capture c;
+	(void)state;
+	memcpy(p, buf, (size_t)(nl2 - buf)); /* the header and one event */
+	p += nl2 - buf;
+	memset(p, ' ', ZT_CAPTURE_LINE_MAX + 1); /* an event line one byte too long */
+	p[0] = '{', p[ZT_CAPTURE_LINE_MAX] = '}', p += ZT_CAPTURE_LINE_MAX + 1, *p++ = '\n';
+	p += sprintf(p, ZT_CAPTURE_TRAILER_PREFIX); /* a trailer too long */
+	memset(p, '[', big);
+	p += big;
+	*p++ = '\n';
+	memcpy(p, nl2, len - (size_t)(nl2 - buf)); /* the second event */
+	p += len - (size_t)(nl2 - buf);
+	assert_int_equal(zt_capture_parse(text, (size_t)(p - text), &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nevents, 2);
+	assert_int_equal(c.gaps.skipped_lines, 2);
+	assert_int_equal(c.gaps.first_skipped_line, 3);
+	assert_non_null(strstr(c.gaps.first_skipped_why, "longer than the format allows (4096)"));
+	assert_false(c.has_trailer);
+	zt_capture_free(&c);
+	/* a first line that long is no header */
+	assert_int_equal(zt_capture_parse(text + (nl2 - buf), ZT_CAPTURE_LINE_MAX + 2, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a zpcitrace capture"));
+	zt_capture_free(&c);
+	free(text);
+	free(buf);
+}
+
+/* a damaged line in the middle: the lines before and after read, the one skipped is named */
+static void test_salvage_damaged_line(void **state)
+{
+	size_t len;
+	char *buf = make_capture(6, &len, true), err[256];
+	char *l4 = buf;
+	struct zt_capture c;
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		l4 = strchr(l4, '\n') + 1;
+	memcpy(l4, "{\"event\":\"x\",\"rec\":}", 20); /* line 4, the third event, is no longer JSON */
+	assert_int_equal(zt_capture_parse(buf, len, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nevents, 5);
+	assert_int_equal(c.gaps.skipped_lines, 1);
+	assert_int_equal(c.gaps.first_skipped_line, 4);
+	assert_non_null(strstr(c.gaps.first_skipped_why, "not JSON"));
+	assert_true(c.has_trailer);
+	assert_true(zt_capture_gaps_damaged(&c.gaps));
+	zt_capture_free(&c);
+	free(buf);
+}
+
+/* a FIFO with no writer: refused at once, not waited on */
+static void test_fifo_refused_without_blocking(void **state)
+{
+	char dir[] = "/tmp/zt-fifo-XXXXXX", path[64], err[256];
+	struct zt_capture c;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/p", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10); /* a blocking open would hang here: SIGALRM fails the test instead */
+	assert_int_equal(zt_capture_read(path, &c, err, sizeof(err)), -1);
+	alarm(0);
+	assert_non_null(strstr(err, "is not a regular file"));
+	unlink(path);
+	rmdir(dir);
+}
+
+/* a trailer never exceeds the line limit: beyond it the functions are counted, not named */
+static void test_trailer_bounded(void **state)
+{
+	enum { NFNS = 40000 };
+	char path[] = "/tmp/zt-bound-XXXXXX", err[256], why[4200];
+	int fd = mkstemp(path);
+	struct zt_capw w;
+	struct zt_capture_meta m = { .nhooks = 0 };
+	struct zt_corr corr;
+	struct zt_capture c;
+	(void)state;
+	close(fd);
+	zt_corr_init(&corr);
+	assert_int_equal(zt_capw_open(&w, path, why, sizeof(why)), 0);
+	zt_capw_header(&w, &m, 0);
+	for (int i = 0; i < NFNS; i++) {
+		struct zt_event e = sample(0);
+
+		e.fid = (uint32_t)i;
+		zt_corr_add(&corr, &e, NULL);
+	}
+	struct zt_summary s = { .corr = &corr };
+	zt_capw_trailer(&w, &s, "exit", 0);
+	assert_int_equal(zt_capw_close(&w), 0);
+	assert_int_equal(zt_capture_read(path, &c, err, sizeof(err)), 0);
+	unlink(path);
+	assert_true(c.has_trailer);
+	assert_int_equal(c.gaps.skipped_lines, 0);
+	assert_true(c.nidents > 1000);
+	assert_int_equal(c.nidents + c.gaps.functions_omitted, NFNS);
+	zt_capture_free(&c);
+	zt_corr_free(&corr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +590,12 @@ int main(void)
 		cmocka_unit_test(test_line_times),
 		cmocka_unit_test(test_trailer_many_functions),
 		cmocka_unit_test(test_reads_1_x_unwritten),
+		cmocka_unit_test(test_full_disk_rlimit),
+		cmocka_unit_test(test_full_disk_tmpfs),
+		cmocka_unit_test(test_long_lines_refused_unread),
+		cmocka_unit_test(test_salvage_damaged_line),
+		cmocka_unit_test(test_fifo_refused_without_blocking),
+		cmocka_unit_test(test_trailer_bounded),
 	};
 	return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
 }

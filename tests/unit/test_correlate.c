@@ -415,6 +415,73 @@ static void test_quantiles_beyond_exact_are_bounded(void **state)
 	zt_hist_free(&h);
 }
 
+/* timestamps out of order (another CPU's, or an edited capture): counted; every wait is 0, none wraps */
+static void test_out_of_order_never_underflows(void **state)
+{
+	struct zt_corr c;
+	struct queue q = { 0, 0, 0 };
+	(void)state;
+	zt_corr_init(&c);
+	for (int i = 0; i < 4; i++)
+		arrive_store(&c, 5, &q, 1000 * MS, 4); /* full at 1000 ms */
+	struct zt_note n = dequeue(&c, 5, &q, 10 * MS, 0); /* "before" its enqueue; the queue leaves full */
+	assert_true(n.matched);
+	assert_int_equal(n.latency_ns, 0);
+	struct zt_fn *f = zt_corr_fn(&c, 5);
+	assert_int_equal(zt_fn_full_ns(f, 0), 0);
+	assert_int_equal(zt_fn_full_ns(f, 5 * MS), 0);
+	assert_int_equal(zt_fn_oldest_pending_ns(f, 1 * MS), 0);
+	assert_true(c.out_of_order >= 1);
+	assert_true(f->enq_deq.max_ns == 0);
+	struct zt_event e = base(ZT_EV_NOTIFY, 5, 1 * MS);
+	zt_corr_add(&c, &e, NULL);
+	assert_int_equal(f->arr_notify.max_ns, 0);
+	zt_corr_free(&c);
+}
+
+/* finding a function costs about one probe, however many functions there are (it was a walk of all of them) */
+static void test_function_lookup_does_not_grow(void **state)
+{
+	enum { NFNS = 50000 };
+	struct zt_corr c;
+	(void)state;
+	zt_corr_init(&c);
+	for (uint32_t round = 0; round < 2; round++)
+		for (uint32_t i = 0; i < NFNS; i++) {
+			struct zt_event e = base(ZT_EV_RESET, i * 7919u, (uint64_t)(round * NFNS + i));
+			zt_corr_add(&c, &e, NULL);
+		}
+	assert_int_equal(c.nfns, NFNS);
+	uint64_t probes = c.index_probes;
+	for (uint32_t i = 0; i < NFNS; i++)
+		assert_int_equal(zt_corr_fn(&c, i * 7919u)->n[ZT_C_RESETS], 2);
+	assert_null(zt_corr_fn(&c, 3));
+	assert_true(c.index_probes - probes < 3 * (NFNS + 1)); /* a walk would be NFNS / 2 per lookup */
+	zt_corr_free(&c);
+}
+
+/* a close says which traced entries it discarded, with their enqueue times (the timeline's spans) */
+static void test_close_notes_the_discarded(void **state)
+{
+	struct zt_corr c;
+	struct queue q = { 0, 0, 0 };
+	struct zt_note n;
+	(void)state;
+	zt_corr_init(&c);
+	arrive_store(&c, 3, &q, 10 * MS, 4);
+	arrive_store(&c, 3, &q, 20 * MS, 2);
+	struct zt_event e = base(ZT_EV_CLOSE, 3, 70 * MS);
+	e.discarded = 2;
+	e.q_mr = 0;
+	zt_corr_add(&c, &e, &n);
+	assert_int_equal(n.ndiscarded, 2);
+	assert_int_equal(n.discarded[0].slot, 0);
+	assert_int_equal(n.discarded[0].enqueue_ns, 10 * MS + 1);
+	assert_int_equal(n.discarded[1].slot, 1);
+	assert_int_equal(n.discarded[1].enqueue_ns, 20 * MS + 1);
+	zt_corr_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +498,9 @@ int main(void)
 		cmocka_unit_test(test_books_do_not_balance_when_an_enqueue_is_missing),
 		cmocka_unit_test(test_quantiles_exact),
 		cmocka_unit_test(test_quantiles_beyond_exact_are_bounded),
+		cmocka_unit_test(test_out_of_order_never_underflows),
+		cmocka_unit_test(test_function_lookup_does_not_grow),
+		cmocka_unit_test(test_close_notes_the_discarded),
 	};
 	return cmocka_run_group_tests_name("correlate", tests, NULL, NULL);
 }

@@ -106,11 +106,11 @@ static void test_promtool_accepts_without_lint_warnings(void **state)
 {
 	struct zt_corr c;
 	struct zt_summary s = { .corr = &c, .hooks = hooks, .nhooks = 1, .version = "test" };
-	char path[256], cmd[512], out[4096] = "";
+	char path[256], cmd[512], out[4096] = "", why[4200];
 	(void)state;
 	feed(&c);
 	snprintf(path, sizeof(path), "%s/zpcitrace.prom", dir);
-	assert_int_equal(zt_prom_write(&s, path), 0);
+	assert_int_equal(zt_prom_write(&s, path, why, sizeof(why)), 0);
 	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s 2>&1; echo rc=$?", path);
 	FILE *p = popen(cmd, "r");
 	size_t n = fread(out, 1, sizeof(out) - 1, p);
@@ -151,7 +151,7 @@ static void test_atomic_write_mode_and_symlink(void **state)
 {
 	struct zt_corr c;
 	struct zt_summary s = { .corr = &c, .version = "test" };
-	char path[256], target[256];
+	char path[256], target[256], why[4200];
 	struct stat st;
 	(void)state;
 	feed(&c);
@@ -162,7 +162,7 @@ static void test_atomic_write_mode_and_symlink(void **state)
 	fclose(t);
 	assert_int_equal(symlink(target, path), 0);
 	umask(077);
-	assert_int_equal(zt_prom_write(&s, path), 0);
+	assert_int_equal(zt_prom_write(&s, path, why, sizeof(why)), 0);
 	assert_int_equal(lstat(path, &st), 0);
 	assert_true(S_ISREG(st.st_mode)); /* the link was replaced, not followed */
 	assert_int_equal(st.st_mode & 0777, 0644);
@@ -173,7 +173,7 @@ static void test_atomic_write_mode_and_symlink(void **state)
 	assert_string_equal(buf, "untouched\n");
 	/* a directory that does not exist: an error, nothing left behind */
 	snprintf(path, sizeof(path), "%s/nonexistent/x.prom", dir);
-	assert_int_equal(zt_prom_write(&s, path), -ENOENT);
+	assert_int_equal(zt_prom_write(&s, path, why, sizeof(why)), -ENOENT);
 	zt_corr_free(&c);
 }
 
@@ -181,7 +181,7 @@ static void test_atomic_write_mode_and_symlink(void **state)
 static void test_kill_mid_write(void **state)
 {
 	struct zt_corr c;
-	char path[256];
+	char path[256], why[4200];
 	(void)state;
 	feed(&c);
 	/* many functions make the file large enough for the kill to land inside writes */
@@ -198,7 +198,7 @@ static void test_kill_mid_write(void **state)
 		pid_t pid = fork();
 		if (!pid) {
 			for (;;)
-				zt_prom_write(&s, path);
+				zt_prom_write(&s, path, why, sizeof(why));
 		}
 		if (round == 0) /* let one write complete: then every kill replaces or interrupts a full file */
 			while (access(path, F_OK))

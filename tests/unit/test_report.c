@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/* zpcitrace report on captures written by the capture writer: what it selects, what it says of a damaged or
+ * partial capture, its exit status, and the Perfetto timeline. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <linux/vfio.h>
+#include "capture.h"
+#include "ccdf.h"
+#include "correlate.h"
+#include "report.h"
+
+#define S 1000000000ull
+#define DAY (86400 * S)
+
+static char dir[] = "/tmp/zt-report-XXXXXX";
+static char cap[128];
+
+static struct zt_event ev(uint32_t type, uint64_t ts, uint8_t count, uint8_t head, uint8_t tail)
+{
+	struct zt_event e;
+	struct zt_ccdf c = { .fid = 1, .fh = 0x80000001, .pec = 4, .faddr = ts };
+	memset(&e, 0, sizeof(e));
+	e.type = type;
+	e.ts_ns = ts;
+	e.has_fn = 1;
+	e.fid = 1;
+	e.fh = 0x80000001;
+	e.get_ret = ZT_NOT_CALLED;
+	e.q_valid = 1;
+	e.q_mr = 1;
+	e.q_count = count, e.q_head = head, e.q_tail = tail;
+	zt_ccdf_encode(&c, e.ccdf);
+	e.has_ccdf = 1;
+	return e;
+}
+
+/* n errors stored at ts[i] (no reader), then a close at close_ns that discards them; off: realtime offset */
+static void write_capture(const uint64_t *ts, int n, uint64_t close_ns, long long off, uint64_t overwritten,
+			  bool trailer)
+{
+	struct zt_capture_meta m = { .realtime_off = off };
+	struct zt_capw w;
+	struct zt_corr c;
+	char why[4200];
+
+	zt_corr_init(&c);
+	assert_int_equal(zt_capw_open(&w, cap, why, sizeof(why)), 0);
+	zt_capw_header(&w, &m, 0);
+	for (int i = 0; i < n; i++) {
+		struct zt_event a = ev(ZT_EV_ARRIVAL, ts[i], (uint8_t)i, 0, (uint8_t)i);
+		struct zt_event s = ev(ZT_EV_ENQUEUE, ts[i] + 1, (uint8_t)(i + 1), 0, (uint8_t)(i + 1));
+
+		s.result = ZT_ENQ_STORED, s.has_slot = 1, s.slot = (uint8_t)i;
+		zt_capw_event(&w, &a, off);
+		zt_capw_event(&w, &s, off);
+	}
+	if (close_ns) {
+		struct zt_event e = ev(ZT_EV_CLOSE, close_ns, 0, 0, 0);
+
+		e.q_mr = 0, e.discarded = (uint32_t)n, e.has_ccdf = 0;
+		zt_capw_event(&w, &e, off);
+	}
+	if (trailer) {
+		struct zt_summary s = { .corr = &c, .now_ns = close_ns ? close_ns : ts[n - 1] + 1 };
+		zt_capw_trailer(&w, &s, "exit", overwritten);
+	}
+	assert_int_equal(zt_capw_close(&w), 0);
+	zt_corr_free(&c);
+}
+
+/* run the report; its stdout and stderr in out/err (malloc'd) */
+static int report(struct zt_report_opts o, char **out, char **err)
+{
+	size_t ol = 0, el = 0;
+	FILE *fo = open_memstream(out, &ol), *fe = open_memstream(err, &el);
+	int rc;
+
+	o.file = o.file ? o.file : cap;
+	rc = zt_report_run(&o, fo, fe);
+	fclose(fo);
+	fclose(fe);
+	return rc;
+}
+
+static int lines(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void test_times_parsed_strictly(void **state)
+{
+	static const char *const bad[] = { "+1e300", "+inf", "+nan", "+-1", "+", "+ 1", "12:00:nan", "12:00:inf",
+					   "25:00:00", "12:60:00", "12:00:61", "1:2:3", "12:00", "12:00:00x",
+					   "2026-13-01T00:00:00", "2026-12-02T24:00:00", "yesterday", "" };
+	char why[256];
+	uint64_t t;
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!zt_report_time(bad[i], 0, 0, DAY, 0, &t, why, sizeof(why)))
+			fail_msg("'%s' accepted as %llu", bad[i], (unsigned long long)t);
+	assert_int_equal(zt_report_time("+12.5", 7, 7, DAY, 0, &t, why, sizeof(why)), 0);
+	assert_int_equal(t, 7 + 12500000000ull);
+	assert_int_equal(zt_report_time("04:13:38.5", 0, 0, DAY, 0, &t, why, sizeof(why)), 0);
+	assert_int_equal(t, (4 * 3600 + 13 * 60 + 38) * S + S / 2);
+	/* 2026-12-02T00:00:00Z is 1796169600 s */
+	assert_int_equal(zt_report_time("2026-12-02T00:00:01", 0, 0, DAY, 0, &t, why, sizeof(why)), 0);
+	assert_int_equal(t, 1796169601ull * S);
+}
+
+/* a capture from 23:50 to 00:20: a time of day is the one within it, on whichever day */
+static void test_time_of_day_across_midnight(void **state)
+{
+	const long long off = (long long)(1796169600ull * S) - (long long)(10 * 60 * S); /* mono 0 = 23:50 */
+	char why[256];
+	uint64_t t, end = 30 * 60 * S;
+	(void)state;
+	assert_int_equal(zt_report_time("00:05:00", 0, 0, end, off, &t, why, sizeof(why)), 0);
+	assert_int_equal(t, 15 * 60 * S);
+	assert_int_equal(zt_report_time("23:55:00", 0, 0, end, off, &t, why, sizeof(why)), 0);
+	assert_int_equal(t, 5 * 60 * S);
+	/* before the capture: its own day, so --since selects from its start */
+	assert_int_equal(zt_report_time("23:00:00", 0, 0, end, off, &t, why, sizeof(why)), 0);
+	assert_int_equal(t, 0); /* 50 minutes before mono 0: clamped */
+}
+
+/* across days: a time of day the capture holds more than once needs its date */
+static void test_time_of_day_ambiguous_across_days(void **state)
+{
+	char why[256];
+	uint64_t t;
+	(void)state;
+	assert_int_equal(zt_report_time("10:00:00", 0, 0, 3 * DAY, 0, &t, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "occurs on more than one day of the capture: give the date"));
+	assert_int_equal(zt_report_time("1970-01-02T10:00:00", 0, 0, 3 * DAY, 0, &t, why, sizeof(why)), 0);
+	assert_int_equal(t, DAY + 10 * 3600 * S);
+}
+
+static void test_filters_across_midnight(void **state)
+{
+	const long long off = (long long)(1796169600ull * S) - (long long)(10 * 60 * S); /* mono 0 = 23:50 */
+	const uint64_t ts[] = { 2 * 60 * S, 12 * 60 * S, 22 * 60 * S }; /* 23:52, 00:02, 00:12 */
+	char *out, *err;
+	(void)state;
+	write_capture(ts, 3, 25 * 60 * S, off, 0, true);
+	assert_int_equal(report((struct zt_report_opts){ .since_arg = "23:55", .until_arg = "00:05" }, &out, &err), 64);
+	free(out), free(err); /* HH:MM without seconds is not a time */
+	assert_int_equal(report((struct zt_report_opts){ .since_arg = "23:55:00", .until_arg = "00:05:00", .json = true },
+				&out, &err), 0);
+	assert_non_null(strstr(out, "\"errors arrived\":1,"));
+	assert_string_equal(err, "");
+	free(out), free(err);
+	assert_int_equal(report((struct zt_report_opts){ .since_arg = "00:00:00", .json = true }, &out, &err), 0);
+	assert_non_null(strstr(out, "\"errors arrived\":2,"));
+	free(out), free(err);
+}
+
+static void test_empty_selection_said_in_one_line(void **state)
+{
+	const uint64_t ts[] = { 1 * S, 2 * S };
+	char *out, *err;
+	(void)state;
+	write_capture(ts, 2, 3 * S, 0, 0, true);
+	assert_int_equal(report((struct zt_report_opts){ .fid_on = true, .fid = 9 }, &out, &err), 1);
+	assert_string_equal(out, "");
+	assert_int_equal(lines(err), 1);
+	assert_non_null(strstr(err, "the selection is empty: function 0x00000009 has no events in the capture"));
+	free(out), free(err);
+	assert_int_equal(report((struct zt_report_opts){ .since_arg = "+2", .until_arg = "+1" }, &out, &err), 1);
+	assert_int_equal(lines(err), 1);
+	assert_non_null(strstr(err, "--until is before --since"));
+	free(out), free(err);
+	assert_int_equal(report((struct zt_report_opts){ .since_arg = "+100" }, &out, &err), 1);
+	assert_int_equal(lines(err), 1);
+	assert_non_null(strstr(err, "no events in that time (the capture's run from 00:00:01.000000 to 00:00:03.000000"));
+	free(out), free(err);
+}
+
+/* a flight-recorder dump whose ring overwrote events says so, in the text and in -j */
+static void test_overwritten_said(void **state)
+{
+	const uint64_t ts[] = { 1 * S };
+	char *out, *err;
+	(void)state;
+	write_capture(ts, 1, 0, 0, 28, true);
+	assert_int_equal(report((struct zt_report_opts){ 0 }, &out, &err), 0);
+	assert_non_null(strstr(out, "capture: a flight-recorder dump: its ring had overwritten older events\n"));
+	assert_non_null(strstr(out, "  events overwritten (flight recorder) 28\n"));
+	free(out), free(err);
+	assert_int_equal(report((struct zt_report_opts){ .json = true }, &out, &err), 0);
+	assert_non_null(strstr(out, "\"capture\":{\"damaged\":false,\"trailer\":true,\"overwritten\":28,"));
+	free(out), free(err);
+}
+
+/* a capture cut short (no trailer) or with a damaged line: reported, said, exit 3 */
+static void test_damaged_exit_3(void **state)
+{
+	const uint64_t ts[] = { 1 * S, 2 * S };
+	char *out, *err;
+	FILE *f;
+	(void)state;
+	write_capture(ts, 2, 0, 0, 0, false);
+	assert_int_equal(report((struct zt_report_opts){ .json = true }, &out, &err), 3);
+	assert_non_null(strstr(out, "\"capture\":{\"damaged\":true,\"trailer\":false,"));
+	assert_non_null(strstr(out, "\"errors arrived\":2,"));
+	assert_int_equal(lines(err), 1);
+	assert_non_null(strstr(err, "is damaged: cut short (no trailer"));
+	free(out), free(err);
+	f = fopen(cap, "a");
+	fputs("{not json}\n", f);
+	fclose(f);
+	assert_int_equal(report((struct zt_report_opts){ 0 }, &out, &err), 3);
+	char want[128];
+	snprintf(want, sizeof(want), "  %-36s %d\n", "damaged lines skipped", 1);
+	assert_non_null(strstr(out, want));
+	snprintf(want, sizeof(want), "  %-36s line 6: not JSON", "first damaged line");
+	assert_non_null(strstr(out, want));
+	assert_int_equal(lines(err), 1);
+	free(out), free(err);
+}
+
+static void test_summary_write_error_fails(void **state)
+{
+	const uint64_t ts[] = { 1 * S };
+	struct zt_report_opts o = { .file = cap, .json = true };
+	FILE *full = fopen("/dev/full", "w"), *fe = fopen("/dev/null", "w");
+	(void)state;
+	write_capture(ts, 1, 2 * S, 0, 0, true);
+	assert_int_equal(zt_report_run(&o, full, fe), 1);
+	fclose(full);
+	fclose(fe);
+}
+
+/* the timeline: a span for each error that waited, discarded or still pending too; the queue depth; marks */
+static void test_perfetto_spans_depth_and_marks(void **state)
+{
+	const uint64_t ts[] = { 1 * S, 2 * S };
+	char out_path[160], *out, *err, buf[65536] = "";
+	FILE *f;
+	(void)state;
+	snprintf(out_path, sizeof(out_path), "%s/timeline.json", dir);
+	write_capture(ts, 2, 5 * S, 0, 7, true); /* no reader: both discarded at close */
+	assert_int_equal(report((struct zt_report_opts){ .perfetto = out_path }, &out, &err), 0);
+	free(out), free(err);
+	f = fopen(out_path, "r");
+	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"tid\":1,\"name\":\"queued\",\"cat\":\"wait\",\"ts\":1000000.001,\"dur\":3999999.999,"
+				    "\"args\":{\"slot\":0,\"end\":\"discarded\"}"));
+	assert_non_null(strstr(buf, "\"args\":{\"slot\":1,\"end\":\"discarded\"}"));
+	assert_non_null(strstr(buf, "\"ph\":\"C\",\"pid\":1,\"tid\":0,\"name\":\"queue depth\",\"ts\":2000000.001,"
+				    "\"args\":{\"depth\":2}"));
+	assert_non_null(strstr(buf, "\"name\":\"events overwritten before this dump\",\"cat\":\"gap\""));
+	/* still pending at the end: a span to the end */
+	write_capture(ts, 2, 0, 0, 0, true);
+	assert_int_equal(report((struct zt_report_opts){ .perfetto = out_path }, &out, &err), 0);
+	free(out), free(err);
+	f = fopen(out_path, "r");
+	memset(buf, 0, sizeof(buf));
+	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"args\":{\"slot\":0,\"end\":\"pending\"}"));
+	assert_non_null(strstr(buf, "\"args\":{\"slot\":1,\"end\":\"pending\"}"));
+	unlink(out_path);
+}
+
+/* --perfetto over its own input is refused, and the input stays */
+static void test_perfetto_never_the_input(void **state)
+{
+	const uint64_t ts[] = { 1 * S };
+	char *out, *err, err2[256];
+	struct zt_capture c;
+	(void)state;
+	write_capture(ts, 1, 2 * S, 0, 0, true);
+	assert_int_equal(report((struct zt_report_opts){ .perfetto = cap }, &out, &err), 1);
+	assert_non_null(strstr(err, "is the input: refusing to write over it"));
+	free(out), free(err);
+	assert_int_equal(zt_capture_read(cap, &c, err2, sizeof(err2)), 0);
+	assert_int_equal(c.nevents, 3);
+	zt_capture_free(&c);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(cap, sizeof(cap), "%s/cap.jsonl", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(cap);
+	return rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_times_parsed_strictly),
+		cmocka_unit_test(test_time_of_day_across_midnight),
+		cmocka_unit_test(test_time_of_day_ambiguous_across_days),
+		cmocka_unit_test(test_filters_across_midnight),
+		cmocka_unit_test(test_empty_selection_said_in_one_line),
+		cmocka_unit_test(test_overwritten_said),
+		cmocka_unit_test(test_damaged_exit_3),
+		cmocka_unit_test(test_summary_write_error_fails),
+		cmocka_unit_test(test_perfetto_spans_depth_and_marks),
+		cmocka_unit_test(test_perfetto_never_the_input),
+	};
+	return cmocka_run_group_tests_name("report", tests, setup, teardown);
+}
