@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: 'zpcitrace report' as a user runs it. The input's first line holds the options (--since,
- * --until, --fid, -j, --perfetto, as "S=...;U=...;F=...;J;P"), the rest is the capture file, opened by path as
+ * --until, --fid, -j, --perfetto, the metrics, as "S=...;U=...;F=...;J;P;M"), the rest is the capture file, opened by path as
  * the report opens it. The report reads, filters, correlates and summarises it (text or JSON) and may write the
- * Perfetto timeline under the output rule; the capture is also rendered as the exporter's metrics. Any crash,
+ * Perfetto timeline under the output rule; with M the capture is also rendered as the exporter's metrics. Any crash,
  * leak or UB is a bug. Build and run: make fuzz (FUZZ_RUNS=N; inputs up to 1 MiB and more). */
 #define _GNU_SOURCE
 #include <stddef.h>
@@ -69,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!sink) {
 		sink = fopen("/dev/null", "w");
+		setvbuf(sink, NULL, _IOFBF, 1 << 20); /* a summary is many small writes */
 		fd = memfd_create("capture", 0); /* a regular file, opened again by path like any capture */
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		snprintf(out_path, sizeof(out_path), "/tmp/zt-fuzz-%d.json", (int)getpid());
@@ -93,6 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.fid_on = true;
 	zt_report_run(&o, sink, sink);
 	unlink(out_path);
-	metrics((const char *)data, size, sink);
+	if (option(opts, 'M', fid, sizeof(fid))) /* M: the exporter's metrics too (a second parse: only when asked) */
+		metrics((const char *)data, size, sink);
 	return 0;
 }
