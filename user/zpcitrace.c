@@ -227,15 +227,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 static void parse_command_line(int argc, char **argv)
 {
-	struct argp argp = { .options = live_options, .parser = parse_arg, .doc = live_doc };
+	const char *doc = !command ? live_doc : !strcmp(command, "record") ? record_doc : status_doc;
+	struct argp argp = { .options = command_options(), .parser = parse_arg, .doc = doc,
+			     .args_doc = env.status ? NULL : "[DURATION]" };
 
-	if (command && !strcmp(command, "record"))
-		argp = (struct argp){ .options = record_options, .parser = parse_arg, .doc = record_doc,
-				      .args_doc = "[DURATION]" };
-	else if (command)
-		argp = (struct argp){ .options = status_options, .parser = parse_arg, .doc = status_doc };
-	else
-		argp.args_doc = "[DURATION]";
+	/* argp's own messages take two or three lines: ARGP_NO_ERRS, and zt_bad_word says it in one */
 	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, NULL))
 		zt_usage_error(command, "bad command line");
 }

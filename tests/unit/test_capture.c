@@ -246,34 +246,42 @@ static void ident_of_fid(const struct zt_fn *f, struct zt_ident *id)
 	snprintf(id->pchid, sizeof(id->pchid), "%04x", f->fid + 0x100);
 }
 
-/* a trailer naming more functions than a buffer holds: every identity reads back (a host passes hundreds) */
-static void test_trailer_many_functions(void **state)
+/* a capture of nfns functions, one event each, written and read back */
+static void capture_of_functions(int nfns, zt_ident_fn ident, struct zt_capture *c)
 {
-	enum { NFNS = 500 };
 	char path[] = "/tmp/zt-many-XXXXXX", err[256], why[4200];
 	int fd = mkstemp(path);
 	struct zt_capw w;
 	struct zt_capture_meta m = { .nhooks = 2 };
 	struct zt_corr corr;
-	struct zt_capture c;
-	(void)state;
+
 	close(fd);
 	memcpy(m.hooks, hooks, sizeof(hooks));
 	zt_corr_init(&corr);
 	assert_int_equal(zt_capw_open(&w, path, why, sizeof(why)), 0);
 	zt_capw_header(&w, &m, 0);
-	for (int i = 0; i < NFNS; i++) {
+	for (int i = 0; i < nfns; i++) {
 		struct zt_event e = sample(0);
 
 		e.fid = (uint32_t)i;
 		zt_capw_event(&w, &e, 0);
 		zt_corr_add(&corr, &e, NULL);
 	}
-	struct zt_summary s = { .corr = &corr, .hooks = hooks, .nhooks = 2, .ident = ident_of_fid };
+	struct zt_summary s = { .corr = &corr, .hooks = hooks, .nhooks = 2, .ident = ident };
 	zt_capw_trailer(&w, &s, "exit", 0);
 	assert_int_equal(zt_capw_close(&w), 0);
-	assert_int_equal(zt_capture_read(path, &c, err, sizeof(err)), 0);
+	assert_int_equal(zt_capture_read(path, c, err, sizeof(err)), 0);
 	unlink(path);
+	zt_corr_free(&corr);
+}
+
+/* a trailer naming more functions than a buffer holds: every identity reads back (a host passes hundreds) */
+static void test_trailer_many_functions(void **state)
+{
+	enum { NFNS = 500 };
+	struct zt_capture c;
+	(void)state;
+	capture_of_functions(NFNS, ident_of_fid, &c);
 	assert_true(c.has_trailer);
 	assert_int_equal(c.nidents, NFNS);
 	for (int i = 0; i < NFNS; i++) {
@@ -284,7 +292,6 @@ static void test_trailer_many_functions(void **state)
 		assert_string_equal(c.idents[i].id.uid, uid);
 	}
 	zt_capture_free(&c);
-	zt_corr_free(&corr);
 }
 
 /* 1.x trailers counted lines that could not be formatted: the reader still reports them */
@@ -549,34 +556,14 @@ static void test_fifo_refused_without_blocking(void **state)
 static void test_trailer_bounded(void **state)
 {
 	enum { NFNS = 40000 };
-	char path[] = "/tmp/zt-bound-XXXXXX", err[256], why[4200];
-	int fd = mkstemp(path);
-	struct zt_capw w;
-	struct zt_capture_meta m = { .nhooks = 0 };
-	struct zt_corr corr;
 	struct zt_capture c;
 	(void)state;
-	close(fd);
-	zt_corr_init(&corr);
-	assert_int_equal(zt_capw_open(&w, path, why, sizeof(why)), 0);
-	zt_capw_header(&w, &m, 0);
-	for (int i = 0; i < NFNS; i++) {
-		struct zt_event e = sample(0);
-
-		e.fid = (uint32_t)i;
-		zt_corr_add(&corr, &e, NULL);
-	}
-	struct zt_summary s = { .corr = &corr };
-	zt_capw_trailer(&w, &s, "exit", 0);
-	assert_int_equal(zt_capw_close(&w), 0);
-	assert_int_equal(zt_capture_read(path, &c, err, sizeof(err)), 0);
-	unlink(path);
+	capture_of_functions(NFNS, NULL, &c);
 	assert_true(c.has_trailer);
 	assert_int_equal(c.gaps.skipped_lines, 0);
 	assert_true(c.nidents > 1000);
 	assert_int_equal(c.nidents + c.gaps.functions_omitted, NFNS);
 	zt_capture_free(&c);
-	zt_corr_free(&corr);
 }
 
 int main(void)
