@@ -51,7 +51,7 @@ $(error ARCH=$(ARCH): build natively, or cross-build with ARCH=s390x)
 endif
 
 # everything but the libbpf side: also what the unit tests link
-CORE_SRCS := user/atomic.c user/ccdf.c user/pec.c user/format.c user/ksyms.c user/hooks.c user/correlate.c user/summary.c user/prom.c \
+CORE_SRCS := user/atomic.c user/event.c user/text.c user/ccdf.c user/pec.c user/format.c user/ksyms.c user/hooks.c user/hist.c user/correlate.c user/summary.c user/prom.c \
 	user/json.c user/capture.c user/perfetto.c user/report.c user/args.c user/status.c
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(CORE_SRCS))
 
@@ -77,14 +77,17 @@ $(OUT)/zpcitrace.bpf.o: bpf/zpcitrace.bpf.c bpf/zpcitrace.h bpf/submit.h vmlinux
 $(OUT)/zpcitrace.skel.h: $(OUT)/zpcitrace.bpf.o
 	$(BPFTOOL) gen skeleton $< name zpcitrace_bpf > $@
 
-$(OUT)/zpcitrace.o: user/zpcitrace.c $(OUT)/zpcitrace.skel.h user/*.h bpf/zpcitrace.h
-	$(CC) $(WARN) $(USER_CFLAGS) -DZT_VERSION='"$(VERSION)"' -Ibpf -Iuser -I$(OUT) -c $< -o $@
+# header dependencies from the compiler (-MMD): each object is rebuilt when a header it includes changes
+DEPFLAGS = -MMD -MP
 
-$(OUT)/attach.o: user/attach.c $(OUT)/zpcitrace.skel.h user/*.h bpf/zpcitrace.h
-	$(CC) $(WARN) $(USER_CFLAGS) -Ibpf -Iuser -I$(OUT) -c $< -o $@
+$(OUT)/zpcitrace.o: user/zpcitrace.c $(OUT)/zpcitrace.skel.h
+	$(CC) $(WARN) $(USER_CFLAGS) $(DEPFLAGS) -DZT_VERSION='"$(VERSION)"' -Ibpf -Iuser -I$(OUT) -c $< -o $@
 
-$(OUT)/%.o: user/%.c user/*.h bpf/zpcitrace.h | $(OUT) $(SYSROOT_DEP)
-	$(CC) $(WARN) $(USER_CFLAGS) -Ibpf -Iuser -c $< -o $@
+$(OUT)/attach.o: user/attach.c $(OUT)/zpcitrace.skel.h
+	$(CC) $(WARN) $(USER_CFLAGS) $(DEPFLAGS) -Ibpf -Iuser -I$(OUT) -c $< -o $@
+
+$(OUT)/%.o: user/%.c | $(OUT) $(SYSROOT_DEP)
+	$(CC) $(WARN) $(USER_CFLAGS) $(DEPFLAGS) -Ibpf -Iuser -c $< -o $@
 
 $(BIN): $(OUT)/zpcitrace.o $(OUT)/attach.o $(CORE_OBJS) $(EXTRA_OBJS)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -lm -o $@
@@ -93,9 +96,25 @@ $(BIN): $(OUT)/zpcitrace.o $(OUT)/attach.o $(CORE_OBJS) $(EXTRA_OBJS)
 
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
+# the core compiled once under the sanitizers, one archive every unit test links
+UNIT_CORE_OBJS := $(patsubst user/%.c,build/unit/core/%.o,$(CORE_SRCS))
+UNIT_CORE := build/unit/libcore.a
 
-build/unit/test_%: tests/unit/test_%.c $(CORE_SRCS) user/*.h bpf/zpcitrace.h | build/unit
-	cc $(WARN) -g -O1 $(SAN) -Ibpf -Iuser $< $(CORE_SRCS) -lcmocka -lm -o $@
+build/unit/core/%.o: user/%.c
+	@mkdir -p $(@D)
+	cc $(WARN) -g -O1 $(SAN) $(DEPFLAGS) -Ibpf -Iuser -c $< -o $@
+
+$(UNIT_CORE): $(UNIT_CORE_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+build/unit/test_%: tests/unit/test_%.c $(UNIT_CORE) | build/unit
+	cc $(WARN) -g -O1 $(SAN) $(DEPFLAGS) -Ibpf -Iuser $< $(UNIT_CORE) -lcmocka -lm -o $@
+
+# the program names the attacher looks up, against the native build's BPF object
+build/unit/test_progs: tests/unit/test_progs.c $(UNIT_CORE) build/native/zpcitrace.bpf.o | build/unit
+	cc $(WARN) -g -O1 $(SAN) $(DEPFLAGS) -DZT_BPF_OBJ='"build/native/zpcitrace.bpf.o"' -Ibpf -Iuser $< $(UNIT_CORE) \
+		-lbpf -lelf -lz -lcmocka -lm -o $@
 
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
@@ -103,9 +122,10 @@ unit: $(UNIT_TESTS)
 FUZZ_RUNS ?= 10000000
 FUZZ_MAX_LEN ?= 1100000
 FUZZ_SRCS := $(filter-out user/ksyms.c,$(CORE_SRCS))
-build/fuzz/fuzz_report: tests/fuzz/fuzz_report.c $(CORE_SRCS) user/*.h bpf/zpcitrace.h
+build/fuzz/fuzz_report: tests/fuzz/fuzz_report.c $(CORE_SRCS)
 	@mkdir -p $(@D)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Ibpf -Iuser $< $(FUZZ_SRCS) -lm -o $@
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(DEPFLAGS) -MF $@.d -Ibpf -Iuser \
+		$< $(FUZZ_SRCS) -lm -o $@
 
 # 'zpcitrace report' under libFuzzer: FUZZ_RUNS executions from the seed corpus (new inputs stay in build/);
 # inputs up to FUZZ_MAX_LEN, beyond the longest line the format allows
@@ -189,8 +209,10 @@ build/bench/storm.bpf.o: tests/bench/storm.bpf.c bpf/zpcitrace.h bpf/submit.h
 build/bench/storm.skel.h: build/bench/storm.bpf.o
 	bpftool gen skeleton $< name storm_bpf > $@
 
-build/bench/storm: tests/bench/storm.c build/bench/storm.skel.h $(CORE_SRCS) user/*.h
-	cc $(WARN) -O2 -g -Ibpf -Iuser -Ibuild/bench $< $(FUZZ_SRCS) -lbpf -lelf -lz -lpthread -lm -o $@
+# the storm runs the loader's own correlator and capture writer: the core, compiled as 'make' does
+BENCH_SRCS := $(CORE_SRCS)
+build/bench/storm: tests/bench/storm.c build/bench/storm.skel.h $(BENCH_SRCS)
+	cc $(WARN) -O2 -g $(DEPFLAGS) -MF $@.d -Ibpf -Iuser -Ibuild/bench $< $(BENCH_SRCS) -lbpf -lelf -lz -lpthread -lm -o $@
 
 # the JIT bed with Debian's s390x bpftrace and bpftool (mk/deps.sh bench) at /bt, for the per-hook comparison
 BENCHROOT := $(ZPCITRACE_CACHE)/benchroot
@@ -248,3 +270,5 @@ vmlinux: $(KERNEL_STAMP) $(SYSROOT)/.complete
 
 clean:
 	rm -rf build zpcitrace
+
+-include $(wildcard $(OUT)/*.d build/unit/*.d build/unit/core/*.d build/fuzz/*.d build/bench/*.d)

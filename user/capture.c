@@ -11,7 +11,8 @@
 #include <unistd.h>
 #include "atomic.h"
 #include "capture.h"
-#include "format.h"
+#include "event.h"
+#include "text.h"
 #include "hooks.h"
 #include "json.h"
 
@@ -178,21 +179,32 @@ void zt_capw_header(struct zt_capw *w, const struct zt_capture_meta *m, unsigned
 
 /* The record's fields: the order of a capture line's "rec" array (2.x), and its keys (1.x). The one string,
  * comm, sits at REC_COMM_AT of the array (after tid), as it did among the keys. */
+#define REC_FIELD_LIST(F)                                                                                   \
+	F(type, false) F(ts_ns, false) F(cpu, false) F(pid, false) F(tid, false) F(fid, false) F(fh, false)       \
+	F(pci_domain, false) F(pci_bus, false) F(pci_devfn, false) F(ret, true) F(get_ret, true) F(flags, false) \
+	F(state, false) F(discarded, false) F(v12_pec, false) F(has_fn, false) F(has_pci, false)                  \
+	F(has_ccdf, false) F(q_valid, false) F(q_mr, false) F(q_count, false) F(q_head, false) F(q_tail, false)   \
+	F(result, false) F(slot, false) F(has_slot, false) F(derived, false) F(v12, false)                       \
+	F(via_get, false) /* 2.1 */
+
 static const struct rec_field {
 	const char *key;
 	size_t off, size;
 	bool is_signed;
 } rec_fields[] = {
-#define F(k, s) { #k, offsetof(struct zt_event, k), sizeof(((struct zt_event *)0)->k), s }
-	F(type, false), F(ts_ns, false), F(cpu, false), F(pid, false), F(tid, false), F(fid, false), F(fh, false),
-	F(pci_domain, false), F(pci_bus, false), F(pci_devfn, false), F(ret, true), F(get_ret, true),
-	F(flags, false), F(state, false), F(discarded, false), F(v12_pec, false), F(has_fn, false),
-	F(has_pci, false), F(has_ccdf, false), F(q_valid, false), F(q_mr, false), F(q_count, false),
-	F(q_head, false), F(q_tail, false), F(result, false), F(slot, false), F(has_slot, false),
-	F(derived, false), F(v12, false),
-	F(via_get, false), /* 2.1 */
+#define F(k, s) { #k, offsetof(struct zt_event, k), sizeof(((struct zt_event *)0)->k), s },
+	REC_FIELD_LIST(F)
 #undef F
 };
+
+/* the table covers the record: a field added to struct zt_event (bpf/zpcitrace.h) without a place in the capture
+ * fails here. Besides the integers, the record holds comm, padding and the CCDF, its last field. */
+#define F(k, s) +sizeof(((struct zt_event *)0)->k)
+_Static_assert(0 REC_FIELD_LIST(F) + ZT_COMM_LEN + sizeof(((struct zt_event *)0)->pad) + ZT_RAW_CCDF_LEN ==
+		       offsetof(struct zt_event, ccdf) + ZT_RAW_CCDF_LEN &&
+		       sizeof(struct zt_event) - (offsetof(struct zt_event, ccdf) + ZT_RAW_CCDF_LEN) < 8,
+	       "every field of struct zt_event has its place in a capture line (rec_fields)");
+#undef F
 #define REC_FIELDS (sizeof(rec_fields) / sizeof(rec_fields[0]))
 #define REC_FIELDS_2_0 29 /* a 2.0 line's array ends before via_get: the newer fields read as 0 */
 #define REC_COMM_AT 5
@@ -265,7 +277,7 @@ void zt_capw_event(struct zt_capw *w, const struct zt_event *e, long long realti
 	if (e->has_fn) {
 		PUT(p, "\",\"fid\":\"0x");
 		for (int i = 28; i >= 0; i -= 4)
-			*p++ = "0123456789abcdef"[e->fid >> i & 15];
+			*p++ = zt_hex_digits[e->fid >> i & 15];
 	}
 	PUT(p, "\",\"rec\":[");
 	for (size_t i = 0; i < REC_FIELDS; i++) {
@@ -285,8 +297,8 @@ void zt_capw_event(struct zt_capw *w, const struct zt_event *e, long long realti
 	if (e->has_ccdf) {
 		PUT(p, ",\"ccdf\":\"");
 		for (int i = 0; i < ZT_RAW_CCDF_LEN; i++) {
-			*p++ = "0123456789abcdef"[e->ccdf[i] >> 4];
-			*p++ = "0123456789abcdef"[e->ccdf[i] & 15];
+			*p++ = zt_hex_digits[e->ccdf[i] >> 4];
+			*p++ = zt_hex_digits[e->ccdf[i] & 15];
 		}
 		*p++ = '"';
 	}

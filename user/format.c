@@ -8,185 +8,10 @@
 #include <linux/vfio.h>
 #include "ccdf.h"
 #include "correlate.h"
+#include "event.h"
 #include "format.h"
 #include "pec.h"
-
-#define FEATURE_MASK 0xffffu
-
-enum zt_feature_kind zt_feature_kind(const struct zt_event *e)
-{
-	if (e->via_get) /* seen at zpci_get_pending_error: a dequeue, whatever the ioctl's flags were */
-		return ZT_FEATURE_DEQUEUE;
-	if (e->flags & VFIO_DEVICE_FEATURE_PROBE)
-		return ZT_FEATURE_PROBE;
-	if (e->flags & VFIO_DEVICE_FEATURE_GET)
-		return ZT_FEATURE_DEQUEUE;
-	return ZT_FEATURE_OTHER;
-}
-
-int zt_dequeue_lost(const struct zt_event *e)
-{
-	return e->type == ZT_EV_FEATURE && e->get_ret == 0 && e->ret != 0;
-}
-
-const char *zt_enqueue_result_name(unsigned int result)
-{
-	switch (result) {
-	case ZT_ENQ_STORED:
-		return "stored";
-	case ZT_ENQ_DROPPED_FULL:
-		return "dropped-full";
-	case ZT_ENQ_NOT_STORED:
-		return "not-stored";
-	}
-	return "unknown";
-}
-
-const char *zt_channel_state_name(unsigned int state)
-{
-	switch (state) {
-	case 1:
-		return "normal";
-	case 2:
-		return "frozen";
-	case 3:
-		return "perm_failure";
-	}
-	return NULL;
-}
-
-const char *zt_event_name(const struct zt_event *e)
-{
-	switch (e->type) {
-	case ZT_EV_ARRIVAL:
-		return "arrival";
-	case ZT_EV_ENQUEUE:
-		return "enqueue";
-	case ZT_EV_NOTIFY:
-		return "notify";
-	case ZT_EV_OPEN:
-		return "open";
-	case ZT_EV_CLOSE:
-		return "close";
-	case ZT_EV_AVAIL:
-		return "avail";
-	case ZT_EV_RESET:
-		return "reset";
-	case ZT_EV_QUEUE:
-		return "queue";
-	case ZT_EV_QUEUED:
-		return "queued";
-	case ZT_EV_FEATURE:
-		switch (zt_feature_kind(e)) {
-		case ZT_FEATURE_PROBE:
-			return "probe";
-		case ZT_FEATURE_DEQUEUE:
-			return "dequeue";
-		default:
-			return "feature";
-		}
-	}
-	return "unknown";
-}
-
-const char *zt_errname(int ret, char *buf, size_t len)
-{
-	const char *name = ret < 0 ? strerrorname_np(-ret) : NULL;
-
-	if (name)
-		snprintf(buf, len, "-%s", name);
-	else
-		snprintf(buf, len, "%d", ret);
-	return buf;
-}
-
-long long zt_wall_ns(unsigned long long ts_ns, long long realtime_off)
-{
-	long long wall;
-
-	/* a capture's timestamps are whatever its file says: saturate rather than overflow */
-	if (ts_ns > (unsigned long long)LLONG_MAX || __builtin_add_overflow((long long)ts_ns, realtime_off, &wall))
-		return realtime_off < 0 && ts_ns <= (unsigned long long)LLONG_MAX ? LLONG_MIN : LLONG_MAX;
-	return wall;
-}
-
-const char *zt_wall_time(unsigned long long ts_ns, long long realtime_off, char *buf, size_t len)
-{
-	long long wall = zt_wall_ns(ts_ns, realtime_off);
-	long long day_ns = wall % (86400LL * 1000000000LL), us, s;
-	char t[16];
-
-	if (day_ns < 0)
-		day_ns += 86400LL * 1000000000LL;
-	/* UTC time of day needs no calendar: no gmtime, no printf (capture lines carry it, docs/performance.md) */
-	s = day_ns / 1000000000LL;
-	us = day_ns % 1000000000LL / 1000;
-	t[0] = (char)('0' + s / 36000);
-	t[1] = (char)('0' + s / 3600 % 10);
-	t[2] = ':';
-	t[3] = (char)('0' + s % 3600 / 600);
-	t[4] = (char)('0' + s % 600 / 60);
-	t[5] = ':';
-	t[6] = (char)('0' + s % 60 / 10);
-	t[7] = (char)('0' + s % 10);
-	t[8] = '.';
-	for (int i = 14; i > 8; i--, us /= 10)
-		t[i] = (char)('0' + us % 10);
-	t[15] = 0;
-	if (len) {
-		size_t n = len - 1 < 15 ? len - 1 : 15;
-
-		memcpy(buf, t, n);
-		buf[n] = 0;
-	}
-	return buf;
-}
-
-char *zt_put_u64(char *p, uint64_t v)
-{
-	char d[20];
-	int n = 0;
-
-	if (v < 10) { /* most record fields: flags, counters, slots */
-		*p = (char)('0' + v);
-		return p + 1;
-	}
-	do {
-		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	memcpy(p, d + sizeof(d) - n, (size_t)n);
-	return p + n;
-}
-
-char *zt_put_i64(char *p, int64_t v)
-{
-	if (v >= 0)
-		return zt_put_u64(p, (uint64_t)v);
-	*p++ = '-';
-	return zt_put_u64(p, (uint64_t)-(v + 1) + 1);
-}
-
-const char *zt_json_escape(const char *s, size_t n, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && s[i] && o + 7 < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '"' || ch == '\\') {
-			buf[o++] = '\\';
-			buf[o++] = (char)ch;
-		} else if (ch < 0x20 || ch >= 0x7f) {
-			o += snprintf(buf + o, len - o, "\\u%04x", ch);
-		} else {
-			buf[o++] = (char)ch;
-		}
-	}
-	if (len)
-		buf[o < len ? o : len - 1] = 0;
-	return buf;
-}
+#include "text.h"
 
 /* Formatting without printf: a storm formats millions of fields a second (docs/performance.md). */
 struct sb {
@@ -225,7 +50,7 @@ static void sb_hex(struct sb *b, uint64_t v, int width)
 	int n = 0;
 
 	do {
-		d[sizeof(d) - 1 - n++] = "0123456789abcdef"[v & 15];
+		d[sizeof(d) - 1 - n++] = zt_hex_digits[v & 15];
 		v >>= 4;
 	} while (v || n < width);
 	sb_put(b, d + sizeof(d) - n, (size_t)n);
@@ -282,13 +107,9 @@ void zt_event_fields(const struct zt_event *e, const struct zt_note *note, zt_fi
 		field_hex(fn, ctx, &v, "fh", e->fh, 8);
 	}
 	if (e->has_pci) {
-		sb_hex(&v, e->pci_domain, 4);
-		sb_put(&v, ":", 1);
-		sb_hex(&v, e->pci_bus, 2);
-		sb_put(&v, ":", 1);
-		sb_hex(&v, e->pci_devfn >> 3, 2);
-		sb_put(&v, ".", 1);
-		sb_hex(&v, e->pci_devfn & 7, 1);
+		char pci[16];
+
+		sb_put(&v, pci, zt_pci_name(true, e->pci_domain, e->pci_bus, e->pci_devfn, pci, sizeof(pci)));
 		emit(fn, ctx, "pci", true, &v);
 	}
 	switch (e->type) {

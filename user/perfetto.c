@@ -2,16 +2,13 @@
 #include <string.h>
 #include "ccdf.h"
 #include "correlate.h"
+#include "event.h"
 #include "format.h"
 #include "perfetto.h"
+#include "text.h"
 
 #define EVENTS_TRACK 0 /* tid of a function's event track; its queue slots are tids 1..4 */
 #define GLOBAL_PID 0   /* the trace's own markers: gaps and losses */
-
-static double us(uint64_t ns)
-{
-	return ns / 1000.0;
-}
 
 static void comma(FILE *out, int *first)
 {
@@ -32,7 +29,7 @@ static void wait_span(FILE *out, int *first, uint32_t fid, unsigned slot, uint64
 	comma(out, first);
 	fprintf(out, "{\"ph\":\"X\",\"pid\":%u,\"tid\":%u,\"name\":\"queued\",\"cat\":\"wait\",\"ts\":%.3f,"
 		     "\"dur\":%.3f,\"args\":{\"slot\":%u,\"end\":\"%s\"}}",
-		fid, slot + 1, us(from), us(to > from ? to - from : 0), slot, end);
+		fid, slot + 1, zt_us(from), zt_us(to > from ? to - from : 0), slot, end);
 }
 
 /* a mark across the whole trace */
@@ -40,17 +37,17 @@ static void global_mark(FILE *out, int *first, uint64_t ts, const char *name, un
 {
 	comma(out, first);
 	fprintf(out, "{\"ph\":\"i\",\"s\":\"g\",\"pid\":%d,\"tid\":0,\"name\":\"%s\",\"cat\":\"gap\",\"ts\":%.3f,"
-		     "\"args\":{\"events\":%llu}}", GLOBAL_PID, name, us(ts), n);
+		     "\"args\":{\"events\":%llu}}", GLOBAL_PID, name, zt_us(ts), n);
 }
 
 static void name_tracks(FILE *out, int *first, const struct zt_event *e)
 {
 	char label[96];
 
-	snprintf(label, sizeof(label), "fid 0x%08x", e->fid);
-	if (e->has_pci)
-		snprintf(label + strlen(label), sizeof(label) - strlen(label), " (%04x:%02x:%02x.%x)", e->pci_domain,
-			 e->pci_bus, e->pci_devfn >> 3, e->pci_devfn & 7);
+	char pci[32];
+
+	zt_pci_name(e->has_pci, e->pci_domain, e->pci_bus, e->pci_devfn, pci, sizeof(pci));
+	snprintf(label, sizeof(label), e->has_pci ? "fid 0x%08x (%s)" : "fid 0x%08x", e->fid, pci);
 	meta(out, first, e->fid, EVENTS_TRACK, "process_name", label);
 	meta(out, first, e->fid, EVENTS_TRACK, "thread_name", "events");
 	for (int s = 0; s < ZT_QUEUE_DEPTH; s++) {
@@ -81,11 +78,11 @@ static void event(FILE *out, int *first, const struct zt_event *e, const struct 
 	fprintf(out, "{\"ph\":\"i\",\"s\":\"%s\",\"pid\":%u,\"tid\":%d,\"name\":\"%s\",\"cat\":\"zpci\",\"ts\":%.3f,"
 		     "\"args\":%s}",
 		e->type == ZT_EV_ENQUEUE && e->result == ZT_ENQ_DROPPED_FULL ? "p" : "t", e->fid, EVENTS_TRACK, name,
-		us(e->ts_ns), len > 0 && (size_t)len < sizeof(line) ? line : "{}");
+		zt_us(e->ts_ns), len > 0 && (size_t)len < sizeof(line) ? line : "{}");
 	if (e->q_valid) {
 		comma(out, first);
 		fprintf(out, "{\"ph\":\"C\",\"pid\":%u,\"tid\":%d,\"name\":\"queue depth\",\"ts\":%.3f,\"args\":{\"depth\":%u}}",
-			e->fid, EVENTS_TRACK, us(e->ts_ns), e->q_count);
+			e->fid, EVENTS_TRACK, zt_us(e->ts_ns), e->q_count);
 	}
 }
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "atomic.h"
-#include "format.h"
 #include "prom.h"
+#include "text.h"
 
 struct counter_metric {
 	int counter;          /* enum zt_counter */

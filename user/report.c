@@ -12,10 +12,10 @@
 #include "atomic.h"
 #include "capture.h"
 #include "correlate.h"
-#include "format.h"
 #include "perfetto.h"
 #include "report.h"
 #include "summary.h"
+#include "text.h"
 
 #define DAY_NS 86400000000000ULL
 #define MAX_OFFSET_S (86400ULL * 366 * 100) /* +SECONDS: a century */

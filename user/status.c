@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ccdf.h"
-#include "format.h"
 #include "pec.h"
 #include "status.h"
+#include "text.h"
 
 int zt_status_add(struct zt_status *st, const struct zt_event *e)
 {

@@ -1,16 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
 #include <string.h>
-#include "format.h"
 #include "pec.h"
 #include "summary.h"
+#include "text.h"
 
 void zt_fn_pci_name(const struct zt_fn *f, char *buf, size_t len)
 {
-	if (f->has_pci)
-		snprintf(buf, len, "%04x:%02x:%02x.%x", f->pci_domain, f->pci_bus, f->pci_devfn >> 3, f->pci_devfn & 7);
-	else
-		snprintf(buf, len, "-");
+	zt_pci_name(f->has_pci, f->pci_domain, f->pci_bus, f->pci_devfn, buf, len);
 }
 
 static void read_attr(const char *pci, const char *attr, char *buf, size_t len)
@@ -73,15 +70,11 @@ void zt_print_log2_hist(const struct zt_hist *h, const char *unit, FILE *out)
 	}
 }
 
-static double us(uint64_t ns)
-{
-	return ns / 1000.0;
-}
-
 static void latency_row(FILE *out, const char *label, struct zt_hist *h)
 {
 	fprintf(out, "  %-16s %7llu %12.3f %12.3f %12.3f %12.3f\n", label, (unsigned long long)h->count,
-		us(zt_hist_quantile(h, 0.5)), us(zt_hist_quantile(h, 0.9)), us(zt_hist_quantile(h, 0.99)), us(h->max_ns));
+		zt_us(zt_hist_quantile(h, 0.5)), zt_us(zt_hist_quantile(h, 0.9)), zt_us(zt_hist_quantile(h, 0.99)),
+		zt_us(h->max_ns));
 }
 
 static void latency_header(FILE *out, const char *what, const char *key)
@@ -234,8 +227,8 @@ void zt_print_hooks(const struct zt_hook_state *hooks, int n, const char *prefix
 static void json_hist(FILE *out, const char *key, struct zt_hist *h)
 {
 	fprintf(out, ",\"%s\":{\"count\":%llu,\"p50_us\":%.3f,\"p90_us\":%.3f,\"p99_us\":%.3f,\"max_us\":%.3f}", key,
-		(unsigned long long)h->count, us(zt_hist_quantile(h, 0.5)), us(zt_hist_quantile(h, 0.9)),
-		us(zt_hist_quantile(h, 0.99)), us(h->max_ns));
+		(unsigned long long)h->count, zt_us(zt_hist_quantile(h, 0.5)), zt_us(zt_hist_quantile(h, 0.9)),
+		zt_us(zt_hist_quantile(h, 0.99)), zt_us(h->max_ns));
 }
 
 static void json_books(FILE *out, const struct zt_fn *f)

@@ -21,7 +21,7 @@
 #include "capture.h"
 #include "ccdf.h"
 #include "correlate.h"
-#include "format.h"
+#include "text.h"
 
 static struct zt_event sample(int i)
 {

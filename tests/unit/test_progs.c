@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Every hook's programs exist in the BPF object under the names attach.c looks them up by (kind_stem): a
+ * renamed program fails here, not on an s390x host. Reads the native build's object with libbpf; loads nothing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include <bpf/libbpf.h>
+#include "hooks.h"
+
+#ifndef ZT_BPF_OBJ
+#error "ZT_BPF_OBJ: the path of zpcitrace.bpf.o"
+#endif
+
+static struct bpf_object *obj;
+
+static bool has_prog(const char *kind, const char *stem)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s_%s", kind, stem);
+	return bpf_object__find_program_by_name(obj, name) != NULL;
+}
+
+static void test_every_hook_has_its_programs(void **state)
+{
+	(void)state;
+	for (int h = 0; h < ZT_NR_HOOKS; h++) {
+		const struct zt_hook_info *hi = &zt_hooks[h];
+
+		if (!has_prog("fentry", hi->prog) || !has_prog("kprobe", hi->prog))
+			fail_msg("%s: no fentry_%s or kprobe_%s", hi->func, hi->prog, hi->prog);
+		/* an exit program exactly where the table says so */
+		if (has_prog("fexit", hi->prog) != hi->has_exit || has_prog("kretprobe", hi->prog) != hi->has_exit)
+			fail_msg("%s: fexit_/kretprobe_%s exist: %d/%d, the table says %d", hi->func, hi->prog,
+				 has_prog("fexit", hi->prog), has_prog("kretprobe", hi->prog), hi->has_exit);
+	}
+	assert_non_null(bpf_object__find_program_by_name(obj, "read_queues"));
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	obj = bpf_object__open_file(ZT_BPF_OBJ, NULL);
+	return obj ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	bpf_object__close(obj);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_hook_has_its_programs),
+	};
+	libbpf_set_print(NULL);
+	return cmocka_run_group_tests_name("progs", tests, setup, teardown);
+}

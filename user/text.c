@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include "text.h"
+
+const char zt_hex_digits[16] = "0123456789abcdef";
+
+long long zt_wall_ns(unsigned long long ts_ns, long long realtime_off)
+{
+	long long wall;
+
+	/* a capture's timestamps are whatever its file says: saturate rather than overflow */
+	if (ts_ns > (unsigned long long)LLONG_MAX || __builtin_add_overflow((long long)ts_ns, realtime_off, &wall))
+		return realtime_off < 0 && ts_ns <= (unsigned long long)LLONG_MAX ? LLONG_MIN : LLONG_MAX;
+	return wall;
+}
+
+const char *zt_wall_time(unsigned long long ts_ns, long long realtime_off, char *buf, size_t len)
+{
+	long long wall = zt_wall_ns(ts_ns, realtime_off);
+	long long day_ns = wall % (86400LL * 1000000000LL), us, s;
+	char t[16];
+
+	if (day_ns < 0)
+		day_ns += 86400LL * 1000000000LL;
+	/* UTC time of day needs no calendar: no gmtime, no printf (capture lines carry it, docs/performance.md) */
+	s = day_ns / 1000000000LL;
+	us = day_ns % 1000000000LL / 1000;
+	t[0] = (char)('0' + s / 36000);
+	t[1] = (char)('0' + s / 3600 % 10);
+	t[2] = ':';
+	t[3] = (char)('0' + s % 3600 / 600);
+	t[4] = (char)('0' + s % 600 / 60);
+	t[5] = ':';
+	t[6] = (char)('0' + s % 60 / 10);
+	t[7] = (char)('0' + s % 10);
+	t[8] = '.';
+	for (int i = 14; i > 8; i--, us /= 10)
+		t[i] = (char)('0' + us % 10);
+	t[15] = 0;
+	if (len) {
+		size_t n = len - 1 < 15 ? len - 1 : 15;
+
+		memcpy(buf, t, n);
+		buf[n] = 0;
+	}
+	return buf;
+}
+
+char *zt_put_u64(char *p, uint64_t v)
+{
+	char d[20];
+	int n = 0;
+
+	if (v < 10) { /* most record fields: flags, counters, slots */
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	do {
+		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	memcpy(p, d + sizeof(d) - n, (size_t)n);
+	return p + n;
+}
+
+char *zt_put_i64(char *p, int64_t v)
+{
+	if (v >= 0)
+		return zt_put_u64(p, (uint64_t)v);
+	*p++ = '-';
+	return zt_put_u64(p, (uint64_t)-(v + 1) + 1);
+}
+
+const char *zt_json_escape(const char *s, size_t n, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && s[i] && o + 7 < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '"' || ch == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = (char)ch;
+		} else if (ch < 0x20 || ch >= 0x7f) {
+			o += snprintf(buf + o, len - o, "\\u%04x", ch);
+		} else {
+			buf[o++] = (char)ch;
+		}
+	}
+	if (len)
+		buf[o < len ? o : len - 1] = 0;
+	return buf;
+}
+
+size_t zt_pci_name(bool has_pci, uint32_t domain, uint8_t bus, uint8_t devfn, char *buf, size_t len)
+{
+	/* no printf: the event lines carry it (docs/performance.md) */
+	char t[13] = "-";
+	size_t n = 1;
+
+	if (has_pci) {
+		for (int i = 0; i < 4; i++)
+			t[i] = zt_hex_digits[domain >> (12 - 4 * i) & 15];
+		t[4] = ':';
+		t[5] = zt_hex_digits[bus >> 4];
+		t[6] = zt_hex_digits[bus & 15];
+		t[7] = ':';
+		t[8] = zt_hex_digits[devfn >> 7];
+		t[9] = zt_hex_digits[devfn >> 3 & 15];
+		t[10] = '.';
+		t[11] = zt_hex_digits[devfn & 7];
+		n = 12;
+	}
+	if (len) {
+		n = n < len - 1 ? n : len - 1;
+		memcpy(buf, t, n);
+		buf[n] = 0;
+	}
+	return n;
+}
