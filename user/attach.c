@@ -12,8 +12,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "hooks.h"
 #include "ksyms.h"
-#include "summary.h"
 #include "zpcitrace.skel.h"
 
 #define KALLSYMS "/proc/kallsyms"

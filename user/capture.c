@@ -308,7 +308,7 @@ void zt_capw_event(struct zt_capw *w, const struct zt_event *e, long long realti
 	w->events++;
 }
 
-void zt_capw_trailer(struct zt_capw *w, const struct zt_summary *s, const char *reason, uint64_t overwritten)
+void zt_capw_trailer(struct zt_capw *w, const struct zt_snapshot *s, const char *reason, uint64_t overwritten)
 {
 	char hooks[1024], *fns = NULL;
 	size_t fns_len = 0, named = 0;
@@ -320,7 +320,7 @@ void zt_capw_trailer(struct zt_capw *w, const struct zt_summary *s, const char *
 		struct zt_ident id;
 		char e[2][100];
 
-		zt_summary_ident(s, &s->corr->fns[i], &id);
+		zt_snapshot_ident(s, &s->corr->fns[i], &id);
 		fprintf(f, "%s{\"fid\":%u,\"uid\":\"%s\",\"pchid\":\"%s\"}", i ? "," : "", s->corr->fns[i].fid,
 			zt_json_escape(id.uid, sizeof(id.uid), e[0], sizeof(e[0])),
 			zt_json_escape(id.pchid, sizeof(id.pchid), e[1], sizeof(e[1])));

@@ -12,7 +12,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "atomic.h"
-#include "summary.h"
+#include "snapshot.h"
 #include "zpcitrace.h"
 
 #define ZT_CAPTURE_FORMAT "zpcitrace-capture"
@@ -64,7 +64,7 @@ int zt_capw_publish(struct zt_capw *w);
 void zt_capw_header(struct zt_capw *w, const struct zt_capture_meta *m, unsigned flight_recorder);
 void zt_capw_event(struct zt_capw *w, const struct zt_event *e, long long realtime_off);
 /* the trailer: s gives the end time, the ring buffer's losses, hooks and function identities */
-void zt_capw_trailer(struct zt_capw *w, const struct zt_summary *s, const char *reason, uint64_t overwritten);
+void zt_capw_trailer(struct zt_capw *w, const struct zt_snapshot *s, const char *reason, uint64_t overwritten);
 /* write out buffered whole lines: the newest write's error, 0 once writes work again (the first stays in err) */
 int zt_capw_flush(struct zt_capw *w);
 /* flush and finish: a published capture keeps its whole lines; an unpublished file (a flight-recorder dump) is

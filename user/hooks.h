@@ -28,6 +28,11 @@ struct zt_hook_info {
 
 extern const struct zt_hook_info zt_hooks[ZT_NR_HOOKS];
 
+/* how a hook was attached, as the sinks show it */
+struct zt_hook_state {
+	const char *func, *role, *mode, *module;
+};
+
 const char *zt_mode_name(enum zt_mode mode);
 /* index of the hook on FUNC, or -1 */
 int zt_hook_by_func(const char *func);

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <linux/types.h>
-#include "summary.h"
+#include "snapshot.h"
 #include "zpcitrace.h"
 
 struct zt_perfetto_ctx {

@@ -66,39 +66,39 @@ static void pec_value(const struct zt_fn_pec *p, char *buf, size_t len)
 		snprintf(buf, len, "unknown");
 }
 
-static void fn_metric(FILE *out, const struct zt_summary *s, const char *name, const char *type, const char *help,
-		      double (*value)(const struct zt_summary *, const struct zt_fn *))
+static void fn_metric(FILE *out, const struct zt_snapshot *s, const char *name, const char *type, const char *help,
+		      double (*value)(const struct zt_snapshot *, const struct zt_fn *))
 {
 	head(out, name, type, help);
 	for (size_t i = 0; i < s->corr->nfns; i++)
 		fprintf(out, "%s{fid=\"0x%08x\"} %.9g\n", name, s->corr->fns[i].fid, value(s, &s->corr->fns[i]));
 }
 
-static double depth_max(const struct zt_summary *s, const struct zt_fn *f)
+static double depth_max(const struct zt_snapshot *s, const struct zt_fn *f)
 {
 	(void)s;
 	return f->max_depth;
 }
 
-static double pending(const struct zt_summary *s, const struct zt_fn *f)
+static double pending(const struct zt_snapshot *s, const struct zt_fn *f)
 {
 	(void)s;
 	return zt_fn_pending(f);
 }
 
-static double no_consumer(const struct zt_summary *s, const struct zt_fn *f)
+static double no_consumer(const struct zt_snapshot *s, const struct zt_fn *f)
 {
 	(void)s;
 	return zt_fn_no_consumer(f);
 }
 
-static double unseen(const struct zt_summary *s, const struct zt_fn *f)
+static double unseen(const struct zt_snapshot *s, const struct zt_fn *f)
 {
 	(void)s;
 	return (double)zt_fn_unseen(f);
 }
 
-static double not_queued(const struct zt_summary *s, const struct zt_fn *f)
+static double not_queued(const struct zt_snapshot *s, const struct zt_fn *f)
 {
 	struct zt_books b;
 
@@ -107,7 +107,7 @@ static double not_queued(const struct zt_summary *s, const struct zt_fn *f)
 	return (double)b.not_queued;
 }
 
-static double balanced(const struct zt_summary *s, const struct zt_fn *f)
+static double balanced(const struct zt_snapshot *s, const struct zt_fn *f)
 {
 	struct zt_books b;
 
@@ -116,12 +116,12 @@ static double balanced(const struct zt_summary *s, const struct zt_fn *f)
 	return b.balanced;
 }
 
-static double last_error(const struct zt_summary *s, const struct zt_fn *f)
+static double last_error(const struct zt_snapshot *s, const struct zt_fn *f)
 {
 	return f->last_error_ns ? ((double)f->last_error_ns + (double)s->realtime_off) / 1e9 : 0;
 }
 
-void zt_prom_render(const struct zt_summary *s, FILE *out)
+void zt_prom_render(const struct zt_snapshot *s, FILE *out)
 {
 	struct zt_corr *c = s->corr;
 
@@ -139,7 +139,7 @@ void zt_prom_render(const struct zt_summary *s, FILE *out)
 		char pci[32];
 
 		zt_fn_pci_name(&c->fns[i], pci, sizeof(pci));
-		zt_summary_ident(s, &c->fns[i], &id);
+		zt_snapshot_ident(s, &c->fns[i], &id);
 		fprintf(out, "zpcitrace_function_info{fid=\"0x%08x\",pci=\"%s\",uid=\"", c->fns[i].fid, pci);
 		label(out, id.uid);
 		fprintf(out, "\",pchid=\"");
@@ -211,7 +211,7 @@ void zt_prom_render(const struct zt_summary *s, FILE *out)
 	fprintf(out, "zpcitrace_ringbuf_lost_events_total %llu\n", (unsigned long long)s->ringbuf_drops);
 }
 
-int zt_prom_write(const struct zt_summary *s, const char *path, char *why, size_t whylen)
+int zt_prom_write(const struct zt_snapshot *s, const char *path, char *why, size_t whylen)
 {
 	char *text = NULL;
 	size_t len = 0;

@@ -4,11 +4,11 @@
 #define ZPCITRACE_PROM_H
 
 #include <stdio.h>
-#include "summary.h"
+#include "snapshot.h"
 
-void zt_prom_render(const struct zt_summary *s, FILE *out);
+void zt_prom_render(const struct zt_snapshot *s, FILE *out);
 /* Write the metrics to path atomically: a temporary file in the same directory (created without following
  * symlinks, mode 0644), fsync, rename over path. Never leaves a partial file at path. Returns 0 or -errno. */
-int zt_prom_write(const struct zt_summary *s, const char *path, char *why, size_t whylen);
+int zt_prom_write(const struct zt_snapshot *s, const char *path, char *why, size_t whylen);
 
 #endif

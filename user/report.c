@@ -186,11 +186,10 @@ bad:
 	return -1;
 }
 
-static const struct zt_capture *current;
-
-static void ident(const struct zt_fn *f, struct zt_ident *id)
+/* a function's identity as the trailer names it */
+static void ident(void *capture, const struct zt_fn *f, struct zt_ident *id)
 {
-	zt_capture_ident(current, f, id);
+	zt_capture_ident(capture, f, id);
 }
 
 /* the selection is empty: one line that says why */
@@ -308,8 +307,7 @@ int zt_report_run(const struct zt_report_opts *o, FILE *out, FILE *err)
 	zt_corr_init(&corr);
 	for (size_t i = 0; i < n; i++)
 		zt_corr_add(&corr, &c.events[i], NULL);
-	current = &c;
-	struct zt_summary s = {
+	struct zt_snapshot s = {
 		.corr = &corr,
 		.now_ns = c.has_trailer && !o->until_arg ? c.ended_ns : last,
 		.ringbuf_drops = c.ringbuf_lost,
@@ -318,6 +316,7 @@ int zt_report_run(const struct zt_report_opts *o, FILE *out, FILE *err)
 		.derived = c.meta.derived,
 		.histograms = true,
 		.ident = ident,
+		.ident_ctx = &c,
 		.realtime_off = c.meta.realtime_off,
 		.version = c.meta.zpcitrace,
 		.gaps = &c.gaps,
@@ -341,7 +340,6 @@ int zt_report_run(const struct zt_report_opts *o, FILE *out, FILE *err)
 		rc = 3;
 	zt_corr_free(&corr);
 	zt_capture_free(&c);
-	current = NULL;
 	return rc;
 }
 

@@ -51,7 +51,7 @@ static void identify(const struct zt_event *e, zt_ident_fn ident, char *pci, siz
 	strcpy(id->uid, "-");
 	strcpy(id->pchid, "-");
 	if (ident && f.has_pci)
-		ident(&f, id);
+		ident(NULL, &f, id);
 }
 
 static size_t count_queued(const struct zt_status *st)

@@ -4,7 +4,7 @@
 #define ZPCITRACE_STATUS_H
 
 #include <stdio.h>
-#include "summary.h"
+#include "snapshot.h"
 #include "zpcitrace.h"
 
 struct zt_status {

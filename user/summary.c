@@ -5,45 +5,6 @@
 #include "summary.h"
 #include "text.h"
 
-void zt_fn_pci_name(const struct zt_fn *f, char *buf, size_t len)
-{
-	zt_pci_name(f->has_pci, f->pci_domain, f->pci_bus, f->pci_devfn, buf, len);
-}
-
-static void read_attr(const char *pci, const char *attr, char *buf, size_t len)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(buf, len, "-");
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", pci, attr);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = 0;
-	else
-		snprintf(buf, len, "-");
-	fclose(f);
-}
-
-void zt_ident_sysfs(const struct zt_fn *f, struct zt_ident *id)
-{
-	char pci[32];
-
-	zt_fn_pci_name(f, pci, sizeof(pci));
-	read_attr(pci, "uid", id->uid, sizeof(id->uid));
-	read_attr(pci, "pchid", id->pchid, sizeof(id->pchid));
-}
-
-void zt_summary_ident(const struct zt_summary *s, const struct zt_fn *f, struct zt_ident *id)
-{
-	strcpy(id->uid, "-");
-	strcpy(id->pchid, "-");
-	if (s->ident && f->has_pci)
-		s->ident(f, id);
-}
-
 void zt_print_log2_hist(const struct zt_hist *h, const char *unit, FILE *out)
 {
 	int last = -1, first = -1;
@@ -100,11 +61,6 @@ static void books_text(const struct zt_corr *c, FILE *out)
 	}
 }
 
-bool zt_capture_gaps_damaged(const struct zt_capture_gaps *g)
-{
-	return g->cut || g->cut_bytes || g->skipped_lines || g->unwritten;
-}
-
 static void gaps_text(const struct zt_capture_gaps *g, FILE *out)
 {
 	fprintf(out, "capture: %s\n", zt_capture_gaps_damaged(g) ? "DAMAGED: events are missing" : g->overwritten ?
@@ -137,7 +93,7 @@ static void gaps_json(const struct zt_capture_gaps *g, FILE *out)
 		(unsigned long long)g->functions_omitted);
 }
 
-void zt_summary_text(const struct zt_summary *s, FILE *out)
+void zt_summary_text(const struct zt_snapshot *s, FILE *out)
 {
 	struct zt_corr *c = s->corr;
 	char label[64];
@@ -161,7 +117,7 @@ void zt_summary_text(const struct zt_summary *s, FILE *out)
 			char pci[32];
 
 			zt_fn_pci_name(f, pci, sizeof(pci));
-			zt_summary_ident(s, f, &id);
+			zt_snapshot_ident(s, f, &id);
 			fprintf(out, "  0x%08x %-12s %-8s %-8s %7llu %6llu %7llu %9llu %5llu %8llu %9llu %8u %9.3f %7d %10.3f %s\n",
 				f->fid, pci, id.uid, id.pchid, (unsigned long long)f->n[ZT_C_ARRIVED],
 				(unsigned long long)f->n[ZT_C_STORED], (unsigned long long)f->n[ZT_C_DROPPED_FULL],
@@ -245,7 +201,7 @@ static void json_books(FILE *out, const struct zt_fn *f)
 		(unsigned long long)b.pending, (unsigned long long)b.unseen, b.balanced ? "true" : "false");
 }
 
-void zt_summary_json(const struct zt_summary *s, FILE *out)
+void zt_summary_json(const struct zt_snapshot *s, FILE *out)
 {
 	struct zt_corr *c = s->corr;
 	char label[64], esc[2][128];
@@ -266,7 +222,7 @@ void zt_summary_json(const struct zt_summary *s, FILE *out)
 		char pci[32];
 
 		zt_fn_pci_name(f, pci, sizeof(pci));
-		zt_summary_ident(s, f, &id);
+		zt_snapshot_ident(s, f, &id);
 		fprintf(out, "%s{\"fid\":\"0x%08x\",\"pci\":\"%s\",\"uid\":\"%s\",\"pchid\":\"%s\"", i ? "," : "", f->fid, pci,
 			zt_json_escape(id.uid, sizeof(id.uid), esc[0], sizeof(esc[0])),
 			zt_json_escape(id.pchid, sizeof(id.pchid), esc[1], sizeof(esc[1])));

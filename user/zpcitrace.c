@@ -373,9 +373,9 @@ static long long realtime_offset_ns(void)
 	return (rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec);
 }
 
-static void snapshot(struct tracer *t, struct zt_summary *s, bool at_exit)
+static void snapshot(struct tracer *t, struct zt_snapshot *s, bool at_exit)
 {
-	*s = (struct zt_summary){
+	*s = (struct zt_snapshot){
 		.corr = &t->corr,
 		.now_ns = mono_ns(),
 		.ringbuf_drops = zt_attach_maps(&t->attach)->bss->ringbuf_drops,
@@ -414,7 +414,7 @@ static void capture_meta(struct tracer *t)
 static int flight_dump(struct tracer *t, const char *path, const char *reason)
 {
 	struct flight *f = &t->flight;
-	struct zt_summary s;
+	struct zt_snapshot s;
 	struct zt_capw w;
 	char why[4200];
 	int err = zt_capw_open(&w, path, why, sizeof(why));
@@ -457,7 +457,7 @@ static void flight_dumps(struct tracer *t)
 static int export_prom(struct tracer *t)
 {
 	static int last_err;
-	struct zt_summary s;
+	struct zt_snapshot s;
 	char why[4200];
 	int err;
 
@@ -474,7 +474,7 @@ static int export_prom(struct tracer *t)
 /* every interval: a summary, or the exporter's file */
 static void periodic(struct tracer *t)
 {
-	struct zt_summary s;
+	struct zt_snapshot s;
 
 	if (env.prom_path) {
 		export_prom(t);
@@ -582,7 +582,7 @@ out:
 }
 
 /* record: the capture's end, with the same snapshot the summary shows */
-static int finish_record(struct tracer *t, const struct zt_summary *s)
+static int finish_record(struct tracer *t, const struct zt_snapshot *s)
 {
 	struct zt_capw *w = &t->capture;
 	int err;
@@ -640,7 +640,7 @@ int main(int argc, char **argv)
 	static struct tracer t;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct zpcitrace_bpf *maps;
-	struct zt_summary s;
+	struct zt_snapshot s;
 	pthread_t watchdog;
 	int err;
 

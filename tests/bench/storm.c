@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 	t2 = now();
 	unsigned long long produced = skel->bss->produced, drops = skel->bss->drops;
 	if (loader_mode) {
-		struct zt_summary s = { .corr = &corr, .now_ns = 0, .ringbuf_drops = drops };
+		struct zt_snapshot s = { .corr = &corr, .now_ns = 0, .ringbuf_drops = drops };
 		zt_capw_trailer(&capw, &s, "exit", 0);
 		zt_capw_close(&capw);
 	}

@@ -51,7 +51,7 @@ static void metrics(const char *capture, size_t len, FILE *sink)
 	zt_corr_init(&corr);
 	for (size_t i = 0; i < c.nevents; i++)
 		zt_corr_add(&corr, &c.events[i], NULL);
-	struct zt_summary s = { .corr = &corr, .now_ns = c.ended_ns, .ringbuf_drops = c.ringbuf_lost,
+	struct zt_snapshot s = { .corr = &corr, .now_ns = c.ended_ns, .ringbuf_drops = c.ringbuf_lost,
 				.hooks = c.meta.hooks, .nhooks = c.meta.nhooks, .histograms = true, .gaps = &c.gaps };
 	zt_prom_render(&s, sink);
 	zt_corr_free(&corr);

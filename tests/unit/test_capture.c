@@ -87,7 +87,7 @@ static char *make_capture(int n, size_t *len, bool trailer)
 		zt_corr_add(&c, &e, NULL);
 	}
 	if (trailer) {
-		struct zt_summary s = { .corr = &c, .now_ns = 99, .ringbuf_drops = 5, .hooks = hooks, .nhooks = 2 };
+		struct zt_snapshot s = { .corr = &c, .now_ns = 99, .ringbuf_drops = 5, .hooks = hooks, .nhooks = 2 };
 		zt_capw_trailer(&w, &s, "exit", 0);
 	}
 	assert_int_equal(zt_capw_close(&w), 0);
@@ -240,8 +240,9 @@ static void test_newer_minor_fields_ignored(void **state)
 	free(buf);
 }
 
-static void ident_of_fid(const struct zt_fn *f, struct zt_ident *id)
+static void ident_of_fid(void *ctx, const struct zt_fn *f, struct zt_ident *id)
 {
+	(void)ctx;
 	snprintf(id->uid, sizeof(id->uid), "0x%x", f->fid);
 	snprintf(id->pchid, sizeof(id->pchid), "%04x", f->fid + 0x100);
 }
@@ -267,7 +268,7 @@ static void capture_of_functions(int nfns, zt_ident_fn ident, struct zt_capture 
 		zt_capw_event(&w, &e, 0);
 		zt_corr_add(&corr, &e, NULL);
 	}
-	struct zt_summary s = { .corr = &corr, .hooks = hooks, .nhooks = 2, .ident = ident };
+	struct zt_snapshot s = { .corr = &corr, .hooks = hooks, .nhooks = 2, .ident = ident };
 	zt_capw_trailer(&w, &s, "exit", 0);
 	assert_int_equal(zt_capw_close(&w), 0);
 	assert_int_equal(zt_capture_read(path, c, err, sizeof(err)), 0);
@@ -403,7 +404,7 @@ static void full_disk_sequence(const char *dir, void (*fill)(const char *dir, bo
 		zt_capw_event(&w, &e, 0);
 	}
 	assert_int_equal(zt_capw_flush(&w), 0);
-	struct zt_summary s = { .corr = &corr };
+	struct zt_snapshot s = { .corr = &corr };
 	zt_capw_trailer(&w, &s, "exit", 0);
 	assert_int_not_equal(zt_capw_close(&w), 0); /* the first error is kept */
 	assert_int_equal(zt_capture_read(path, &c, err, sizeof(err)), 0);

@@ -114,7 +114,7 @@ static void test_summary_text_and_json(void **state)
 	zt_corr_init(&s);
 	zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_ENQUEUE, .result = ZT_ENQ_DROPPED_FULL }, NULL);
 	zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_ENQUEUE, .result = ZT_ENQ_DROPPED_FULL }, NULL);
-	struct zt_summary sum = { .corr = &s, .ringbuf_drops = 5 };
+	struct zt_snapshot sum = { .corr = &s, .ringbuf_drops = 5 };
 	f = fmemopen(buf, sizeof(buf) - 1, "w");
 	zt_summary_text(&sum, f);
 	fclose(f);

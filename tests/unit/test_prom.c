@@ -79,7 +79,7 @@ static const struct zt_hook_state hooks[] = { { "zpci_event_error", "arrival", "
 
 static char *render(struct zt_corr *c)
 {
-	struct zt_summary s = { .corr = c, .ringbuf_drops = 3, .hooks = hooks, .nhooks = 1, .version = "v\"1\\" };
+	struct zt_snapshot s = { .corr = c, .ringbuf_drops = 3, .hooks = hooks, .nhooks = 1, .version = "v\"1\\" };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -105,7 +105,7 @@ static int teardown(void **state)
 static void test_promtool_accepts_without_lint_warnings(void **state)
 {
 	struct zt_corr c;
-	struct zt_summary s = { .corr = &c, .hooks = hooks, .nhooks = 1, .version = "test" };
+	struct zt_snapshot s = { .corr = &c, .hooks = hooks, .nhooks = 1, .version = "test" };
 	char path[256], cmd[512], out[4096] = "", why[4200];
 	(void)state;
 	feed(&c);
@@ -150,7 +150,7 @@ static void test_counts(void **state)
 static void test_atomic_write_mode_and_symlink(void **state)
 {
 	struct zt_corr c;
-	struct zt_summary s = { .corr = &c, .version = "test" };
+	struct zt_snapshot s = { .corr = &c, .version = "test" };
 	char path[256], target[256], why[4200];
 	struct stat st;
 	(void)state;
@@ -190,7 +190,7 @@ static void test_kill_mid_write(void **state)
 		zt_corr_add(&c, &a, NULL);
 	}
 	char *want = render(&c);
-	struct zt_summary s = { .corr = &c, .ringbuf_drops = 3, .hooks = hooks, .nhooks = 1, .version = "v\"1\\" };
+	struct zt_snapshot s = { .corr = &c, .ringbuf_drops = 3, .hooks = hooks, .nhooks = 1, .version = "v\"1\\" };
 	snprintf(path, sizeof(path), "%s/kill.prom", dir);
 	srand((unsigned)time(NULL));
 	int complete = 0;

@@ -70,7 +70,7 @@ static void write_capture(const uint64_t *ts, int n, uint64_t close_ns, long lon
 		zt_capw_event(&w, &e, off);
 	}
 	if (trailer) {
-		struct zt_summary s = { .corr = &c, .now_ns = close_ns ? close_ns : ts[n - 1] + 1 };
+		struct zt_snapshot s = { .corr = &c, .now_ns = close_ns ? close_ns : ts[n - 1] + 1 };
 		zt_capw_trailer(&w, &s, "exit", overwritten);
 	}
 	assert_int_equal(zt_capw_close(&w), 0);

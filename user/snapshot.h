@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What every sink is handed: a snapshot of the correlator with the end of the observation, the losses, the
+ * hooks, how to name a function, and (a report's) what its capture lacks. */
+#ifndef ZPCITRACE_SNAPSHOT_H
+#define ZPCITRACE_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "correlate.h"
+#include "hooks.h"
+
+/* identity of a function as an operator knows it, beyond fid and PCI address (sysfs: uid, pchid) */
+struct zt_ident {
+	char uid[16], pchid[16];
+};
+typedef void (*zt_ident_fn)(void *ctx, const struct zt_fn *f, struct zt_ident *id);
+/* reads /sys/bus/pci/devices/<pci>/{uid,pchid}; "-" where absent */
+void zt_ident_sysfs(void *ctx, const struct zt_fn *f, struct zt_ident *id);
+
+/* what a capture lacks, for its report's summary (text and -j) */
+struct zt_capture_gaps {
+	bool cut;                    /* no trailer: the recording was killed, or the disk filled */
+	uint64_t cut_bytes;          /* a partial last line, ignored */
+	uint64_t skipped_lines;      /* damaged lines skipped (whole lines that do not read) */
+	uint64_t first_skipped_line; /* the first of them, and why */
+	char first_skipped_why[96];
+	uint64_t skipped_unknown;    /* events of kinds this version does not know (a newer minor) */
+	uint64_t unwritten;          /* events the recorder could not write (a full disk) */
+	uint64_t overwritten;        /* flight recorder: events its ring overwrote before the dump */
+	uint64_t functions_omitted;  /* functions the trailer could not name */
+};
+/* damaged: the report misses events that happened (overwritten and unknown kinds are said, not damage) */
+bool zt_capture_gaps_damaged(const struct zt_capture_gaps *g);
+
+struct zt_snapshot {
+	struct zt_corr *corr;
+	uint64_t now_ns;             /* the end of the observation */
+	uint64_t ringbuf_drops;
+	const struct zt_hook_state *hooks; /* may be NULL */
+	int nhooks;
+	bool derived;                /* enqueue outcomes derived from the queue state */
+	bool histograms;             /* log2 histograms too */
+	zt_ident_fn ident;           /* may be NULL */
+	void *ident_ctx;
+	long long realtime_off;      /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns (exporters' timestamps) */
+	const char *version;
+	const struct zt_capture_gaps *gaps; /* a report's: what its capture lacks; NULL live */
+};
+
+/* identity of f through s->ident, "-" where unknown */
+void zt_snapshot_ident(const struct zt_snapshot *s, const struct zt_fn *f, struct zt_ident *id);
+/* "0001:00:00.0", or "-" */
+void zt_fn_pci_name(const struct zt_fn *f, char *buf, size_t len);
+
+#endif
