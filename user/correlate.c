@@ -298,19 +298,162 @@ static void queued_at_start(struct zt_corr *c, struct zt_fn *f, const struct zt_
 	count_pec(f, ZT_C_AT_START, p->pec, ccdf != NULL, 1);
 }
 
-void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *note)
-{
-	struct zt_note scratch;
-	struct zt_ccdf ccdf;
+/* One handler per event kind, as the BPF side has one per hook. Each is handed the event's function and its
+ * decoded CCDF (NULL without one); the counters were bumped before. */
+struct ctx {
+	struct zt_corr *c;
 	struct zt_fn *f;
-	int counter = counter_of(e);
+	const struct zt_event *e;
+	const struct zt_ccdf *ccdf;
+	struct zt_note *note;
+};
 
-	if (!note)
-		note = &scratch;
-	memset(note, 0, sizeof(*note));
-	/* the queue of a function nobody opened, read at start: nothing to account for until something happens */
-	if (e->type == ZT_EV_QUEUE && e->has_fn && !e->q_mr && !e->q_count && !zt_corr_fn(c, e->fid))
+static void on_arrival(const struct ctx *x)
+{
+	struct zt_pec *p = x->ccdf ? pec_get(x->c, x->ccdf->pec) : NULL;
+
+	x->f->last_arrival_ns = x->f->last_error_ns = x->e->ts_ns;
+	x->f->arrivals_unstored++;
+	if (p)
+		p->arrived++;
+}
+
+/* a store into slot: one new error, unless it is one already found queued at start */
+static void stored(const struct ctx *x)
+{
+	struct zt_fn *f = x->f;
+	const struct zt_event *e = x->e;
+	struct zt_pending *p = &f->slot[e->slot];
+	uint8_t counter = (uint8_t)(e->q_tail - 1);
+	bool arrival_traced = f->arrivals_unstored > 0;
+	bool same = p->valid && p->counter == counter && p->at_start;
+
+	if (arrival_traced)
+		f->arrivals_unstored--;
+	if (same && !arrival_traced) {
+		/* it arrived before the start, was found queued, and its store returned after: it stays queued before
+		 * the start, not stored anew */
+		f->n[ZT_C_STORED]--;
+		x->c->total[ZT_C_STORED]--;
+		count_pec(f, ZT_C_STORED, x->ccdf ? x->ccdf->pec : 0, x->ccdf != NULL, (uint64_t)-1);
 		return;
+	}
+	if (same) {
+		/* arrived and stored after the start, found queued before its enqueue event came: one error */
+		f->n[ZT_C_AT_START]--;
+		x->c->total[ZT_C_AT_START]--;
+		count_pec(f, ZT_C_AT_START, p->pec, true, (uint64_t)-1);
+	} else if (p->valid) {
+		f->unseen++; /* the kernel reuses a slot only once its entry was dequeued */
+	}
+	*p = (struct zt_pending){ .valid = true, .counter = counter, .enqueue_ns = e->ts_ns,
+				  .pec = x->ccdf ? x->ccdf->pec : 0, .faddr = x->ccdf ? x->ccdf->faddr : 0 };
+}
+
+static void on_enqueue(const struct ctx *x)
+{
+	const struct zt_event *e = x->e;
+
+	if (e->result != ZT_ENQ_STORED && x->f->arrivals_unstored)
+		x->f->arrivals_unstored--;
+	if (e->result == ZT_ENQ_STORED && e->has_slot && e->q_valid && e->slot < ZT_QUEUE_DEPTH)
+		stored(x);
+}
+
+static void on_notify(const struct ctx *x)
+{
+	if (x->f->last_arrival_ns) {
+		zt_hist_add(&x->f->arr_notify, elapsed(x->f->last_arrival_ns, x->e->ts_ns));
+		x->f->last_arrival_ns = 0;
+	}
+}
+
+/* a dequeue is matched to the entry it took; its wait is a latency unless it was lost or queued before the start */
+static void on_feature(const struct ctx *x)
+{
+	struct zt_fn *f = x->f;
+	const struct zt_event *e = x->e;
+	struct zt_pending *p;
+
+	f->consumer_seen = true;
+	if (zt_feature_kind(e) != ZT_FEATURE_DEQUEUE || e->get_ret != 0)
+		return;
+	p = take(f, e);
+	f->last_dequeue_ns = e->ts_ns;
+	if (!p) {
+		f->unmatched++;
+		x->c->unmatched_total++;
+		x->note->unmatched = true;
+		return;
+	}
+	x->note->matched = true;
+	x->note->at_start = p->at_start;
+	x->note->latency_ns = elapsed(p->enqueue_ns, e->ts_ns);
+	if (!zt_dequeue_lost(e) && !p->at_start) {
+		struct zt_pec *pp = pec_get(x->c, p->pec);
+
+		zt_hist_add(&f->enq_deq, x->note->latency_ns);
+		if (pp)
+			zt_hist_add(&pp->enq_deq, x->note->latency_ns);
+	}
+}
+
+static void on_open(const struct ctx *x)
+{
+	/* the last close memset the queue: what the model still holds left it unseen (a close not traced) */
+	for (int i = 0; i < ZT_QUEUE_DEPTH; i++)
+		x->f->unseen += x->f->slot[i].valid;
+	clear_queue(x->f);
+}
+
+static void on_close(const struct ctx *x)
+{
+	struct zt_fn *f = x->f;
+	const struct zt_event *e = x->e;
+	uint64_t known = 0;
+	int valid = 0;
+
+	for (int i = 0; i < ZT_QUEUE_DEPTH; i++)
+		valid += f->slot[i].valid;
+	/* traced entries beyond what the kernel discarded had left the queue unseen */
+	if (valid > e->discarded)
+		f->unseen += (uint64_t)valid - e->discarded;
+	f->n[ZT_C_DISCARDED] += e->discarded;
+	/* the discarded errors' PECs: those of the traced entries still queued; the kernel's count rules */
+	for (int i = 0; i < ZT_QUEUE_DEPTH && known < e->discarded; i++)
+		if (f->slot[i].valid) {
+			count_pec(f, ZT_C_DISCARDED, f->slot[i].pec, true, 1);
+			x->note->discarded[x->note->ndiscarded].slot = (uint8_t)i;
+			x->note->discarded[x->note->ndiscarded++].enqueue_ns = f->slot[i].enqueue_ns;
+			known++;
+		}
+	if (e->discarded > known)
+		count_pec(f, ZT_C_DISCARDED, 0, false, e->discarded - known);
+	clear_queue(f);
+}
+
+static void on_reset(const struct ctx *x)
+{
+	if (x->f->last_dequeue_ns) {
+		zt_hist_add(&x->f->deq_reset, elapsed(x->f->last_dequeue_ns, x->e->ts_ns));
+		x->f->last_dequeue_ns = 0;
+	}
+}
+
+static void on_queued(const struct ctx *x)
+{
+	queued_at_start(x->c, x->f, x->e, x->ccdf);
+}
+
+static void (*const handlers[ZT_EV_LAST + 1])(const struct ctx *) = {
+	[ZT_EV_ARRIVAL] = on_arrival, [ZT_EV_ENQUEUE] = on_enqueue, [ZT_EV_NOTIFY] = on_notify,
+	[ZT_EV_FEATURE] = on_feature, [ZT_EV_OPEN] = on_open,	      [ZT_EV_CLOSE] = on_close,
+	[ZT_EV_RESET] = on_reset,     [ZT_EV_QUEUED] = on_queued,
+};
+
+/* the totals, and the time the observation spans */
+static void count_total(struct zt_corr *c, const struct zt_event *e, int counter)
+{
 	if (!c->first_ns || e->ts_ns < c->first_ns)
 		c->first_ns = e->ts_ns;
 	if (e->ts_ns < c->last_ns)
@@ -321,8 +464,11 @@ void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *no
 		c->total[counter]++;
 	if (e->type == ZT_EV_CLOSE)
 		c->total[ZT_C_DISCARDED] += e->discarded;
-	if (!e->has_fn || !(f = fn_get(c, e->fid)))
-		return;
+}
+
+/* what the event says of its function: its counters, handle and PCI address */
+static void count_fn(struct zt_fn *f, const struct zt_event *e, int counter, const struct zt_ccdf *ccdf)
+{
 	if (counter >= 0)
 		f->n[counter]++;
 	f->fh = e->fh;
@@ -332,128 +478,32 @@ void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *no
 		f->pci_bus = e->pci_bus;
 		f->pci_devfn = e->pci_devfn;
 	}
+	if (ccdf && counter >= 0 && e->type != ZT_EV_AVAIL)
+		count_pec(f, counter, ccdf->pec, true, 1);
+}
+
+void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *note)
+{
+	struct zt_note scratch;
+	struct zt_ccdf ccdf;
+	struct ctx x = { .c = c, .e = e, .note = note ? note : &scratch };
+	int counter = counter_of(e);
+
+	memset(x.note, 0, sizeof(*x.note));
+	/* the queue of a function nobody opened, read at start: nothing to account for until something happens */
+	if (e->type == ZT_EV_QUEUE && e->has_fn && !e->q_mr && !e->q_count && !zt_corr_fn(c, e->fid))
+		return;
+	count_total(c, e, counter);
+	if (!e->has_fn || !(x.f = fn_get(c, e->fid)))
+		return;
 	if (e->has_ccdf) {
 		zt_ccdf_decode(e->ccdf, &ccdf);
-		if (counter >= 0 && e->type != ZT_EV_AVAIL)
-			count_pec(f, counter, ccdf.pec, true, 1);
+		x.ccdf = &ccdf;
 	}
-	switch (e->type) {
-	case ZT_EV_ARRIVAL: {
-		struct zt_pec *p = e->has_ccdf ? pec_get(c, ccdf.pec) : NULL;
-
-		f->last_arrival_ns = f->last_error_ns = e->ts_ns;
-		f->arrivals_unstored++;
-		if (p)
-			p->arrived++;
-		break;
-	}
-	case ZT_EV_ENQUEUE:
-		if (e->result != ZT_ENQ_STORED && f->arrivals_unstored)
-			f->arrivals_unstored--;
-		if (e->result == ZT_ENQ_STORED && e->has_slot && e->q_valid && e->slot < ZT_QUEUE_DEPTH) {
-			struct zt_pending *p = &f->slot[e->slot];
-			uint8_t counter = (uint8_t)(e->q_tail - 1);
-
-			bool arrival_traced = f->arrivals_unstored > 0;
-
-			if (arrival_traced)
-				f->arrivals_unstored--;
-			if (p->valid && p->counter == counter && p->at_start && !arrival_traced) {
-				/* it arrived before the start, was found queued, and its store returned after: it stays
-				 * queued before the start, not stored anew */
-				f->n[ZT_C_STORED]--;
-				c->total[ZT_C_STORED]--;
-				count_pec(f, ZT_C_STORED, e->has_ccdf ? ccdf.pec : 0, e->has_ccdf, (uint64_t)-1);
-				break;
-			}
-			if (p->valid && p->counter == counter && p->at_start) {
-				/* arrived and stored after the start, found queued before its enqueue event came: one error */
-				f->n[ZT_C_AT_START]--;
-				c->total[ZT_C_AT_START]--;
-				count_pec(f, ZT_C_AT_START, p->pec, true, (uint64_t)-1);
-			} else if (p->valid) {
-				f->unseen++; /* the kernel reuses a slot only once its entry was dequeued */
-			}
-			p->valid = true;
-			p->at_start = false;
-			p->counter = counter;
-			p->enqueue_ns = e->ts_ns;
-			p->pec = e->has_ccdf ? ccdf.pec : 0;
-			p->faddr = e->has_ccdf ? ccdf.faddr : 0;
-		}
-		break;
-	case ZT_EV_NOTIFY:
-		if (f->last_arrival_ns) {
-			zt_hist_add(&f->arr_notify, elapsed(f->last_arrival_ns, e->ts_ns));
-			f->last_arrival_ns = 0;
-		}
-		break;
-	case ZT_EV_FEATURE: {
-		struct zt_pending *p;
-
-		f->consumer_seen = true;
-		if (zt_feature_kind(e) != ZT_FEATURE_DEQUEUE || e->get_ret != 0)
-			break;
-		p = take(f, e);
-		f->last_dequeue_ns = e->ts_ns;
-		if (!p) {
-			f->unmatched++;
-			c->unmatched_total++;
-			note->unmatched = true;
-			break;
-		}
-		note->matched = true;
-		note->at_start = p->at_start;
-		note->latency_ns = elapsed(p->enqueue_ns, e->ts_ns);
-		if (!zt_dequeue_lost(e) && !p->at_start) {
-			struct zt_pec *pp = pec_get(c, p->pec);
-
-			zt_hist_add(&f->enq_deq, note->latency_ns);
-			if (pp)
-				zt_hist_add(&pp->enq_deq, note->latency_ns);
-		}
-		break;
-	}
-	case ZT_EV_OPEN:
-		/* the last close memset the queue: what the model still holds left it unseen (a close not traced) */
-		for (int i = 0; i < ZT_QUEUE_DEPTH; i++)
-			f->unseen += f->slot[i].valid;
-		clear_queue(f);
-		break;
-	case ZT_EV_QUEUED:
-		queued_at_start(c, f, e, e->has_ccdf ? &ccdf : NULL);
-		break;
-	case ZT_EV_CLOSE: {
-		uint64_t known = 0;
-		int valid = 0;
-
-		for (int i = 0; i < ZT_QUEUE_DEPTH; i++)
-			valid += f->slot[i].valid;
-		/* traced entries beyond what the kernel discarded had left the queue unseen */
-		if (valid > e->discarded)
-			f->unseen += (uint64_t)valid - e->discarded;
-		f->n[ZT_C_DISCARDED] += e->discarded;
-		/* the discarded errors' PECs: those of the traced entries still queued; the kernel's count rules */
-		for (int i = 0; i < ZT_QUEUE_DEPTH && known < e->discarded; i++)
-			if (f->slot[i].valid) {
-				count_pec(f, ZT_C_DISCARDED, f->slot[i].pec, true, 1);
-				note->discarded[note->ndiscarded].slot = (uint8_t)i;
-				note->discarded[note->ndiscarded++].enqueue_ns = f->slot[i].enqueue_ns;
-				known++;
-			}
-		if (e->discarded > known)
-			count_pec(f, ZT_C_DISCARDED, 0, false, e->discarded - known);
-		clear_queue(f);
-		break;
-	}
-	case ZT_EV_RESET:
-		if (f->last_dequeue_ns) {
-			zt_hist_add(&f->deq_reset, elapsed(f->last_dequeue_ns, e->ts_ns));
-			f->last_dequeue_ns = 0;
-		}
-		break;
-	}
-	track_depth(f, e);
+	count_fn(x.f, e, counter, x.ccdf);
+	if (e->type <= ZT_EV_LAST && handlers[e->type])
+		handlers[e->type](&x);
+	track_depth(x.f, e);
 }
 
 uint64_t zt_fn_full_ns(const struct zt_fn *f, uint64_t now_ns)

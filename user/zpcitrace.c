@@ -21,9 +21,8 @@
 #include "attach.h"
 #include "capture.h"
 #include "correlate.h"
-#include "format.h"
-#include "prom.h"
 #include "report.h"
+#include "sink.h"
 #include "status.h"
 #include "summary.h"
 #include "zpcitrace.h"
@@ -36,7 +35,6 @@
 #define BUSY_POLL_MS 10
 #define PENDING_POLL_MS 1000 /* modules are looked for this often only where uevents cannot be had */
 #define START_NOTICE_S 5     /* a start that takes longer says what it is doing, every this often */
-#define FLIGHT_RETRY_MS 100
 
 static struct env {
 	bool verbose;
@@ -285,49 +283,23 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-/* record --flight-recorder: the last N events */
-struct flight {
-	struct zt_event *ring;
-	size_t head, count;
-	uint64_t overwritten, dumps, last_auto_dump_ns;
-	const char *auto_reason; /* an overflow or discard asked for a dump */
-};
-
 struct tracer {
 	struct zt_attach attach;
 	struct ring_buffer *rb;
-	struct zt_format_opts fmt;
 	struct zt_corr corr;
 	struct zt_hook_state hooks[ZT_NR_HOOKS];
-	struct zt_capw capture;
-	bool capture_failing;
 	struct zt_capture_meta meta;
-	struct flight flight;
+	long long realtime_off;
+	struct zt_sink *sink; /* where the events go; NULL for status */
 	struct zt_status status;
 	unsigned long status_lost;
 };
-
-static void flight_add(struct flight *f, const struct zt_event *e)
-{
-	f->ring[(f->head + f->count) % env.flight_n] = *e;
-	if (f->count < env.flight_n) {
-		f->count++;
-	} else {
-		f->head = (f->head + 1) % env.flight_n;
-		f->overwritten++;
-	}
-	if (e->type == ZT_EV_ENQUEUE && e->result == ZT_ENQ_DROPPED_FULL)
-		f->auto_reason = "overflow";
-	else if (e->type == ZT_EV_CLOSE && e->discarded)
-		f->auto_reason = "discard";
-}
 
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
 	const struct zt_event *e = data;
 	struct zt_note note;
-	char line[1024];
 
 	if (size < sizeof(*e))
 		return 0;
@@ -337,22 +309,7 @@ static int on_event(void *ctx, void *data, size_t size)
 			t->status_lost++;
 		return 0;
 	}
-	if (env.record) {
-		if (env.flight_n)
-			flight_add(&t->flight, e);
-		else
-			zt_capw_event(&t->capture, e, t->fmt.realtime_off);
-		return 0;
-	}
-	if (env.prom_path)
-		return 0; /* an exporter: the metrics are the output */
-	if (e->type == ZT_EV_QUEUE)
-		return 0; /* a queue's state at start: the errors in it are lines of their own (status shows it) */
-	if (env.json)
-		zt_format_event_json(e, &note, &t->fmt, line, sizeof(line));
-	else
-		zt_format_event(e, &note, &t->fmt, line, sizeof(line));
-	puts(line);
+	t->sink->event(t->sink, e, &note);
 	return 0;
 }
 
@@ -384,10 +341,16 @@ static void snapshot(struct tracer *t, struct zt_snapshot *s, bool at_exit)
 		.derived = t->attach.derive_enqueue,
 		.histograms = at_exit,
 		.ident = zt_ident_sysfs,
-		.realtime_off = t->fmt.realtime_off,
+		.realtime_off = t->realtime_off,
 		.version = ZT_VERSION,
 	};
 	zt_attach_hook_states(&t->attach, t->hooks);
+}
+
+/* the state now, for a sink between intervals */
+static void snapshot_now(void *ctx, struct zt_snapshot *out)
+{
+	snapshot(ctx, out, false);
 }
 
 static void capture_meta(struct tracer *t)
@@ -404,90 +367,10 @@ static void capture_meta(struct tracer *t)
 	}
 	snprintf(m->btf, sizeof(m->btf), "%s", env.attach.btf_path ? env.attach.btf_path : "/sys/kernel/btf/vmlinux");
 	snprintf(m->zpcitrace, sizeof(m->zpcitrace), "%s", ZT_VERSION);
-	m->realtime_off = t->fmt.realtime_off;
+	m->realtime_off = t->realtime_off;
 	m->derived = t->attach.derive_enqueue;
 	memcpy(m->hooks, t->hooks, sizeof(m->hooks));
 	m->nhooks = ZT_NR_HOOKS;
-}
-
-/* the flight recorder's events as a capture of their own, written atomically to path */
-static int flight_dump(struct tracer *t, const char *path, const char *reason)
-{
-	struct flight *f = &t->flight;
-	struct zt_snapshot s;
-	struct zt_capw w;
-	char why[4200];
-	int err = zt_capw_open(&w, path, why, sizeof(why));
-
-	if (err) {
-		fprintf(stderr, "zpcitrace: %s\n", why);
-		return err;
-	}
-	snapshot(t, &s, false);
-	zt_capw_header(&w, &t->meta, (unsigned)env.flight_n);
-	for (size_t i = 0; i < f->count; i++)
-		zt_capw_event(&w, &f->ring[(f->head + i) % env.flight_n], t->fmt.realtime_off);
-	zt_capw_trailer(&w, &s, reason, f->overwritten);
-	err = zt_capw_close(&w);
-	if (err)
-		fprintf(stderr, "zpcitrace: cannot write %s: %s; no dump written\n", path, strerror(-err));
-	else
-		fprintf(stderr, "zpcitrace: flight recorder: %zu events written to %s (%s)\n", f->count, path, reason);
-	return err;
-}
-
-/* dumps asked for by SIGUSR1, or by an overflow or discard (at most one of those a second) */
-static void flight_dumps(struct tracer *t)
-{
-	struct flight *f = &t->flight;
-	const char *reason = dump_requested ? "sigusr1" : f->auto_reason;
-	char path[4096];
-
-	if (!reason || (!dump_requested && mono_ns() - f->last_auto_dump_ns < 1000000000ull))
-		return;
-	if (!dump_requested)
-		f->last_auto_dump_ns = mono_ns();
-	dump_requested = 0;
-	f->auto_reason = NULL;
-	snprintf(path, sizeof(path), "%s.%llu", env.capture_path, (unsigned long long)++f->dumps);
-	flight_dump(t, path, reason);
-}
-
-/* --prom: write the file; say so once when it starts failing and once when it works again */
-static int export_prom(struct tracer *t)
-{
-	static int last_err;
-	struct zt_snapshot s;
-	char why[4200];
-	int err;
-
-	snapshot(t, &s, false);
-	err = zt_prom_write(&s, env.prom_path, why, sizeof(why));
-	if (err && err != last_err)
-		fprintf(stderr, "zpcitrace: %s\n", why);
-	else if (!err && last_err)
-		fprintf(stderr, "zpcitrace: %s written again\n", env.prom_path);
-	last_err = err;
-	return err;
-}
-
-/* every interval: a summary, or the exporter's file */
-static void periodic(struct tracer *t)
-{
-	struct zt_snapshot s;
-
-	if (env.prom_path) {
-		export_prom(t);
-		return;
-	}
-	snapshot(t, &s, false);
-	if (env.json) {
-		zt_summary_json(&s, stdout);
-		fflush(stdout);
-	} else {
-		fflush(stdout);
-		zt_summary_text(&s, stderr);
-	}
 }
 
 /* ms until deadline (rounded up), or keep wait when that comes first; -1 waits forever */
@@ -496,22 +379,6 @@ static int wait_until(int wait, uint64_t now, uint64_t deadline)
 	uint64_t ms = deadline > now ? (deadline - now + 999999) / 1000000 : 0;
 
 	return wait < 0 || (uint64_t)wait > ms ? (int)ms : wait;
-}
-
-/* whole lines: a kill loses at most this batch. A failed write is said when it starts and when writes work
- * again, with the events lost meanwhile (the file is cut back to its last whole line) */
-static void flush_capture(struct tracer *t)
-{
-	struct zt_capw *w = &t->capture;
-	int err = zt_capw_flush(w);
-
-	if (err && !t->capture_failing)
-		fprintf(stderr, "zpcitrace: writing %s failed: %s; events are lost until it works again%s\n",
-			env.capture_path, strerror(-err), w->dead ? " (it cannot: nothing more is written)" : "");
-	else if (!err && t->capture_failing)
-		fprintf(stderr, "zpcitrace: writing %s works again; %llu events could not be written\n", env.capture_path,
-			(unsigned long long)w->unwritten);
-	t->capture_failing = err != 0;
 }
 
 /* Sleep until the BPF side wakes us (first record after a quiet spell; with --prom only when the ring
@@ -537,8 +404,12 @@ static int trace_loop(struct tracer *t)
 		int n, wait = timeout;
 
 		if (env.interval_s && now >= next_summary) {
+			struct zt_snapshot s;
+
 			ring_buffer__consume(t->rb); /* records that did not wake us (all of them with --prom) */
-			periodic(t);
+			snapshot(t, &s, false);
+			if (t->sink->tick)
+				t->sink->tick(t->sink, &s);
 			next_summary += env.interval_s * 1000000000ull;
 		}
 		if (end && now >= end)
@@ -564,39 +435,24 @@ static int trace_loop(struct tracer *t)
 			fprintf(stderr, "zpcitrace: reading the ring buffer failed: %s\n", strerror(-n));
 			break;
 		}
-		if (env.record && env.flight_n)
-			flight_dumps(t); /* also after a signal: SIGUSR1 asks for one */
-		else if (env.record)
-			flush_capture(t);
+		if (t->sink->drained) { /* also after a signal: SIGUSR1 asks for a dump */
+			bool sigusr1 = dump_requested;
+
+			dump_requested = 0;
+			t->sink->drained(t->sink, sigusr1);
+		}
 		if (modfd < 0 && zt_attach_has_pending(&t->attach))
 			zt_attach_pending(&t->attach);
 		timeout = n > 0 ? BUSY_POLL_MS : -1;
-		if (t->flight.auto_reason && (timeout < 0 || timeout > FLIGHT_RETRY_MS))
-			timeout = FLIGHT_RETRY_MS; /* a dump waits out its rate limit */
+		int want = t->sink->wait_ms ? t->sink->wait_ms(t->sink) : -1;
+
+		if (want >= 0 && (timeout < 0 || timeout > want))
+			timeout = want;
 	}
 	ring_buffer__consume(t->rb); /* what arrived before the signal */
 out:
 	if (ep >= 0)
 		close(ep);
-	return err;
-}
-
-/* record: the capture's end, with the same snapshot the summary shows */
-static int finish_record(struct tracer *t, const struct zt_snapshot *s)
-{
-	struct zt_capw *w = &t->capture;
-	int err;
-
-	if (env.flight_n)
-		return flight_dump(t, env.capture_path, "exit");
-	zt_capw_trailer(w, s, "exit", 0);
-	err = zt_capw_close(w);
-	if (err)
-		fprintf(stderr, "zpcitrace: %llu events written to %s; %llu could not be written (%s)%s\n",
-			(unsigned long long)w->written, env.capture_path, (unsigned long long)w->unwritten, strerror(-err),
-			w->unwritten || !w->written ? "" : ", nor the trailer");
-	else
-		fprintf(stderr, "zpcitrace: %llu events written to %s\n", (unsigned long long)w->written, env.capture_path);
 	return err;
 }
 
@@ -635,20 +491,9 @@ static void read_queues_at_start(struct tracer *t)
 		fprintf(stderr, "zpcitrace: read the queues of %d functions\n", n);
 }
 
-int main(int argc, char **argv)
+/* the command line's subcommand: report runs by itself; record and status set the mode */
+static int parse(int argc, char **argv)
 {
-	static struct tracer t;
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct zpcitrace_bpf *maps;
-	struct zt_snapshot s;
-	pthread_t watchdog;
-	int err;
-
-	program_invocation_name = program_invocation_short_name = "zpcitrace"; /* one prefix, however started */
-	if (argc > 1 && !strcmp(argv[1], "report")) {
-		argv[1] = "zpcitrace report";
-		return zt_report_main(argc - 1, argv + 1);
-	}
 	if (argc > 1 && (!strcmp(argv[1], "record") || !strcmp(argv[1], "status"))) {
 		command = argv[1];
 		env.record = !strcmp(command, "record");
@@ -659,95 +504,101 @@ int main(int argc, char **argv)
 	parse_command_line(argc, argv);
 	if (env.prom_path && !env.interval_s)
 		env.interval_s = PROM_INTERVAL_S;
+	return 0;
+}
+
+/* probe, load and attach; the ring buffer */
+static int start_tracer(struct tracer *t)
+{
+	uint64_t t_load = mono_ns();
+	int err;
+
+	env.attach.lazy_wakeup = env.prom_path != NULL; /* it reads the ring buffer at each export */
+	err = zt_attach_start(&t->attach, &env.attach);
+	if (err)
+		return err;
+	if (env.verbose) {
+		zt_attach_hook_states(&t->attach, t->hooks);
+		if (!env.status)
+			zt_print_hooks(t->hooks, ZT_NR_HOOKS, "zpcitrace: ", stderr);
+		if (t->attach.derive_enqueue)
+			fprintf(stderr, "zpcitrace: enqueue outcomes derived from the queue state around each arrival\n");
+		fprintf(stderr, "zpcitrace: loaded and attached in %.1f ms\n", (mono_ns() - t_load) / 1e6);
+	}
+	t->rb = ring_buffer__new(bpf_map__fd(zt_attach_maps(&t->attach)->maps.events), on_event, t, NULL);
+	if (!t->rb) {
+		err = -errno;
+		fprintf(stderr, "zpcitrace: cannot create the ring buffer: %s\n", strerror(-err));
+	}
+	return err;
+}
+
+/* the one sink of this run, chosen once: flight recorder, capture, exporter or the live view */
+static int open_sink(struct tracer *t)
+{
+	struct zt_sink_args a = { .path = env.record ? env.capture_path : env.prom_path, .flight_n = env.flight_n,
+				  .json = env.json, .timestamp = env.timestamp, .realtime_off = t->realtime_off,
+				  .meta = &t->meta, .snapshot = snapshot_now, .snapshot_ctx = t };
+
+	if (env.record)
+		capture_meta(t);
+	t->sink = env.record && env.flight_n ? zt_sink_flight_new(&a)
+		: env.record		      ? zt_sink_record_new(&a)
+		: env.prom_path		      ? zt_sink_prom_new(&a)
+					      : zt_sink_live_new(&a);
+	if (!t->sink)
+		return -ENOMEM;
+	return t->sink->start ? t->sink->start(t->sink) : 0;
+}
+
+/* trace until the duration ends or a signal comes, then finish the sink with the last snapshot */
+static int trace(struct tracer *t)
+{
+	struct zt_snapshot s;
+	int err;
+
+	read_queues_at_start(t);
+	started = 1; /* from here SIGINT and SIGTERM end the loop and every output is finished */
+	t->realtime_off = realtime_offset_ns();
+	err = open_sink(t);
+	if (err)
+		return err;
+	fprintf(stderr, "Tracing zPCI error events... Hit Ctrl-C to end.\n");
+	err = trace_loop(t);
+	snapshot(t, &s, true);
+	err = t->sink->finish(t->sink, &s) ?: err;
+	if (env.verbose) /* per-program cost; counted while kernel.bpf_stats_enabled=1 */
+		zt_attach_prog_stats(&t->attach, stderr);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	static struct tracer t;
+	struct sigaction sa = { .sa_handler = on_signal };
+	pthread_t watchdog;
+	int err;
+
+	program_invocation_name = program_invocation_short_name = "zpcitrace"; /* one prefix, however started */
+	if (argc > 1 && !strcmp(argv[1], "report")) {
+		argv[1] = "zpcitrace report";
+		return zt_report_main(argc - 1, argv + 1);
+	}
+	parse(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	libbpf_set_print(libbpf_print);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	zt_corr_init(&t.corr);
-	t.capture.fd = -1;
-	if (env.record && env.flight_n && !(t.flight.ring = calloc(env.flight_n, sizeof(*t.flight.ring)))) {
-		fprintf(stderr, "zpcitrace: no memory for a flight recorder of %lu events\n", env.flight_n);
-		return 1;
-	}
-
-	uint64_t t_load = mono_ns();
-
 	if (!pthread_create(&watchdog, NULL, start_watchdog, NULL))
 		pthread_detach(watchdog); /* it ends once started */
-	env.attach.lazy_wakeup = env.prom_path != NULL; /* it reads the ring buffer at each export */
-	err = zt_attach_start(&t.attach, &env.attach);
-	if (err)
-		goto cleanup;
-	if (env.verbose) {
-		zt_attach_hook_states(&t.attach, t.hooks);
-		if (!env.status)
-			zt_print_hooks(t.hooks, ZT_NR_HOOKS, "zpcitrace: ", stderr);
-		if (t.attach.derive_enqueue)
-			fprintf(stderr, "zpcitrace: enqueue outcomes derived from the queue state around each arrival\n");
-		fprintf(stderr, "zpcitrace: loaded and attached in %.1f ms\n", (mono_ns() - t_load) / 1e6);
-	}
-	maps = zt_attach_maps(&t.attach);
-	t.rb = ring_buffer__new(bpf_map__fd(maps->maps.events), on_event, &t, NULL);
-	if (!t.rb) {
-		err = -errno;
-		fprintf(stderr, "zpcitrace: cannot create the ring buffer: %s\n", strerror(-err));
-		goto cleanup;
-	}
-	if (env.status) {
-		err = show_status(&t);
-		goto cleanup;
-	}
-	read_queues_at_start(&t);
-	started = 1; /* from here SIGINT and SIGTERM end the loop and every output is finished */
-	t.fmt.timestamp = env.timestamp;
-	t.fmt.realtime_off = realtime_offset_ns();
-	if (env.prom_path && export_prom(&t)) {
-		err = -EIO; /* the path is unusable from the start: bad input */
-		goto cleanup;
-	}
-	if (env.record) {
-		capture_meta(&t);
-		if (!env.flight_n) {
-			char why[4200];
-
-			err = zt_capw_open(&t.capture, env.capture_path, why, sizeof(why));
-			if (!err) {
-				zt_capw_header(&t.capture, &t.meta, 0);
-				err = zt_capw_publish(&t.capture) ?: t.capture.err;
-				snprintf(why, sizeof(why), "cannot write %s: %s", env.capture_path, strerror(-err));
-			}
-			if (err) {
-				fprintf(stderr, "zpcitrace: %s\n", why);
-				goto cleanup;
-			}
-		}
-	}
-	fprintf(stderr, "Tracing zPCI error events... Hit Ctrl-C to end.\n");
-	err = trace_loop(&t);
-	if (env.prom_path)
-		export_prom(&t); /* the last state, also on SIGINT and SIGTERM */
-	snapshot(&t, &s, true);
-	if (env.record)
-		err = finish_record(&t, &s) ?: err;
-	if (env.json && !env.prom_path) {
-		zt_summary_json(&s, stdout);
-		fflush(stdout);
-	} else {
-		fflush(stdout);
-		zt_summary_text(&s, stderr);
-	}
-	if (env.verbose) /* per-program cost; counted while kernel.bpf_stats_enabled=1 */
-		zt_attach_prog_stats(&t.attach, stderr);
-	if (fflush(stdout) || ferror(stdout)) { /* a full disk or a closed pipe lost lines: never exit 0 */
-		fprintf(stderr, "zpcitrace: writing to stdout failed: %s\n", strerror(errno ?: EIO));
-		err = err ?: -EIO;
-	}
-cleanup:
+	err = start_tracer(&t);
+	if (!err)
+		err = env.status ? show_status(&t) : trace(&t);
 	started = 1;
-	if (t.capture.fd >= 0)
-		zt_capw_close(&t.capture);
-	free(t.flight.ring);
+	if (t.sink)
+		t.sink->free(t.sink);
 	ring_buffer__free(t.rb);
 	zt_attach_stop(&t.attach);
 	zt_corr_free(&t.corr);

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The outputs of a trace, one interface chosen once in main: the live view as text or JSON lines, the
+ * Prometheus textfile, the capture, the flight recorder. The loader hands each sink every event with what the
+ * correlator made of it, tells it when a ring-buffer drain ended and when an interval is due, and finishes it
+ * with the last snapshot. */
+#ifndef ZPCITRACE_SINK_H
+#define ZPCITRACE_SINK_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "capture.h"
+#include "correlate.h"
+#include "snapshot.h"
+#include "zpcitrace.h"
+
+struct zt_sink_args {
+	const char *path;                   /* --prom FILE, record -w FILE */
+	unsigned long flight_n;             /* record --flight-recorder N */
+	bool json, timestamp;               /* the live view: -j, -T */
+	long long realtime_off;             /* CLOCK_REALTIME - CLOCK_MONOTONIC at the start */
+	const struct zt_capture_meta *meta; /* record: the capture's header */
+	/* the state now, for a sink that writes it between intervals (a flight-recorder dump) */
+	void (*snapshot)(void *ctx, struct zt_snapshot *out);
+	void *snapshot_ctx;
+};
+
+struct zt_sink {
+	/* 0, or -errno after saying why in one line: the output is unusable from the start */
+	int (*start)(struct zt_sink *s);
+	void (*event)(struct zt_sink *s, const struct zt_event *e, const struct zt_note *note);
+	/* a drain of the ring buffer ended; sigusr1: the user asked for a dump. May be NULL */
+	void (*drained)(struct zt_sink *s, bool sigusr1);
+	/* ms until the sink wants drained() again without an event (a dump waiting out its rate limit), or -1 */
+	int (*wait_ms)(struct zt_sink *s);
+	/* an -i interval is due. May be NULL */
+	void (*tick)(struct zt_sink *s, const struct zt_snapshot *snap);
+	/* the end, also on SIGINT and SIGTERM: the last state and the summary. 0 or -errno */
+	int (*finish)(struct zt_sink *s, const struct zt_snapshot *snap);
+	void (*free)(struct zt_sink *s);
+	struct zt_sink_args args;
+};
+
+/* the sink for these arguments: the flight recorder, the capture, the exporter, or the live view. NULL without
+ * memory (said) */
+struct zt_sink *zt_sink_live_new(const struct zt_sink_args *a);
+struct zt_sink *zt_sink_prom_new(const struct zt_sink_args *a);
+struct zt_sink *zt_sink_record_new(const struct zt_sink_args *a);
+struct zt_sink *zt_sink_flight_new(const struct zt_sink_args *a);
+
+/* every sink's end: the summary, as text on stderr (or -j: JSON on stdout); a failed stdout is an error */
+int zt_sink_summary(const struct zt_snapshot *snap, bool json);
+
+#endif
