@@ -70,7 +70,7 @@ $(SYSROOT)/.complete:
 $(KERNEL_STAMP):
 	bash mk/deps.sh kernel >/dev/null
 
-$(OUT)/zpcitrace.bpf.o: bpf/zpcitrace.bpf.c bpf/zpcitrace.h bpf/submit.h vmlinux/s390x/vmlinux.h | $(OUT) $(SYSROOT_DEP)
+$(OUT)/zpcitrace.bpf.o: bpf/zpcitrace.bpf.c bpf/zt_event.h bpf/submit.h vmlinux/s390x/vmlinux.h | $(OUT) $(SYSROOT_DEP)
 	$(CLANG) $(BPF_CFLAGS) -target $(BPF_TARGET) -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
@@ -201,7 +201,7 @@ test-kernels:
 
 # ---- benchmarks (make bench; figures and ratios, docs/performance.md) ------------------------------------
 
-build/bench/storm.bpf.o: tests/bench/storm.bpf.c bpf/zpcitrace.h bpf/submit.h
+build/bench/storm.bpf.o: tests/bench/storm.bpf.c bpf/zt_event.h bpf/submit.h
 	@mkdir -p $(@D)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Ibpf -I/usr/include/$(shell gcc -print-multiarch) -c $< -o $@
 	$(LLVM_STRIP) -g $@

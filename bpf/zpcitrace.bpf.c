@@ -12,7 +12,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "zpcitrace.h"
+#include "zt_event.h"
 #include "submit.h"
 
 char LICENSE[] SEC("license") = "GPL";

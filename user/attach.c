@@ -17,6 +17,25 @@
 #include "zpcitrace.skel.h"
 
 #define KALLSYMS "/proc/kallsyms"
+
+#define ZT_MAX_OBJS 2
+
+struct zt_attach {
+	struct zt_attach_opts opts;
+	struct zpcitrace_bpf *objs[ZT_MAX_OBJS]; /* [0] owns the maps */
+	char obj_module[ZT_MAX_OBJS][64];        /* "" = vmlinux */
+	struct bpf_link *links[ZT_NR_HOOKS][2];  /* enter, exit */
+	struct bpf_program *progs[ZT_NR_HOOKS][2];
+	enum zt_mode mode[ZT_NR_HOOKS];
+	char module[ZT_NR_HOOKS][64];            /* where each present hook lives; "" = vmlinux */
+	bool derive_enqueue;                     /* no store hook: the outcome comes from the queue state */
+	unsigned long long zpci_list;            /* &zpci_list, for read_queues; 0: the queues cannot be read */
+	int uevent_fd;                           /* module loads and unloads (kernel uevents), or -1 */
+	bool queue;                              /* the kernel has the error queue */
+	bool group[ZT_MAX_OBJS][ZT_NR_HOOKS];    /* the hooks each object holds */
+	bool attached[ZT_MAX_OBJS];
+};
+
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 /* read_queues walks one function per run: a bound on runs for a list that changes under it */
 #define MAX_QUEUE_RUNS 65536
@@ -150,100 +169,124 @@ static void detach_hook(struct zt_attach *a, int h)
 	}
 }
 
-/* Load one BPF object with the hooks that live in module (""= vmlinux) and are marked todo, and attach
- * them: fentry where the kernel can, kprobe otherwise; if the fentry variant fails to load or attach,
- * the whole object falls back to kprobes. */
-static int load_group(struct zt_attach *a, const char *module, const bool todo[ZT_NR_HOOKS])
+/* open and load the object of one group (slot, module ""= vmlinux, the hooks in todo): fentry where the mode says
+ * so. The first object owns the maps; the others share them. 0 or -errno */
+static int group_load(struct zt_attach *a, int slot, const char *module, const bool todo[ZT_NR_HOOKS])
 {
-	int slot = 0, err = 0;
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = a->opts.btf_path);
+	struct zpcitrace_bpf *s = zpcitrace_bpf__open_opts(&oo);
+	struct bpf_program *p;
+	int err = 0;
+
+	if (!s)
+		return -errno;
+	s->rodata->filter_fid_on = a->opts.filter_fid_on;
+	s->rodata->filter_fid = a->opts.filter_fid;
+	s->rodata->derive_enqueue = a->derive_enqueue;
+	s->rodata->lazy_wakeup = a->opts.lazy_wakeup;
+	s->rodata->zpci_list_addr = slot == 0 ? a->zpci_list : 0;
+	if (slot > 0) {
+		struct zpcitrace_bpf *o = a->objs[0];
+
+		err = reuse(s->maps.events, o->maps.events) ?: reuse(s->maps.calls, o->maps.calls) ?:
+		      reuse(s->maps.zdev_by_fid, o->maps.zdev_by_fid) ?: reuse(s->maps.bss, o->maps.bss);
+	}
+	bpf_object__for_each_program(p, s->obj)
+		bpf_program__set_autoload(p, false);
+	bpf_program__set_autoload(s->progs.read_queues, slot == 0 && a->zpci_list);
+	for (int h = 0; h < ZT_NR_HOOKS; h++) {
+		struct bpf_program *hp[2];
+
+		if (!todo[h])
+			continue;
+		hook_progs(a, s, h, a->mode[h], hp);
+		for (int i = 0; i < 2; i++)
+			if (hp[i])
+				bpf_program__set_autoload(hp[i], true);
+	}
+	stage(a, slot, "loading and verifying the BPF programs for", module);
+	err = err ?: zpcitrace_bpf__load(s);
+	if (err) {
+		zpcitrace_bpf__destroy(s);
+		return err;
+	}
+	a->objs[slot] = s;
+	snprintf(a->obj_module[slot], sizeof(a->obj_module[slot]), "%s", module);
+	memcpy(a->group[slot], todo, sizeof(a->group[slot]));
+	a->attached[slot] = false;
+	return 0;
+}
+
+/* attach the loaded object in slot; on failure its hooks are detached again. 0 or -errno */
+static int group_attach(struct zt_attach *a, int slot)
+{
+	struct zpcitrace_bpf *s = a->objs[slot];
+	int err = 0;
+
+	stage(a, slot, "attaching the hooks in", a->obj_module[slot]);
+	for (int h = 0; !err && h < ZT_NR_HOOKS; h++) {
+		struct bpf_program *hp[2];
+
+		if (!a->group[slot][h])
+			continue;
+		hook_progs(a, s, h, a->mode[h], hp);
+		for (int i = 0; !err && i < 2; i++) {
+			if (!hp[i])
+				continue;
+			a->progs[h][i] = hp[i];
+			a->links[h][i] = bpf_program__attach(hp[i]);
+			if (!a->links[h][i]) {
+				err = -errno;
+				fprintf(stderr, "zpcitrace: cannot attach %s to %s: %s (-v tells more)\n",
+					bpf_program__name(hp[i]), zt_hooks[h].func, strerror(-err));
+			}
+		}
+	}
+	for (int h = 0; err && h < ZT_NR_HOOKS; h++)
+		if (a->group[slot][h])
+			detach_hook(a, h);
+	a->attached[slot] = !err;
+	return err;
+}
+
+static void group_free(struct zt_attach *a, int slot)
+{
+	zpcitrace_bpf__destroy(a->objs[slot]);
+	a->objs[slot] = NULL;
+	a->obj_module[slot][0] = 0;
+	a->attached[slot] = false;
+}
+
+/* the fentry hooks of a group go kprobe: true when there were any */
+static bool group_to_kprobes(struct zt_attach *a, const bool todo[ZT_NR_HOOKS], int err)
+{
+	bool any = false;
+
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
+		if (todo[h] && a->mode[h] == ZT_MODE_FENTRY)
+			a->mode[h] = ZT_MODE_KPROBE, any = true;
+	if (any && a->opts.verbose)
+		fprintf(stderr, "zpcitrace: fentry failed (%s); retrying with kprobes\n", strerror(-err));
+	return any;
+}
+
+/* load the group in a free slot, fentry first and kprobes if that fails. The slot, or -errno */
+static int group_load_any(struct zt_attach *a, const char *module, const bool todo[ZT_NR_HOOKS])
+{
+	int slot = 0, err;
 
 	while (slot < ZT_MAX_OBJS && a->objs[slot])
 		slot++;
 	if (slot == ZT_MAX_OBJS)
 		return -E2BIG;
-	for (int pass = 0; pass < 2; pass++) {
-		LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = a->opts.btf_path);
-		struct zpcitrace_bpf *s = zpcitrace_bpf__open_opts(&oo);
-		struct bpf_program *p;
-		bool any_fentry = false;
-
-		if (!s)
-			return -errno;
-		s->rodata->filter_fid_on = a->opts.filter_fid_on;
-		s->rodata->filter_fid = a->opts.filter_fid;
-		s->rodata->derive_enqueue = a->derive_enqueue;
-		s->rodata->lazy_wakeup = a->opts.lazy_wakeup;
-		s->rodata->zpci_list_addr = slot == 0 ? a->zpci_list : 0;
-		if (slot > 0) {
-			struct zpcitrace_bpf *o = a->objs[0];
-
-			err = reuse(s->maps.events, o->maps.events) ?: reuse(s->maps.calls, o->maps.calls) ?:
-			      reuse(s->maps.zdev_by_fid, o->maps.zdev_by_fid) ?: reuse(s->maps.bss, o->maps.bss);
-			if (err) {
-				zpcitrace_bpf__destroy(s);
-				return err;
-			}
-		}
-		bpf_object__for_each_program(p, s->obj)
-			bpf_program__set_autoload(p, false);
-		bpf_program__set_autoload(s->progs.read_queues, slot == 0 && a->zpci_list);
-		stage(a, slot, "probing fentry for the hooks in", module);
-		for (int h = 0; h < ZT_NR_HOOKS; h++) {
-			struct bpf_program *hp[2];
-
-			if (!todo[h])
-				continue;
-			/* never fentry in a module: its trampoline would hold a reference on the module, which then
-			 * could not be unloaded while traced; plain kprobes do not */
-			a->mode[h] = pass == 0 && !*module && !a->opts.btf_path && !a->opts.kprobes &&
-					     fentry_can_attach(zt_hooks[h].func, module)
-					     ? ZT_MODE_FENTRY : ZT_MODE_KPROBE;
-			any_fentry |= a->mode[h] == ZT_MODE_FENTRY;
-			hook_progs(a, s, h, a->mode[h], hp);
-			for (int i = 0; i < 2; i++)
-				if (hp[i])
-					bpf_program__set_autoload(hp[i], true);
-		}
-		stage(a, slot, "loading and verifying the BPF programs for", module);
-		err = zpcitrace_bpf__load(s);
-		stage(a, slot, "attaching the hooks in", module);
-		for (int h = 0; !err && h < ZT_NR_HOOKS; h++) {
-			struct bpf_program *hp[2];
-
-			if (!todo[h])
-				continue;
-			hook_progs(a, s, h, a->mode[h], hp);
-			for (int i = 0; !err && i < 2; i++) {
-				if (!hp[i])
-					continue;
-				a->progs[h][i] = hp[i];
-				a->links[h][i] = bpf_program__attach(hp[i]);
-				if (!a->links[h][i]) {
-					err = -errno;
-					fprintf(stderr, "zpcitrace: cannot attach %s to %s: %s (-v tells more)\n",
-						bpf_program__name(hp[i]), zt_hooks[h].func, strerror(-err));
-				}
-			}
-		}
-		if (!err) {
-			a->objs[slot] = s;
-			snprintf(a->obj_module[slot], sizeof(a->obj_module[slot]), "%s", module);
-			return 0;
-		}
+	err = group_load(a, slot, module, todo);
+	if (err && group_to_kprobes(a, todo, err))
+		err = group_load(a, slot, module, todo);
+	if (err)
 		for (int h = 0; h < ZT_NR_HOOKS; h++)
 			if (todo[h])
-				detach_hook(a, h);
-		zpcitrace_bpf__destroy(s);
-		if (!any_fentry)
-			break;
-		if (a->opts.verbose)
-			fprintf(stderr, "zpcitrace: fentry failed for %s (%s); retrying with kprobes\n",
-				*module ? module : "vmlinux", strerror(-err));
-	}
-	for (int h = 0; h < ZT_NR_HOOKS; h++)
-		if (todo[h])
-			a->mode[h] = ZT_MODE_FAILED;
-	return err;
+				a->mode[h] = ZT_MODE_FAILED;
+	return err ?: slot;
 }
 
 /* which hooks are present and where; module hooks of a module not loaded yet are pending */
@@ -275,17 +318,34 @@ static int locate(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
 	return 0;
 }
 
-/* load every group of located hooks in which[] */
-static int load_located(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
+/* one line for a group that did not load or attach: fatal for vmlinux's, which owns the maps */
+static int group_failed(struct zt_attach *a, const char *module, int err)
 {
-	/* vmlinux first: its object owns the maps */
+	if (err == -EPERM || err == -EACCES) {
+		fprintf(stderr, "zpcitrace: not allowed to load BPF programs (%s): run as root\n", strerror(-err));
+		return err;
+	}
+	if (!*module) {
+		fprintf(stderr, "zpcitrace: cannot load the BPF programs: %s (-v tells more)\n", strerror(-err));
+		return err;
+	}
+	/* degrade: the vmlinux hooks trace on */
+	fprintf(stderr, "zpcitrace: cannot load the hooks in %s (%s%s; -v tells more): tracing without them\n", module,
+		strerror(-err), a->opts.btf_path ? "; does the --btf file describe its types?" : "");
+	return 0;
+}
+
+/* load one object per place the located hooks in which[] live: vmlinux first, its object owns the maps */
+static int load_hooks(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
+{
 	for (int round = 0; round < 2; round++) {
 		bool todo[ZT_NR_HOOKS] = { false };
 		const char *module = NULL;
-		int err;
+		int slot;
 
 		for (int h = 0; h < ZT_NR_HOOKS; h++) {
-			bool here = which[h] && a->mode[h] == ZT_MODE_KPROBE && (round == 0) == !*a->module[h];
+			bool here = which[h] && (a->mode[h] == ZT_MODE_KPROBE || a->mode[h] == ZT_MODE_FENTRY) &&
+				    (round == 0) == !*a->module[h];
 
 			if (!here || (module && strcmp(module, a->module[h])))
 				continue;
@@ -294,18 +354,46 @@ static int load_located(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
 		}
 		if (!module)
 			continue;
-		err = load_group(a, module, todo);
-		if (err == -EPERM || err == -EACCES) {
-			fprintf(stderr, "zpcitrace: not allowed to load BPF programs (%s): run as root\n", strerror(-err));
-			return err;
+		slot = group_load_any(a, module, todo);
+		if (slot < 0 && group_failed(a, module, slot))
+			return slot;
+	}
+	return 0;
+}
+
+/* attach every loaded object. An object whose fentry programs loaded but do not attach loads again with kprobes,
+ * and so do the objects after it, which share its maps */
+static int attach_hooks(struct zt_attach *a)
+{
+	for (int slot = 0; slot < ZT_MAX_OBJS; slot++) {
+		bool todo[ZT_MAX_OBJS][ZT_NR_HOOKS];
+		char module[ZT_MAX_OBJS][64];
+		int err;
+
+		if (!a->objs[slot] || a->attached[slot] || !(err = group_attach(a, slot)))
+			continue;
+		memcpy(todo, a->group, sizeof(todo));
+		memcpy(module, a->obj_module, sizeof(module));
+		for (int i = ZT_MAX_OBJS - 1; i >= slot; i--)
+			if (a->objs[i] && !a->attached[i])
+				group_free(a, i);
+		if (group_to_kprobes(a, todo[slot], err) && !(err = group_load(a, slot, module[slot], todo[slot])) &&
+		    !(err = group_attach(a, slot))) {
+			for (int i = slot + 1; i < ZT_MAX_OBJS; i++) { /* those after it, on the new maps */
+				int r = *module[i] ? group_load_any(a, module[i], todo[i]) : 0;
+
+				if (r < 0 && group_failed(a, module[i], r))
+					return r;
+			}
+			continue;
 		}
-		if (err && round == 0) {
-			fprintf(stderr, "zpcitrace: cannot load the BPF programs: %s (-v tells more)\n", strerror(-err));
+		for (int h = 0; h < ZT_NR_HOOKS; h++)
+			if (todo[slot][h])
+				a->mode[h] = ZT_MODE_FAILED;
+		if (a->objs[slot])
+			group_free(a, slot);
+		if (group_failed(a, module[slot], err))
 			return err;
-		}
-		if (err) /* degrade: the vmlinux hooks trace on */
-			fprintf(stderr, "zpcitrace: cannot load the hooks in %s (%s%s; -v tells more): tracing without them\n", module,
-				strerror(-err), a->opts.btf_path ? "; does the --btf file describe its types?" : "");
 	}
 	return 0;
 }
@@ -331,77 +419,131 @@ static void no_zpci_list(const struct zt_attach_opts *opts)
 		opts->queues_only ? "" : "; errors queued before now show as dequeues with no traced enqueue");
 }
 
-int zt_attach_start(struct zt_attach *a, const struct zt_attach_opts *opts)
+struct zt_attach *zt_attach_new(const struct zt_attach_opts *opts)
 {
-	bool all[ZT_NR_HOOKS], queue = false;
-	int err;
+	struct zt_attach *a = calloc(1, sizeof(*a));
 
-	memset(a, 0, sizeof(*a));
+	if (!a)
+		return NULL;
 	a->opts = *opts;
 	a->uevent_fd = -1;
-	set_stage(a, "reading " KALLSYMS);
+	return a;
+}
+
+/* vmlinux hooks attach as fentry where a probe shows the kernel can; module hooks never do (a trampoline would
+ * hold a reference on the module, which then could not be unloaded while traced; plain kprobes do not) */
+static void decide_modes(struct zt_attach *a)
+{
+	set_stage(a, "probing fentry for the hooks in vmlinux");
 	for (int h = 0; h < ZT_NR_HOOKS; h++)
-		all[h] = true;
-	/* listen before looking: a module that loads in between is announced, not missed */
-	if (!opts->queues_only)
-		a->uevent_fd = uevent_open();
-	err = locate(a, all);
-	if (err)
-		return err;
+		if (a->mode[h] == ZT_MODE_KPROBE && !*a->module[h] && !a->opts.btf_path && !a->opts.kprobes &&
+		    !a->opts.queues_only && fentry_can_attach(zt_hooks[h].func, ""))
+			a->mode[h] = ZT_MODE_FENTRY;
+}
+
+/* the kernel can be traced at all: zPCI and BTF. 0, or -ENOENT after saying why */
+static int check_kernel(const struct zt_attach *a)
+{
 	if (a->mode[ZT_HOOK_EVENT_ERROR] != ZT_MODE_KPROBE) {
 		fprintf(stderr, "zpcitrace: this kernel has no zPCI error path (no %s in %s); zPCI exists only on s390x\n",
 			zt_hooks[ZT_HOOK_EVENT_ERROR].func, KALLSYMS);
 		return -ENOENT;
 	}
-	if (opts->btf_path ? access(opts->btf_path, R_OK) : access(VMLINUX_BTF, R_OK)) {
-		if (opts->btf_path)
-			fprintf(stderr, "zpcitrace: cannot read the BTF file %s: %s\n", opts->btf_path, strerror(errno));
+	if (a->opts.btf_path ? access(a->opts.btf_path, R_OK) : access(VMLINUX_BTF, R_OK)) {
+		if (a->opts.btf_path)
+			fprintf(stderr, "zpcitrace: cannot read the BTF file %s: %s\n", a->opts.btf_path, strerror(errno));
 		else
 			fprintf(stderr, "zpcitrace: this kernel has no BTF (%s missing): pass --btf PATH\n", VMLINUX_BTF);
 		return -ENOENT;
 	}
-	/* the queue exists when any function of its series does (module ones may still be pending) */
-	for (int h = 0; h < ZT_NR_HOOKS; h++)
-		queue |= zt_hooks[h].series && a->mode[h] != ZT_MODE_ABSENT && a->mode[h] != ZT_MODE_PENDING;
-	if (!queue)
-		fprintf(stderr, "zpcitrace: this kernel has no zPCI error queue (no %s, %s; Linux 7.3 added them): "
-				"%s\n",
-			zt_hooks[ZT_HOOK_GET].func, zt_hooks[ZT_HOOK_STORE].func,
-			opts->queues_only ? "there are no queues to show" : "tracing arrivals, notifications, availability and resets only");
-	else
-		zt_ksyms_addr(KALLSYMS, "zpci_list", &a->zpci_list); /* 0: said once loading proved the privileges */
-	if (opts->queues_only) {
-		bool none[ZT_NR_HOOKS] = { false };
+	return 0;
+}
 
-		for (int h = 0; h < ZT_NR_HOOKS; h++)
-			a->mode[h] = ZT_MODE_OFF;
-		if (!queue)
-			return -ENOENT;
-		err = load_group(a, "", none);
-		if (err == -EPERM || err == -EACCES)
-			fprintf(stderr, "zpcitrace: not allowed to load BPF programs (%s): run as root\n", strerror(-err));
-		else if (err)
-			fprintf(stderr, "zpcitrace: cannot load the BPF program that reads the queues: %s (-v tells more)\n",
-				strerror(-err));
-		else if (!a->zpci_list)
-			no_zpci_list(opts);
-		return err ?: a->zpci_list ? 0 : -ENOENT;
-	}
-	a->derive_enqueue = queue && a->mode[ZT_HOOK_STORE] != ZT_MODE_KPROBE;
-	err = load_located(a, all);
+int zt_attach_prepare(struct zt_attach *a)
+{
+	bool all[ZT_NR_HOOKS];
+	int err;
+
+	set_stage(a, "reading " KALLSYMS);
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
+		all[h] = true;
+	/* listen before looking: a module that loads in between is announced, not missed */
+	if (!a->opts.queues_only)
+		a->uevent_fd = uevent_open();
+	err = locate(a, all) ?: check_kernel(a);
 	if (err)
 		return err;
-	if (queue && !a->zpci_list)
-		no_zpci_list(opts);
+	/* the queue exists when any function of its series does (module ones may still be pending) */
 	for (int h = 0; h < ZT_NR_HOOKS; h++)
-		if (a->mode[h] == ZT_MODE_PENDING) {
+		a->queue |= zt_hooks[h].series && a->mode[h] != ZT_MODE_ABSENT && a->mode[h] != ZT_MODE_PENDING;
+	if (!a->queue)
+		fprintf(stderr, "zpcitrace: this kernel has no zPCI error queue (no %s, %s; Linux 7.3 added them): %s\n",
+			zt_hooks[ZT_HOOK_GET].func, zt_hooks[ZT_HOOK_STORE].func,
+			a->opts.queues_only ? "there are no queues to show"
+					    : "tracing arrivals, notifications, availability and resets only");
+	else
+		zt_ksyms_addr(KALLSYMS, "zpci_list", &a->zpci_list); /* 0: said once loading proved the privileges */
+	if (a->opts.queues_only) {
+		for (int h = 0; h < ZT_NR_HOOKS; h++)
+			a->mode[h] = ZT_MODE_OFF;
+		return a->queue ? 0 : -ENOENT;
+	}
+	a->derive_enqueue = a->queue && a->mode[ZT_HOOK_STORE] != ZT_MODE_KPROBE;
+	decide_modes(a);
+	return 0;
+}
+
+int zt_attach_load(struct zt_attach *a)
+{
+	bool all[ZT_NR_HOOKS], none[ZT_NR_HOOKS] = { false };
+	int err;
+
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
+		all[h] = true;
+	if (!a->opts.queues_only)
+		return load_hooks(a, all);
+	err = group_load(a, 0, "", none); /* status: read_queues alone */
+	if (err == -EPERM || err == -EACCES)
+		fprintf(stderr, "zpcitrace: not allowed to load BPF programs (%s): run as root\n", strerror(-err));
+	else if (err)
+		fprintf(stderr, "zpcitrace: cannot load the BPF program that reads the queues: %s (-v tells more)\n",
+			strerror(-err));
+	else if (!a->zpci_list)
+		no_zpci_list(&a->opts);
+	return err ?: a->zpci_list ? 0 : -ENOENT;
+}
+
+int zt_attach_attach(struct zt_attach *a)
+{
+	int err = a->opts.queues_only ? 0 : attach_hooks(a);
+
+	if (err || a->opts.queues_only)
+		return err;
+	if (a->queue && !a->zpci_list)
+		no_zpci_list(&a->opts);
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
+		if (a->mode[h] == ZT_MODE_PENDING)
 			fprintf(stderr, "zpcitrace: module %s is not loaded: %s pending until it is\n", zt_hooks[h].module,
 				zt_hooks[h].func);
-		}
 	if (zt_attach_has_pending(a) && a->uevent_fd < 0)
 		fprintf(stderr, "zpcitrace: cannot listen for module loads (%s): looking for them every second\n",
 			strerror(errno));
 	return 0;
+}
+
+bool zt_attach_derived(const struct zt_attach *a)
+{
+	return a->derive_enqueue;
+}
+
+int zt_attach_events_fd(const struct zt_attach *a)
+{
+	return a->objs[0] ? bpf_map__fd(a->objs[0]->maps.events) : -1;
+}
+
+unsigned long long zt_attach_ringbuf_drops(const struct zt_attach *a)
+{
+	return a->objs[0] ? a->objs[0]->bss->ringbuf_drops : 0;
 }
 
 bool zt_attach_has_pending(const struct zt_attach *a)
@@ -417,7 +559,7 @@ static int attach_pending(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
 {
 	int n = 0;
 
-	if (locate(a, which) || load_located(a, which))
+	if (locate(a, which) || load_hooks(a, which) || attach_hooks(a))
 		return 0;
 	for (int h = 0; h < ZT_NR_HOOKS; h++) {
 		if (!which[h])
@@ -470,11 +612,8 @@ static int module_removed(struct zt_attach *a, const char *mod)
 		n++;
 	}
 	for (int i = 1; i < ZT_MAX_OBJS; i++)
-		if (a->objs[i] && !strcmp(a->obj_module[i], mod)) {
-			zpcitrace_bpf__destroy(a->objs[i]);
-			a->objs[i] = NULL;
-			a->obj_module[i][0] = 0;
-		}
+		if (a->objs[i] && !strcmp(a->obj_module[i], mod))
+			group_free(a, i);
 	if (n)
 		fprintf(stderr, "zpcitrace: module %s removed: %s gone until it is loaded again\n", mod, names);
 	return n;
@@ -549,22 +688,18 @@ int zt_attach_read_queues(struct zt_attach *a)
 	return (int)s->bss->snap_functions;
 }
 
-struct zpcitrace_bpf *zt_attach_maps(const struct zt_attach *a)
+void zt_attach_free(struct zt_attach *a)
 {
-	return a->objs[0];
-}
-
-void zt_attach_stop(struct zt_attach *a)
-{
+	if (!a)
+		return;
 	if (a->uevent_fd >= 0)
 		close(a->uevent_fd);
 	a->uevent_fd = -1;
 	for (int h = 0; h < ZT_NR_HOOKS; h++)
 		detach_hook(a, h);
-	for (int i = ZT_MAX_OBJS - 1; i >= 0; i--) { /* [0] owns the maps: last */
+	for (int i = ZT_MAX_OBJS - 1; i >= 0; i--) /* [0] owns the maps: last */
 		zpcitrace_bpf__destroy(a->objs[i]);
-		a->objs[i] = NULL;
-	}
+	free(a);
 }
 
 void zt_attach_prog_stats(const struct zt_attach *a, FILE *out)

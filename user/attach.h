@@ -10,9 +10,6 @@
 #include <linux/types.h>
 #include "hooks.h"
 
-struct zpcitrace_bpf;
-struct bpf_link;
-struct bpf_program;
 
 struct zt_attach_opts {
 	bool no_hook[ZT_NR_HOOKS]; /* --no-hook */
@@ -25,27 +22,25 @@ struct zt_attach_opts {
 	bool queues_only;          /* status: load read_queues alone, attach no hook */
 };
 
-#define ZT_MAX_OBJS 2
-
-struct zt_attach {
-	struct zt_attach_opts opts;
-	struct zpcitrace_bpf *objs[ZT_MAX_OBJS]; /* [0] owns the maps */
-	char obj_module[ZT_MAX_OBJS][64];        /* "" = vmlinux */
-	struct bpf_link *links[ZT_NR_HOOKS][2];  /* enter, exit */
-	struct bpf_program *progs[ZT_NR_HOOKS][2];
-	enum zt_mode mode[ZT_NR_HOOKS];
-	char module[ZT_NR_HOOKS][64];            /* where each present hook lives; "" = vmlinux */
-	bool derive_enqueue;                     /* no store hook: the outcome comes from the queue state */
-	unsigned long long zpci_list;            /* &zpci_list, for read_queues; 0: the queues cannot be read */
-	int uevent_fd;                           /* module loads and unloads (kernel uevents), or -1 */
-};
+struct zt_attach;
 
 /* What the start is doing now, for a watchdog that says so when it takes long (a string that stays valid). */
 extern const char *volatile zt_attach_stage;
 
-/* Probe the kernel, load and attach what exists now. Prints one line per problem; returns -errno when
- * there is nothing to trace (no zPCI, no BTF, no privileges). */
-int zt_attach_start(struct zt_attach *a, const struct zt_attach_opts *opts);
+/* The attacher's life, as retsnoop's mass_attacher: new, prepare (probe the kernel: which hooks exist and where,
+ * zPCI, BTF, the queue, fentry or kprobe per hook), load (one BPF object per place the hooks live), attach, free.
+ * Each step prints one line per problem and returns -errno when there is nothing to trace (no zPCI, no BTF, no
+ * privileges). NULL from new: no memory. */
+struct zt_attach *zt_attach_new(const struct zt_attach_opts *opts);
+int zt_attach_prepare(struct zt_attach *a);
+int zt_attach_load(struct zt_attach *a);
+int zt_attach_attach(struct zt_attach *a);
+void zt_attach_free(struct zt_attach *a);
+/* enqueue outcomes are derived from the queue state (no store hook) */
+bool zt_attach_derived(const struct zt_attach *a);
+/* the ring buffer's map fd, and the records the kernel side could not put in it */
+int zt_attach_events_fd(const struct zt_attach *a);
+unsigned long long zt_attach_ringbuf_drops(const struct zt_attach *a);
 /* Attach pending module hooks whose module has appeared since (a poll, where uevents cannot be had). Returns how
  * many hooks it attached. */
 int zt_attach_pending(struct zt_attach *a);
@@ -58,9 +53,6 @@ int zt_attach_module_events(struct zt_attach *a);
 /* Read every zPCI function's queue into the ring buffer (ZT_EV_QUEUE, then ZT_EV_QUEUED per queued error).
  * Returns the number of functions read, or -errno (-ENOENT: this kernel's queues cannot be read). */
 int zt_attach_read_queues(struct zt_attach *a);
-/* The object that owns the maps (ring buffer, counters). */
-struct zpcitrace_bpf *zt_attach_maps(const struct zt_attach *a);
-void zt_attach_stop(struct zt_attach *a);
 /* "prog NAME: runs, ns/run" lines for every attached program (kernel.bpf_stats_enabled=1 counts them) */
 void zt_attach_prog_stats(const struct zt_attach *a, FILE *out);
 struct zt_hook_state;

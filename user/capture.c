@@ -21,7 +21,7 @@
 
 /* ---- writing ---------------------------------------------------------------------------------------- */
 
-static int capw_init(struct zt_capw *w, int fd)
+static int capw_init(struct zt_capture_writer *w, int fd)
 {
 	struct stat st;
 
@@ -34,7 +34,7 @@ static int capw_init(struct zt_capw *w, int fd)
 	return w->buf ? 0 : -ENOMEM;
 }
 
-int zt_capw_open_fd(struct zt_capw *w, int fd)
+int zt_capture_writer_open_fd(struct zt_capture_writer *w, int fd)
 {
 	memset(w, 0, sizeof(*w));
 	w->out.fd = -1;
@@ -42,7 +42,7 @@ int zt_capw_open_fd(struct zt_capw *w, int fd)
 	return capw_init(w, fd);
 }
 
-int zt_capw_open(struct zt_capw *w, const char *path, char *why, size_t whylen)
+int zt_capture_writer_open(struct zt_capture_writer *w, const char *path, char *why, size_t whylen)
 {
 	int err;
 
@@ -60,16 +60,16 @@ int zt_capw_open(struct zt_capw *w, const char *path, char *why, size_t whylen)
 	return err;
 }
 
-int zt_capw_publish(struct zt_capw *w)
+int zt_capture_writer_publish(struct zt_capture_writer *w)
 {
-	zt_capw_flush(w);
+	zt_capture_writer_flush(w);
 	return zt_out_publish(&w->out);
 }
 
 /* A short write (a full disk) leaves part of a line in the file. Cut the file back to its last whole line, so
  * that what follows, once space comes back, starts on a line of its own; the events of the batch count as
  * unwritten. Where the file cannot be cut (a pipe), nothing more is written. */
-static void write_failed(struct zt_capw *w, int err, uint64_t events)
+static void write_failed(struct zt_capture_writer *w, int err, uint64_t events)
 {
 	if (!w->err)
 		w->err = err;
@@ -80,7 +80,7 @@ static void write_failed(struct zt_capw *w, int err, uint64_t events)
 		w->dead = true;
 }
 
-static void write_out(struct zt_capw *w, const char *p, size_t n, uint64_t events)
+static void write_out(struct zt_capture_writer *w, const char *p, size_t n, uint64_t events)
 {
 	int err;
 
@@ -100,7 +100,7 @@ static void write_out(struct zt_capw *w, const char *p, size_t n, uint64_t event
 	w->last_err = 0;
 }
 
-int zt_capw_flush(struct zt_capw *w)
+int zt_capture_writer_flush(struct zt_capture_writer *w)
 {
 	if (w->len)
 		write_out(w, w->buf, w->len, w->buffered);
@@ -109,10 +109,10 @@ int zt_capw_flush(struct zt_capw *w)
 	return w->last_err;
 }
 
-static void put_line(struct zt_capw *w, const char *l, size_t n, uint64_t events)
+static void put_line(struct zt_capture_writer *w, const char *l, size_t n, uint64_t events)
 {
 	if (w->len + n > w->cap)
-		zt_capw_flush(w);
+		zt_capture_writer_flush(w);
 	if (n <= w->cap) {
 		memcpy(w->buf + w->len, l, n);
 		w->len += n;
@@ -124,7 +124,7 @@ static void put_line(struct zt_capw *w, const char *l, size_t n, uint64_t events
 }
 
 /* one whole line, however long: the buffer only ever holds complete lines */
-__attribute__((format(printf, 2, 3))) static void line(struct zt_capw *w, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void line(struct zt_capture_writer *w, const char *fmt, ...)
 {
 	char *l = NULL;
 	va_list ap;
@@ -160,7 +160,7 @@ static void hooks_json(char *buf, size_t len, const struct zt_hook_state *h, int
 		snprintf(buf + o, len - o, "}");
 }
 
-void zt_capw_header(struct zt_capw *w, const struct zt_capture_meta *m, unsigned flight_recorder)
+void zt_capture_writer_header(struct zt_capture_writer *w, const struct zt_capture_meta *m, unsigned flight_recorder)
 {
 	char hooks[1024], e[5][300];
 
@@ -197,7 +197,7 @@ static const struct rec_field {
 #undef F
 };
 
-/* the table covers the record: a field added to struct zt_event (bpf/zpcitrace.h) without a place in the capture
+/* the table covers the record: a field added to struct zt_event (bpf/zt_event.h) without a place in the capture
  * fails here. Besides the integers, the record holds comm, padding and the CCDF, its last field. */
 #define F(k, s) +sizeof(((struct zt_event *)0)->k)
 _Static_assert(0 REC_FIELD_LIST(F) + ZT_COMM_LEN + sizeof(((struct zt_event *)0)->pad) + ZT_RAW_CCDF_LEN ==
@@ -240,7 +240,7 @@ static int64_t rec_get(const struct zt_event *e, const struct rec_field *f)
 #define PUT(p, lit) (memcpy(p, lit, sizeof(lit) - 1), p += sizeof(lit) - 1)
 
 /* "HH:MM:SS.uuuuuu" at p: the seconds' part only when the second changes (a storm's lines share it) */
-static char *put_time(struct zt_capw *w, uint64_t ts_ns, long long realtime_off, char *p)
+static char *put_time(struct zt_capture_writer *w, uint64_t ts_ns, long long realtime_off, char *p)
 {
 	long long wall = (long long)ts_ns + realtime_off, sec = wall / 1000000000LL;
 	long long us = (wall % 1000000000LL) / 1000;
@@ -261,7 +261,7 @@ static char *put_time(struct zt_capw *w, uint64_t ts_ns, long long realtime_off,
 
 /* the hot path of 'record': no printf. A line is
  * {"event":NAME,"time":"HH:MM:SS.uuuuuu","fid":"0x…","rec":[…],"ccdf":"64 hex digits"} */
-void zt_capw_event(struct zt_capw *w, const struct zt_event *e, long long realtime_off)
+void zt_capture_writer_event(struct zt_capture_writer *w, const struct zt_event *e, long long realtime_off)
 {
 	char l[LINE_MAX_LEN], comm[ZT_COMM_LEN * 6 + 1], *p = l;
 	const char *name = zt_event_name(e);
@@ -308,7 +308,7 @@ void zt_capw_event(struct zt_capw *w, const struct zt_event *e, long long realti
 	w->events++;
 }
 
-void zt_capw_trailer(struct zt_capw *w, const struct zt_snapshot *s, const char *reason, uint64_t overwritten)
+void zt_capture_writer_trailer(struct zt_capture_writer *w, const struct zt_snapshot *s, const char *reason, uint64_t overwritten)
 {
 	char hooks[1024], *fns = NULL;
 	size_t fns_len = 0, named = 0;
@@ -331,7 +331,7 @@ void zt_capw_trailer(struct zt_capw *w, const struct zt_snapshot *s, const char 
 		free(fns);
 		return;
 	}
-	zt_capw_flush(w); /* the counts below are final */
+	zt_capture_writer_flush(w); /* the counts below are final */
 	line(w, ZT_CAPTURE_TRAILER_PREFIX ",\"reason\":\"%s\",\"events\":%llu,\"unwritten\":%llu,\"ended_ns\":%llu,"
 		"\"ringbuf_lost\":%llu,\"flight_recorder_overwritten\":%llu,\"hooks\":%s,\"functions\":[%s],"
 		"\"functions_omitted\":%zu}",
@@ -340,11 +340,11 @@ void zt_capw_trailer(struct zt_capw *w, const struct zt_snapshot *s, const char 
 	free(fns);
 }
 
-int zt_capw_close(struct zt_capw *w)
+int zt_capture_writer_close(struct zt_capture_writer *w)
 {
 	int err, done;
 
-	zt_capw_flush(w);
+	zt_capture_writer_flush(w);
 	err = w->err;
 	/* published (a capture): its whole lines stay, cut back after a failed write; else (a dump) all or nothing */
 	done = w->fd < 0 ? 0 : zt_out_commit(&w->out, w->out.published ? 0 : err);

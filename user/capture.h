@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #include "atomic.h"
 #include "snapshot.h"
-#include "zpcitrace.h"
+#include "zt_event.h"
 
 #define ZT_CAPTURE_FORMAT "zpcitrace-capture"
 #define ZT_CAPTURE_MAJOR 2
@@ -35,7 +35,7 @@ struct zt_capture_meta {
 
 /* ---- writing ---------------------------------------------------------------------------------------- */
 
-struct zt_capw {
+struct zt_capture_writer {
 	struct zt_out out;
 	int fd;
 	char *buf;
@@ -54,22 +54,22 @@ struct zt_capw {
 	char time_hms[16];
 };
 
-/* open path under the output rule (atomic.h): a temporary file until zt_capw_publish or zt_capw_close.
+/* open path under the output rule (atomic.h): a temporary file until zt_capture_writer_publish or zt_capture_writer_close.
  * 0, or -errno with a one-line reason in why */
-int zt_capw_open(struct zt_capw *w, const char *path, char *why, size_t whylen);
+int zt_capture_writer_open(struct zt_capture_writer *w, const char *path, char *why, size_t whylen);
 /* write to fd, which stays the caller's (a benchmark's /dev/null) */
-int zt_capw_open_fd(struct zt_capw *w, int fd);
+int zt_capture_writer_open_fd(struct zt_capture_writer *w, int fd);
 /* a capture: flush what is buffered (the header) and rename it into place, to be written on */
-int zt_capw_publish(struct zt_capw *w);
-void zt_capw_header(struct zt_capw *w, const struct zt_capture_meta *m, unsigned flight_recorder);
-void zt_capw_event(struct zt_capw *w, const struct zt_event *e, long long realtime_off);
+int zt_capture_writer_publish(struct zt_capture_writer *w);
+void zt_capture_writer_header(struct zt_capture_writer *w, const struct zt_capture_meta *m, unsigned flight_recorder);
+void zt_capture_writer_event(struct zt_capture_writer *w, const struct zt_event *e, long long realtime_off);
 /* the trailer: s gives the end time, the ring buffer's losses, hooks and function identities */
-void zt_capw_trailer(struct zt_capw *w, const struct zt_snapshot *s, const char *reason, uint64_t overwritten);
+void zt_capture_writer_trailer(struct zt_capture_writer *w, const struct zt_snapshot *s, const char *reason, uint64_t overwritten);
 /* write out buffered whole lines: the newest write's error, 0 once writes work again (the first stays in err) */
-int zt_capw_flush(struct zt_capw *w);
+int zt_capture_writer_flush(struct zt_capture_writer *w);
 /* flush and finish: a published capture keeps its whole lines; an unpublished file (a flight-recorder dump) is
  * renamed into place only if every write succeeded, else removed. The first write error, or 0 */
-int zt_capw_close(struct zt_capw *w);
+int zt_capture_writer_close(struct zt_capture_writer *w);
 
 /* ---- reading ---------------------------------------------------------------------------------------- */
 

@@ -305,7 +305,7 @@ struct ctx {
 	struct zt_fn *f;
 	const struct zt_event *e;
 	const struct zt_ccdf *ccdf;
-	struct zt_note *note;
+	struct zt_match *note;
 };
 
 static void on_arrival(const struct ctx *x)
@@ -482,9 +482,9 @@ static void count_fn(struct zt_fn *f, const struct zt_event *e, int counter, con
 		count_pec(f, counter, ccdf->pec, true, 1);
 }
 
-void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *note)
+void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_match *note)
 {
-	struct zt_note scratch;
+	struct zt_match scratch;
 	struct zt_ccdf ccdf;
 	struct ctx x = { .c = c, .e = e, .note = note ? note : &scratch };
 	int counter = counter_of(e);

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "hist.h"
-#include "zpcitrace.h"
+#include "zt_event.h"
 
 /* what the summary counts, per function and in total */
 enum zt_counter {
@@ -98,7 +98,7 @@ struct zt_corr {
 };
 
 /* What the correlator adds to one event, for the sinks. */
-struct zt_note {
+struct zt_match {
 	bool matched;        /* a dequeue (or lost one) matched to its enqueue */
 	bool at_start;       /* matched to an error queued before the start: latency_ns is a lower bound */
 	bool unmatched;      /* a dequeue with no traced enqueue: never guessed */
@@ -113,7 +113,7 @@ struct zt_note {
 void zt_corr_init(struct zt_corr *c);
 void zt_corr_free(struct zt_corr *c);
 /* Feed one event; note (may be NULL) says what it matched. */
-void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_note *note);
+void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_match *note);
 /* now_ns: the end of the observation (a live run's CLOCK_MONOTONIC now, or the capture's last event) */
 uint64_t zt_fn_full_ns(const struct zt_fn *f, uint64_t now_ns);
 /* age of the oldest error still queued, 0 when none */

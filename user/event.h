@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 #include <linux/types.h>
-#include "zpcitrace.h"
+#include "zt_event.h"
 
 /* What a feature event was: a probe, a dequeue, or another (rejected) feature call. */
 enum zt_feature_kind { ZT_FEATURE_PROBE, ZT_FEATURE_DEQUEUE, ZT_FEATURE_OTHER };

@@ -29,7 +29,7 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void flight_event(struct zt_sink *s, const struct zt_event *e, const struct zt_note *note)
+static void flight_event(struct zt_sink *s, const struct zt_event *e, const struct zt_match *note)
 {
 	struct flight *f = (struct flight *)s;
 	size_t n = s->args.flight_n;
@@ -52,19 +52,19 @@ static void flight_event(struct zt_sink *s, const struct zt_event *e, const stru
 static int dump(struct flight *f, const char *path, const char *reason, const struct zt_snapshot *snap)
 {
 	const struct zt_sink_args *a = &f->sink.args;
-	struct zt_capw w;
+	struct zt_capture_writer w;
 	char why[4200];
-	int err = zt_capw_open(&w, path, why, sizeof(why));
+	int err = zt_capture_writer_open(&w, path, why, sizeof(why));
 
 	if (err) {
 		fprintf(stderr, "zpcitrace: %s\n", why);
 		return err;
 	}
-	zt_capw_header(&w, a->meta, (unsigned)a->flight_n);
+	zt_capture_writer_header(&w, a->meta, (unsigned)a->flight_n);
 	for (size_t i = 0; i < f->count; i++)
-		zt_capw_event(&w, &f->ring[(f->head + i) % a->flight_n], a->realtime_off);
-	zt_capw_trailer(&w, snap, reason, f->overwritten);
-	err = zt_capw_close(&w);
+		zt_capture_writer_event(&w, &f->ring[(f->head + i) % a->flight_n], a->realtime_off);
+	zt_capture_writer_trailer(&w, snap, reason, f->overwritten);
+	err = zt_capture_writer_close(&w);
 	if (err)
 		fprintf(stderr, "zpcitrace: cannot write %s: %s; no dump written\n", path, strerror(-err));
 	else

@@ -96,7 +96,7 @@ static void pec_field(zt_field_fn fn, void *ctx, struct sb *v, uint16_t pec)
 	emit(fn, ctx, "pec", true, v);
 }
 
-void zt_event_fields(const struct zt_event *e, const struct zt_note *note, zt_field_fn fn, void *ctx)
+void zt_event_fields(const struct zt_event *e, const struct zt_match *note, zt_field_fn fn, void *ctx)
 {
 	char value[96] = "", err[32];
 	struct sb v = { value, sizeof(value), 0 };
@@ -218,7 +218,7 @@ static void json_field(void *ctx, const char *key, const char *value, bool quote
 	}
 }
 
-int zt_format_event(const struct zt_event *e, const struct zt_note *note, const struct zt_format_opts *o,
+int zt_format_event(const struct zt_event *e, const struct zt_match *note, const struct zt_format_opts *o,
 		    char *buf, size_t len)
 {
 	struct sb out = { buf, len, 0 };
@@ -237,7 +237,7 @@ int zt_format_event(const struct zt_event *e, const struct zt_note *note, const 
 	return out.pos;
 }
 
-int zt_format_event_json(const struct zt_event *e, const struct zt_note *note, const struct zt_format_opts *o,
+int zt_format_event_json(const struct zt_event *e, const struct zt_match *note, const struct zt_format_opts *o,
 			 char *buf, size_t len)
 {
 	struct sb out = { buf, len, 0 };

@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "event.h"
-#include "zpcitrace.h"
+#include "zt_event.h"
 
-struct zt_note;
+struct zt_match;
 
 struct zt_format_opts {
 	bool timestamp;          /* prefix wall-clock time (-T); JSON always carries it */
@@ -20,13 +20,13 @@ struct zt_format_opts {
 
 /* Each field of an event, in print order: quote says a JSON string (else a JSON number). */
 typedef void (*zt_field_fn)(void *ctx, const char *key, const char *value, bool quote);
-void zt_event_fields(const struct zt_event *e, const struct zt_note *note, zt_field_fn fn, void *ctx);
+void zt_event_fields(const struct zt_event *e, const struct zt_match *note, zt_field_fn fn, void *ctx);
 
 /* Format e (note may be NULL) as one text line / one JSON object, without newline, into buf; return the
  * length snprintf would have written. */
-int zt_format_event(const struct zt_event *e, const struct zt_note *note, const struct zt_format_opts *o,
+int zt_format_event(const struct zt_event *e, const struct zt_match *note, const struct zt_format_opts *o,
 		    char *buf, size_t len);
-int zt_format_event_json(const struct zt_event *e, const struct zt_note *note, const struct zt_format_opts *o,
+int zt_format_event_json(const struct zt_event *e, const struct zt_match *note, const struct zt_format_opts *o,
 			 char *buf, size_t len);
 
 #endif

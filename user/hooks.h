@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
-#include "zpcitrace.h"
+#include "zt_event.h"
 
 enum zt_mode {
 	ZT_MODE_ABSENT,  /* the kernel has no such function */

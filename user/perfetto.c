@@ -56,7 +56,7 @@ static void name_tracks(FILE *out, int *first, const struct zt_event *e)
 	}
 }
 
-static void event(FILE *out, int *first, const struct zt_event *e, const struct zt_note *note,
+static void event(FILE *out, int *first, const struct zt_event *e, const struct zt_match *note,
 		  const struct zt_format_opts *o)
 {
 	char line[1024];
@@ -125,7 +125,7 @@ int zt_perfetto_write(FILE *out, const struct zt_event *events, size_t n, const 
 	for (size_t i = 0; i < n; i++) {
 		const struct zt_event *e = &events[i];
 		struct zt_fn *known;
-		struct zt_note note;
+		struct zt_match note;
 
 		if (e->ts_ns > end_ns)
 			end_ns = e->ts_ns;

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "snapshot.h"
-#include "zpcitrace.h"
+#include "zt_event.h"
 
 struct zt_perfetto_ctx {
 	long long realtime_off;             /* labels the trace */

@@ -11,7 +11,7 @@
 #include "capture.h"
 #include "correlate.h"
 #include "snapshot.h"
-#include "zpcitrace.h"
+#include "zt_event.h"
 
 struct zt_sink_args {
 	const char *path;                   /* --prom FILE, record -w FILE */
@@ -27,7 +27,7 @@ struct zt_sink_args {
 struct zt_sink {
 	/* 0, or -errno after saying why in one line: the output is unusable from the start */
 	int (*start)(struct zt_sink *s);
-	void (*event)(struct zt_sink *s, const struct zt_event *e, const struct zt_note *note);
+	void (*event)(struct zt_sink *s, const struct zt_event *e, const struct zt_match *note);
 	/* a drain of the ring buffer ended; sigusr1: the user asked for a dump. May be NULL */
 	void (*drained)(struct zt_sink *s, bool sigusr1);
 	/* ms until the sink wants drained() again without an event (a dump waiting out its rate limit), or -1 */

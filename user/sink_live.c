@@ -13,7 +13,7 @@ struct live {
 	struct zt_format_opts fmt;
 };
 
-static void live_event(struct zt_sink *s, const struct zt_event *e, const struct zt_note *note)
+static void live_event(struct zt_sink *s, const struct zt_event *e, const struct zt_match *note)
 {
 	struct live *l = (struct live *)s;
 	char line[1024];

@@ -33,7 +33,7 @@ static int prom_start(struct zt_sink *s)
 	return export((struct prom *)s, &snap) ? -EIO : 0; /* the path is unusable from the start: bad input */
 }
 
-static void prom_event(struct zt_sink *s, const struct zt_event *e, const struct zt_note *note)
+static void prom_event(struct zt_sink *s, const struct zt_event *e, const struct zt_match *note)
 {
 	(void)s, (void)e, (void)note; /* an exporter: the metrics are the output */
 }

@@ -9,7 +9,7 @@
 
 struct record {
 	struct zt_sink sink;
-	struct zt_capw w;
+	struct zt_capture_writer w;
 	bool failing; /* the newest write failed */
 };
 
@@ -17,11 +17,11 @@ static int record_start(struct zt_sink *s)
 {
 	struct record *r = (struct record *)s;
 	char why[4200];
-	int err = zt_capw_open(&r->w, s->args.path, why, sizeof(why));
+	int err = zt_capture_writer_open(&r->w, s->args.path, why, sizeof(why));
 
 	if (!err) {
-		zt_capw_header(&r->w, s->args.meta, 0);
-		err = zt_capw_publish(&r->w) ?: r->w.err;
+		zt_capture_writer_header(&r->w, s->args.meta, 0);
+		err = zt_capture_writer_publish(&r->w) ?: r->w.err;
 		snprintf(why, sizeof(why), "cannot write %s: %s", s->args.path, strerror(-err));
 	}
 	if (err)
@@ -29,10 +29,10 @@ static int record_start(struct zt_sink *s)
 	return err;
 }
 
-static void record_event(struct zt_sink *s, const struct zt_event *e, const struct zt_note *note)
+static void record_event(struct zt_sink *s, const struct zt_event *e, const struct zt_match *note)
 {
 	(void)note;
-	zt_capw_event(&((struct record *)s)->w, e, s->args.realtime_off);
+	zt_capture_writer_event(&((struct record *)s)->w, e, s->args.realtime_off);
 }
 
 /* whole lines: a kill loses at most this batch. A failed write is said when it starts and when writes work
@@ -40,7 +40,7 @@ static void record_event(struct zt_sink *s, const struct zt_event *e, const stru
 static void record_drained(struct zt_sink *s, bool sigusr1)
 {
 	struct record *r = (struct record *)s;
-	int err = zt_capw_flush(&r->w);
+	int err = zt_capture_writer_flush(&r->w);
 
 	(void)sigusr1;
 	if (err && !r->failing)
@@ -55,11 +55,11 @@ static void record_drained(struct zt_sink *s, bool sigusr1)
 /* the capture's end, with the same snapshot the summary shows */
 static int record_finish(struct zt_sink *s, const struct zt_snapshot *snap)
 {
-	struct zt_capw *w = &((struct record *)s)->w;
+	struct zt_capture_writer *w = &((struct record *)s)->w;
 	int err;
 
-	zt_capw_trailer(w, snap, "exit", 0);
-	err = zt_capw_close(w);
+	zt_capture_writer_trailer(w, snap, "exit", 0);
+	err = zt_capture_writer_close(w);
 	if (err)
 		fprintf(stderr, "zpcitrace: %llu events written to %s; %llu could not be written (%s)%s\n",
 			(unsigned long long)w->written, s->args.path, (unsigned long long)w->unwritten, strerror(-err),
@@ -74,7 +74,7 @@ static void record_free(struct zt_sink *s)
 	struct record *r = (struct record *)s;
 
 	if (r->w.fd >= 0)
-		zt_capw_close(&r->w); /* a start that failed after the open */
+		zt_capture_writer_close(&r->w); /* a start that failed after the open */
 	free(r);
 }
 

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 #include "snapshot.h"
-#include "zpcitrace.h"
+#include "zt_event.h"
 
 struct zt_status {
 	struct zt_event *ev; /* ZT_EV_QUEUE, each followed by its ZT_EV_QUEUED entries */

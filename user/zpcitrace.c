@@ -25,8 +25,7 @@
 #include "sink.h"
 #include "status.h"
 #include "summary.h"
-#include "zpcitrace.h"
-#include "zpcitrace.skel.h"
+#include "zt_event.h"
 
 #ifndef ZT_VERSION
 #define ZT_VERSION "0.1"
@@ -284,7 +283,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 }
 
 struct tracer {
-	struct zt_attach attach;
+	struct zt_attach *attach;
 	struct ring_buffer *rb;
 	struct zt_corr corr;
 	struct zt_hook_state hooks[ZT_NR_HOOKS];
@@ -299,7 +298,7 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
 	const struct zt_event *e = data;
-	struct zt_note note;
+	struct zt_match note;
 
 	if (size < sizeof(*e))
 		return 0;
@@ -335,16 +334,16 @@ static void snapshot(struct tracer *t, struct zt_snapshot *s, bool at_exit)
 	*s = (struct zt_snapshot){
 		.corr = &t->corr,
 		.now_ns = mono_ns(),
-		.ringbuf_drops = zt_attach_maps(&t->attach)->bss->ringbuf_drops,
+		.ringbuf_drops = zt_attach_ringbuf_drops(t->attach),
 		.hooks = t->hooks,
 		.nhooks = ZT_NR_HOOKS,
-		.derived = t->attach.derive_enqueue,
+		.derived = zt_attach_derived(t->attach),
 		.histograms = at_exit,
 		.ident = zt_ident_sysfs,
 		.realtime_off = t->realtime_off,
 		.version = ZT_VERSION,
 	};
-	zt_attach_hook_states(&t->attach, t->hooks);
+	zt_attach_hook_states(t->attach, t->hooks);
 }
 
 /* the state now, for a sink between intervals */
@@ -358,7 +357,7 @@ static void capture_meta(struct tracer *t)
 	struct zt_capture_meta *m = &t->meta;
 	struct utsname u;
 
-	zt_attach_hook_states(&t->attach, t->hooks);
+	zt_attach_hook_states(t->attach, t->hooks);
 	memset(m, 0, sizeof(*m));
 	gethostname(m->hostname, sizeof(m->hostname) - 1);
 	if (!uname(&u)) {
@@ -368,7 +367,7 @@ static void capture_meta(struct tracer *t)
 	snprintf(m->btf, sizeof(m->btf), "%s", env.attach.btf_path ? env.attach.btf_path : "/sys/kernel/btf/vmlinux");
 	snprintf(m->zpcitrace, sizeof(m->zpcitrace), "%s", ZT_VERSION);
 	m->realtime_off = t->realtime_off;
-	m->derived = t->attach.derive_enqueue;
+	m->derived = zt_attach_derived(t->attach);
 	memcpy(m->hooks, t->hooks, sizeof(m->hooks));
 	m->nhooks = ZT_NR_HOOKS;
 }
@@ -389,7 +388,7 @@ static int trace_loop(struct tracer *t)
 {
 	uint64_t start = mono_ns(), next_summary = start + env.interval_s * 1000000000ull;
 	uint64_t end = env.duration_s ? start + env.duration_s * 1000000000ull : 0;
-	int modfd = zt_attach_module_fd(&t->attach), timeout = -1;
+	int modfd = zt_attach_module_fd(t->attach), timeout = -1;
 	struct epoll_event ev = { .events = EPOLLIN }, got[2];
 	int ep = epoll_create1(EPOLL_CLOEXEC), err = 0;
 
@@ -414,7 +413,7 @@ static int trace_loop(struct tracer *t)
 		}
 		if (end && now >= end)
 			break;
-		if (modfd < 0 && zt_attach_has_pending(&t->attach))
+		if (modfd < 0 && zt_attach_has_pending(t->attach))
 			wait = wait < 0 || wait > PENDING_POLL_MS ? PENDING_POLL_MS : wait;
 		if (end)
 			wait = wait_until(wait, now, end);
@@ -428,7 +427,7 @@ static int trace_loop(struct tracer *t)
 		}
 		for (int i = 0; i < n; i++)
 			if (modfd >= 0 && got[i].data.fd == modfd)
-				zt_attach_module_events(&t->attach);
+				zt_attach_module_events(t->attach);
 		n = ring_buffer__consume(t->rb);
 		if (n < 0) {
 			err = n;
@@ -441,8 +440,8 @@ static int trace_loop(struct tracer *t)
 			dump_requested = 0;
 			t->sink->drained(t->sink, sigusr1);
 		}
-		if (modfd < 0 && zt_attach_has_pending(&t->attach))
-			zt_attach_pending(&t->attach);
+		if (modfd < 0 && zt_attach_has_pending(t->attach))
+			zt_attach_pending(t->attach);
 		timeout = n > 0 ? BUSY_POLL_MS : -1;
 		int want = t->sink->wait_ms ? t->sink->wait_ms(t->sink) : -1;
 
@@ -459,16 +458,16 @@ out:
 /* zpcitrace status: the queues as they are now, then exit */
 static int show_status(struct tracer *t)
 {
-	int n = zt_attach_read_queues(&t->attach);
+	int n = zt_attach_read_queues(t->attach);
 
 	if (n < 0) {
 		fprintf(stderr, "zpcitrace: cannot read the queues: %s\n", strerror(-n));
 		return n;
 	}
 	ring_buffer__consume(t->rb);
-	if (t->status_lost || zt_attach_maps(&t->attach)->bss->ringbuf_drops) {
+	if (t->status_lost || zt_attach_ringbuf_drops(t->attach)) {
 		fprintf(stderr, "zpcitrace: the status is incomplete: %lu functions or errors could not be kept\n",
-			t->status_lost + (unsigned long)zt_attach_maps(&t->attach)->bss->ringbuf_drops);
+			t->status_lost + (unsigned long)zt_attach_ringbuf_drops(t->attach));
 		return -ENOBUFS;
 	}
 	if (env.json)
@@ -481,7 +480,7 @@ static int show_status(struct tracer *t)
 /* read every queue as tracing starts: errors already queued are known, marked as queued before the start */
 static void read_queues_at_start(struct tracer *t)
 {
-	int n = zt_attach_read_queues(&t->attach);
+	int n = zt_attach_read_queues(t->attach);
 
 	if (n == -ENOENT)
 		return; /* said at load: no queues, or no zpci_list */
@@ -514,18 +513,21 @@ static int start_tracer(struct tracer *t)
 	int err;
 
 	env.attach.lazy_wakeup = env.prom_path != NULL; /* it reads the ring buffer at each export */
-	err = zt_attach_start(&t->attach, &env.attach);
+	t->attach = zt_attach_new(&env.attach);
+	if (!t->attach)
+		return -ENOMEM;
+	err = zt_attach_prepare(t->attach) ?: zt_attach_load(t->attach) ?: zt_attach_attach(t->attach);
 	if (err)
 		return err;
 	if (env.verbose) {
-		zt_attach_hook_states(&t->attach, t->hooks);
+		zt_attach_hook_states(t->attach, t->hooks);
 		if (!env.status)
 			zt_print_hooks(t->hooks, ZT_NR_HOOKS, "zpcitrace: ", stderr);
-		if (t->attach.derive_enqueue)
+		if (zt_attach_derived(t->attach))
 			fprintf(stderr, "zpcitrace: enqueue outcomes derived from the queue state around each arrival\n");
 		fprintf(stderr, "zpcitrace: loaded and attached in %.1f ms\n", (mono_ns() - t_load) / 1e6);
 	}
-	t->rb = ring_buffer__new(bpf_map__fd(zt_attach_maps(&t->attach)->maps.events), on_event, t, NULL);
+	t->rb = ring_buffer__new(zt_attach_events_fd(t->attach), on_event, t, NULL);
 	if (!t->rb) {
 		err = -errno;
 		fprintf(stderr, "zpcitrace: cannot create the ring buffer: %s\n", strerror(-err));
@@ -568,7 +570,7 @@ static int trace(struct tracer *t)
 	snapshot(t, &s, true);
 	err = t->sink->finish(t->sink, &s) ?: err;
 	if (env.verbose) /* per-program cost; counted while kernel.bpf_stats_enabled=1 */
-		zt_attach_prog_stats(&t->attach, stderr);
+		zt_attach_prog_stats(t->attach, stderr);
 	return err;
 }
 
@@ -600,7 +602,7 @@ int main(int argc, char **argv)
 	if (t.sink)
 		t.sink->free(t.sink);
 	ring_buffer__free(t.rb);
-	zt_attach_stop(&t.attach);
+	zt_attach_free(t.attach);
 	zt_corr_free(&t.corr);
 	zt_status_free(&t.status);
 	return err ? 1 : 0;

@@ -5,7 +5,7 @@
 #include <linux/bpf.h>
 #include <linux/types.h>
 #include <bpf/bpf_helpers.h>
-#include "zpcitrace.h"
+#include "zt_event.h"
 #include "submit.h"
 
 char LICENSE[] SEC("license") = "GPL";

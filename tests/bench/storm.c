@@ -3,7 +3,7 @@
  * A raw_tp program (storm.bpf.c), run by BPF_PROG_TEST_RUN in one thread, emits zpcitrace's event records
  * for many functions into a ring buffer as fast as it can; the other thread consumes them the way the loader
  * does: polling with the loader's wakeup policy, then either counting them (the producer-only rate) or
- * correlating and recording them (zt_corr_add + zt_capw_event, as 'zpcitrace record').
+ * correlating and recording them (zt_corr_add + zt_capture_writer_event, as 'zpcitrace record').
  *
  * usage: storm MODE SECONDS NFNS [CAPTURE]   MODE: count | correlate | loader (correlate and record) */
 #define _GNU_SOURCE
@@ -25,7 +25,7 @@
 
 static volatile int producing = 1;
 static struct zt_corr corr;
-static struct zt_capw capw;
+static struct zt_capture_writer capw;
 static unsigned long long consumed;
 static int loader_mode;
 
@@ -36,7 +36,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (loader_mode && size >= sizeof(struct zt_event)) {
 		zt_corr_add(&corr, data, NULL);
 		if (loader_mode == 2)
-			zt_capw_event(&capw, data, 0);
+			zt_capture_writer_event(&capw, data, 0);
 	}
 	return 0;
 }
@@ -51,7 +51,7 @@ static void *consumer(void *arg)
 
 		n = (n > 0 ? n : 0) + ring_buffer__consume(rb);
 		if (loader_mode)
-			zt_capw_flush(&capw);
+			zt_capture_writer_flush(&capw);
 		if (!n && !producing)
 			break;
 		timeout = n > 0 ? BUSY_POLL_MS : -1;
@@ -92,15 +92,15 @@ int main(int argc, char **argv)
 	char why[4200] = "";
 	/* /dev/null is no file to replace: written to directly, as a disk would be */
 	if (loader_mode && (argc <= 4 || !strcmp(argv[4], "/dev/null")
-				    ? zt_capw_open_fd(&capw, open("/dev/null", O_WRONLY | O_CLOEXEC))
-				    : zt_capw_open(&capw, argv[4], why, sizeof(why)))) {
+				    ? zt_capture_writer_open_fd(&capw, open("/dev/null", O_WRONLY | O_CLOEXEC))
+				    : zt_capture_writer_open(&capw, argv[4], why, sizeof(why)))) {
 		fprintf(stderr, "storm: cannot write the capture %s\n", why);
 		return 1;
 	}
 	if (loader_mode) {
 		struct zt_capture_meta m = { .hostname = "storm", .machine = "x86_64", .zpcitrace = "bench" };
-		zt_capw_header(&capw, &m, 0);
-		zt_capw_publish(&capw);
+		zt_capture_writer_header(&capw, &m, 0);
+		zt_capture_writer_publish(&capw);
 	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	pthread_create(&th, NULL, consumer, rb);
@@ -120,8 +120,8 @@ int main(int argc, char **argv)
 	unsigned long long produced = skel->bss->produced, drops = skel->bss->drops;
 	if (loader_mode) {
 		struct zt_snapshot s = { .corr = &corr, .now_ns = 0, .ringbuf_drops = drops };
-		zt_capw_trailer(&capw, &s, "exit", 0);
-		zt_capw_close(&capw);
+		zt_capture_writer_trailer(&capw, &s, "exit", 0);
+		zt_capture_writer_close(&capw);
 	}
 	printf("mode=%s functions=%s seconds=%.2f produced=%llu consumed=%llu ringbuf_drops=%llu uncounted=%lld "
 	       "produced_per_s=%.0f consumed_per_s=%.0f matched=%llu\n",

@@ -67,7 +67,7 @@ static char *make_capture(int n, size_t *len, bool trailer)
 {
 	char path[] = "/tmp/zt-cap-XXXXXX";
 	int fd = mkstemp(path);
-	struct zt_capw w;
+	struct zt_capture_writer w;
 	char why[4200];
 	struct zt_capture_meta m = { .hostname = "host\\1", .kernel = "7.3-s390x", .machine = "s390x",
 				     .btf = "/sys/kernel/btf/vmlinux", .zpcitrace = "test", .realtime_off = -5,
@@ -78,19 +78,19 @@ static char *make_capture(int n, size_t *len, bool trailer)
 
 	close(fd);
 	memcpy(m.hooks, hooks, sizeof(hooks));
-	assert_int_equal(zt_capw_open(&w, path, why, sizeof(why)), 0);
-	zt_capw_header(&w, &m, 0);
+	assert_int_equal(zt_capture_writer_open(&w, path, why, sizeof(why)), 0);
+	zt_capture_writer_header(&w, &m, 0);
 	zt_corr_init(&c);
 	for (int i = 0; i < n; i++) {
 		struct zt_event e = sample(i);
-		zt_capw_event(&w, &e, m.realtime_off);
+		zt_capture_writer_event(&w, &e, m.realtime_off);
 		zt_corr_add(&c, &e, NULL);
 	}
 	if (trailer) {
 		struct zt_snapshot s = { .corr = &c, .now_ns = 99, .ringbuf_drops = 5, .hooks = hooks, .nhooks = 2 };
-		zt_capw_trailer(&w, &s, "exit", 0);
+		zt_capture_writer_trailer(&w, &s, "exit", 0);
 	}
-	assert_int_equal(zt_capw_close(&w), 0);
+	assert_int_equal(zt_capture_writer_close(&w), 0);
 	zt_corr_free(&c);
 	f = fopen(path, "r");
 	buf = calloc(1, 1 << 20);
@@ -252,25 +252,25 @@ static void capture_of_functions(int nfns, zt_ident_fn ident, struct zt_capture 
 {
 	char path[] = "/tmp/zt-many-XXXXXX", err[256], why[4200];
 	int fd = mkstemp(path);
-	struct zt_capw w;
+	struct zt_capture_writer w;
 	struct zt_capture_meta m = { .nhooks = 2 };
 	struct zt_corr corr;
 
 	close(fd);
 	memcpy(m.hooks, hooks, sizeof(hooks));
 	zt_corr_init(&corr);
-	assert_int_equal(zt_capw_open(&w, path, why, sizeof(why)), 0);
-	zt_capw_header(&w, &m, 0);
+	assert_int_equal(zt_capture_writer_open(&w, path, why, sizeof(why)), 0);
+	zt_capture_writer_header(&w, &m, 0);
 	for (int i = 0; i < nfns; i++) {
 		struct zt_event e = sample(0);
 
 		e.fid = (uint32_t)i;
-		zt_capw_event(&w, &e, 0);
+		zt_capture_writer_event(&w, &e, 0);
 		zt_corr_add(&corr, &e, NULL);
 	}
 	struct zt_snapshot s = { .corr = &corr, .hooks = hooks, .nhooks = 2, .ident = ident };
-	zt_capw_trailer(&w, &s, "exit", 0);
-	assert_int_equal(zt_capw_close(&w), 0);
+	zt_capture_writer_trailer(&w, &s, "exit", 0);
+	assert_int_equal(zt_capture_writer_close(&w), 0);
 	assert_int_equal(zt_capture_read(path, c, err, sizeof(err)), 0);
 	unlink(path);
 	zt_corr_free(&corr);
@@ -336,21 +336,21 @@ static void test_line_times(void **state)
 	const long long off = 86398LL * 1000000000LL; /* 23:59:58 at ts 0: the events cross midnight */
 	char path[] = "/tmp/zt-time-XXXXXX", buf[8192] = "", *line, why[4200];
 	int fd = mkstemp(path);
-	struct zt_capw w;
+	struct zt_capture_writer w;
 	struct zt_capture_meta m = { .realtime_off = off };
 	FILE *f;
 	size_t i = 0;
 	(void)state;
 	close(fd);
-	assert_int_equal(zt_capw_open(&w, path, why, sizeof(why)), 0);
-	zt_capw_header(&w, &m, 0);
+	assert_int_equal(zt_capture_writer_open(&w, path, why, sizeof(why)), 0);
+	zt_capture_writer_header(&w, &m, 0);
 	for (size_t k = 0; k < sizeof(ts) / sizeof(ts[0]); k++) {
 		struct zt_event e = sample((int)k);
 
 		e.ts_ns = ts[k];
-		zt_capw_event(&w, &e, off);
+		zt_capture_writer_event(&w, &e, off);
 	}
-	assert_int_equal(zt_capw_close(&w), 0);
+	assert_int_equal(zt_capture_writer_close(&w), 0);
 	f = fopen(path, "r");
 	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
 	fclose(f);
@@ -373,7 +373,7 @@ static void test_line_times(void **state)
 static void full_disk_sequence(const char *dir, void (*fill)(const char *dir, bool full))
 {
 	char path[512], why[4200], err[256];
-	struct zt_capw w;
+	struct zt_capture_writer w;
 	struct zt_capture_meta m = { .nhooks = 0 };
 	struct zt_capture c;
 	struct zt_corr corr;
@@ -381,32 +381,32 @@ static void full_disk_sequence(const char *dir, void (*fill)(const char *dir, bo
 
 	snprintf(path, sizeof(path), "%s/cap.jsonl", dir);
 	zt_corr_init(&corr);
-	assert_int_equal(zt_capw_open(&w, path, why, sizeof(why)), 0);
-	zt_capw_header(&w, &m, 0);
-	assert_int_equal(zt_capw_publish(&w), 0);
+	assert_int_equal(zt_capture_writer_open(&w, path, why, sizeof(why)), 0);
+	zt_capture_writer_header(&w, &m, 0);
+	assert_int_equal(zt_capture_writer_publish(&w), 0);
 	for (int i = 0; i < 50; i++) {
 		struct zt_event e = sample(i);
-		zt_capw_event(&w, &e, 0);
+		zt_capture_writer_event(&w, &e, 0);
 	}
-	assert_int_equal(zt_capw_flush(&w), 0);
+	assert_int_equal(zt_capture_writer_flush(&w), 0);
 	before = w.written;
 	fill(dir, true);
 	for (int round = 0; round < 3; round++) { /* batches bigger than the space left: each write comes up short */
 		for (int i = 0; i < 200; i++, during++) {
 			struct zt_event e = sample(i);
-			zt_capw_event(&w, &e, 0);
+			zt_capture_writer_event(&w, &e, 0);
 		}
-		assert_int_not_equal(zt_capw_flush(&w), 0);
+		assert_int_not_equal(zt_capture_writer_flush(&w), 0);
 	}
 	fill(dir, false);
 	for (int i = 0; i < 30; i++) {
 		struct zt_event e = sample(i);
-		zt_capw_event(&w, &e, 0);
+		zt_capture_writer_event(&w, &e, 0);
 	}
-	assert_int_equal(zt_capw_flush(&w), 0);
+	assert_int_equal(zt_capture_writer_flush(&w), 0);
 	struct zt_snapshot s = { .corr = &corr };
-	zt_capw_trailer(&w, &s, "exit", 0);
-	assert_int_not_equal(zt_capw_close(&w), 0); /* the first error is kept */
+	zt_capture_writer_trailer(&w, &s, "exit", 0);
+	assert_int_not_equal(zt_capture_writer_close(&w), 0); /* the first error is kept */
 	assert_int_equal(zt_capture_read(path, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.gaps.skipped_lines, 0); /* no partial line ran into the next */
 	assert_int_equal(c.gaps.cut_bytes, 0);

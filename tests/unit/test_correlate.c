@@ -61,10 +61,10 @@ static void arrive_store(struct zt_corr *c, uint32_t fid, struct queue *q, uint6
 	zt_corr_add(c, &e, NULL);
 }
 
-static struct zt_note dequeue(struct zt_corr *c, uint32_t fid, struct queue *q, uint64_t ts, int ret)
+static struct zt_match dequeue(struct zt_corr *c, uint32_t fid, struct queue *q, uint64_t ts, int ret)
 {
 	struct zt_event e = base(ZT_EV_FEATURE, fid, ts);
-	struct zt_note n;
+	struct zt_match n;
 	e.flags = VFIO_DEVICE_FEATURE_GET | 13;
 	if (!q->count) {
 		e.ret = e.get_ret = -ENOMSG;
@@ -90,7 +90,7 @@ static void test_wrap_at_256(void **state)
 	zt_corr_init(&c);
 	for (int i = 0; i < 300; i++) {
 		arrive_store(&c, 1, &q, (uint64_t)i * 10 * MS, 4);
-		struct zt_note n = dequeue(&c, 1, &q, (uint64_t)i * 10 * MS + 3 * MS, 0);
+		struct zt_match n = dequeue(&c, 1, &q, (uint64_t)i * 10 * MS + 3 * MS, 0);
 		assert_true(n.matched);
 		assert_int_equal(n.latency_ns, 3 * MS - 1);
 	}
@@ -112,7 +112,7 @@ static void test_overflow_fifo_and_full_time(void **state)
 		arrive_store(&c, 7, &q, (uint64_t)(i + 1) * MS, 4);
 	/* full from the 4th store (4 ms + 1 ns) to the first dequeue (100 ms) */
 	for (int i = 0; i < 4; i++) {
-		struct zt_note n = dequeue(&c, 7, &q, (uint64_t)(100 + i) * MS, 0);
+		struct zt_match n = dequeue(&c, 7, &q, (uint64_t)(100 + i) * MS, 0);
 		assert_true(n.matched);
 		assert_int_equal(n.latency_ns, (uint64_t)(100 + i - (i + 1)) * MS - 1); /* FIFO: the i-th stored */
 	}
@@ -158,7 +158,7 @@ static void test_dequeue_without_enqueue_is_not_guessed(void **state)
 	struct queue q = { 9, 11, 2 }; /* two errors queued before tracing started */
 	(void)state;
 	zt_corr_init(&c);
-	struct zt_note n = dequeue(&c, 5, &q, 1 * MS, 0);
+	struct zt_match n = dequeue(&c, 5, &q, 1 * MS, 0);
 	assert_false(n.matched);
 	assert_true(n.unmatched);
 	arrive_store(&c, 5, &q, 2 * MS, 4); /* stored at counter 11, slot 3 */
@@ -183,9 +183,9 @@ static void test_interleaved_functions(void **state)
 	arrive_store(&c, 1, &a, 1 * MS, 4);
 	arrive_store(&c, 2, &b, 2 * MS, 2); /* same slot 0, another function */
 	arrive_store(&c, 1, &a, 3 * MS, 4);
-	struct zt_note n2 = dequeue(&c, 2, &b, 10 * MS, 0);
-	struct zt_note n1 = dequeue(&c, 1, &a, 11 * MS, 0);
-	struct zt_note n1b = dequeue(&c, 1, &a, 12 * MS, 0);
+	struct zt_match n2 = dequeue(&c, 2, &b, 10 * MS, 0);
+	struct zt_match n1 = dequeue(&c, 1, &a, 11 * MS, 0);
+	struct zt_match n1b = dequeue(&c, 1, &a, 12 * MS, 0);
 	assert_int_equal(n2.latency_ns, 8 * MS - 1);
 	assert_int_equal(n1.latency_ns, 10 * MS - 1);
 	assert_int_equal(n1b.latency_ns, 9 * MS - 1);
@@ -204,7 +204,7 @@ static void test_lost_after_dequeue(void **state)
 	(void)state;
 	zt_corr_init(&c);
 	arrive_store(&c, 1, &q, 1 * MS, 4);
-	struct zt_note n = dequeue(&c, 1, &q, 2 * MS, -EFAULT);
+	struct zt_match n = dequeue(&c, 1, &q, 2 * MS, -EFAULT);
 	assert_true(n.matched);
 	struct zt_fn *f = zt_corr_fn(&c, 1);
 	assert_int_equal(f->n[ZT_C_LOST_EFAULT], 1);
@@ -273,7 +273,7 @@ static void test_queued_before_start_matched_by_slot(void **state)
 	struct zt_fn *f = zt_corr_fn(&c, 5);
 	assert_int_equal(f->n[ZT_C_AT_START], 2);
 	assert_int_equal(zt_fn_pending(f), 2);
-	struct zt_note n = dequeue(&c, 5, &q, 4 * MS, 0); /* counter 9 */
+	struct zt_match n = dequeue(&c, 5, &q, 4 * MS, 0); /* counter 9 */
 	assert_true(n.matched);
 	assert_true(n.at_start);
 	assert_int_equal(n.latency_ns, 3 * MS); /* at least since the start; nothing invented */
@@ -366,7 +366,7 @@ static void test_books_do_not_balance_when_an_enqueue_is_missing(void **state)
 	arrive_store(&c, 8, &q, 1 * MS, 4);
 	q.tail++, q.count++; /* an error stored without a traced enqueue */
 	dequeue(&c, 8, &q, 2 * MS, 0);
-	struct zt_note n = dequeue(&c, 8, &q, 3 * MS, 0);
+	struct zt_match n = dequeue(&c, 8, &q, 3 * MS, 0);
 	assert_true(n.unmatched);
 	struct zt_books b;
 	zt_fn_books(zt_corr_fn(&c, 8), &b);
@@ -424,7 +424,7 @@ static void test_out_of_order_never_underflows(void **state)
 	zt_corr_init(&c);
 	for (int i = 0; i < 4; i++)
 		arrive_store(&c, 5, &q, 1000 * MS, 4); /* full at 1000 ms */
-	struct zt_note n = dequeue(&c, 5, &q, 10 * MS, 0); /* "before" its enqueue; the queue leaves full */
+	struct zt_match n = dequeue(&c, 5, &q, 10 * MS, 0); /* "before" its enqueue; the queue leaves full */
 	assert_true(n.matched);
 	assert_int_equal(n.latency_ns, 0);
 	struct zt_fn *f = zt_corr_fn(&c, 5);
@@ -465,7 +465,7 @@ static void test_close_notes_the_discarded(void **state)
 {
 	struct zt_corr c;
 	struct queue q = { 0, 0, 0 };
-	struct zt_note n;
+	struct zt_match n;
 	(void)state;
 	zt_corr_init(&c);
 	arrive_store(&c, 3, &q, 10 * MS, 4);

@@ -91,7 +91,7 @@ static void test_dequeue_ok_and_empty(void **state)
 static void test_queued_at_start_and_its_dequeue(void **state)
 {
 	struct zt_event e = event(ZT_EV_QUEUED);
-	struct zt_note n = { .matched = true, .at_start = true, .latency_ns = 2500000 };
+	struct zt_match n = { .matched = true, .at_start = true, .latency_ns = 2500000 };
 	char buf[512];
 	(void)state;
 	e.has_slot = 1;
@@ -283,7 +283,7 @@ static void test_dequeue_slot_and_v12(void **state)
 static void test_correlation_note(void **state)
 {
 	struct zt_event e = event(ZT_EV_FEATURE);
-	struct zt_note n = { .matched = true, .latency_ns = 1234567 };
+	struct zt_match n = { .matched = true, .latency_ns = 1234567 };
 	char buf[512];
 	(void)state;
 	e.flags = GET_ZPCI_ERROR;
@@ -291,7 +291,7 @@ static void test_correlation_note(void **state)
 	set_ccdf(&e, 0x0004, 0x10);
 	zt_format_event(&e, &n, &plain, buf, sizeof(buf));
 	assert_non_null(strstr(buf, " faddr=0x10 latency_us=1234.567 cpu="));
-	n = (struct zt_note){ .unmatched = true };
+	n = (struct zt_match){ .unmatched = true };
 	zt_format_event(&e, &n, &plain, buf, sizeof(buf));
 	assert_non_null(strstr(buf, " faddr=0x10 unmatched=1 cpu="));
 }

@@ -48,32 +48,32 @@ static void write_capture(const uint64_t *ts, int n, uint64_t close_ns, long lon
 			  bool trailer)
 {
 	struct zt_capture_meta m = { .realtime_off = off };
-	struct zt_capw w;
+	struct zt_capture_writer w;
 	struct zt_corr c;
 	char why[4200];
 
 	zt_corr_init(&c);
-	assert_int_equal(zt_capw_open(&w, cap, why, sizeof(why)), 0);
-	zt_capw_header(&w, &m, 0);
+	assert_int_equal(zt_capture_writer_open(&w, cap, why, sizeof(why)), 0);
+	zt_capture_writer_header(&w, &m, 0);
 	for (int i = 0; i < n; i++) {
 		struct zt_event a = ev(ZT_EV_ARRIVAL, ts[i], (uint8_t)i, 0, (uint8_t)i);
 		struct zt_event s = ev(ZT_EV_ENQUEUE, ts[i] + 1, (uint8_t)(i + 1), 0, (uint8_t)(i + 1));
 
 		s.result = ZT_ENQ_STORED, s.has_slot = 1, s.slot = (uint8_t)i;
-		zt_capw_event(&w, &a, off);
-		zt_capw_event(&w, &s, off);
+		zt_capture_writer_event(&w, &a, off);
+		zt_capture_writer_event(&w, &s, off);
 	}
 	if (close_ns) {
 		struct zt_event e = ev(ZT_EV_CLOSE, close_ns, 0, 0, 0);
 
 		e.q_mr = 0, e.discarded = (uint32_t)n, e.has_ccdf = 0;
-		zt_capw_event(&w, &e, off);
+		zt_capture_writer_event(&w, &e, off);
 	}
 	if (trailer) {
 		struct zt_snapshot s = { .corr = &c, .now_ns = close_ns ? close_ns : ts[n - 1] + 1 };
-		zt_capw_trailer(&w, &s, "exit", overwritten);
+		zt_capture_writer_trailer(&w, &s, "exit", overwritten);
 	}
-	assert_int_equal(zt_capw_close(&w), 0);
+	assert_int_equal(zt_capture_writer_close(&w), 0);
 	zt_corr_free(&c);
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The one event record zpcitrace's BPF programs put in the ring buffer, shared by bpf/ and user/. */
-#ifndef ZPCITRACE_H
-#define ZPCITRACE_H
+#ifndef ZT_EVENT_H
+#define ZT_EVENT_H
 
 #define ZT_COMM_LEN 16
 #define ZT_RAW_CCDF_LEN 32
