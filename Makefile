@@ -138,6 +138,7 @@ fuzz: build/fuzz/fuzz_report
 		build/fuzz/corpus tests/fuzz/corpus build/fuzz/seeds 2>&1 | tail -n 14
 
 host-test: all build/s390x/zpcitrace
+	$(PYTHON) tests/host/shape.py
 	bash tests/host/cli.sh ./$(BIN) build/s390x/zpcitrace
 
 S390_VMM := build/s390x/zpci_vmm

@@ -222,6 +222,72 @@ static int number(struct parser *p, struct zt_json *v)
 	return 0;
 }
 
+static int value(struct parser *p, struct zt_json **out, int depth);
+
+/* an object's or array's members, after its opening bracket */
+static int container(struct parser *p, struct zt_json *v, int depth)
+{
+	bool obj = p->s[p->pos] == '{';
+	char close = obj ? '}' : ']';
+	struct zt_json **tail = &v->child;
+
+	v->type = obj ? ZT_JSON_OBJECT : ZT_JSON_ARRAY;
+	p->pos++;
+	skip_ws(p);
+	if (p->pos < p->len && p->s[p->pos] == close) {
+		p->pos++;
+		return 0;
+	}
+	for (;;) {
+		char *key = NULL;
+		struct zt_json *m;
+
+		skip_ws(p);
+		if (obj) {
+			if (p->pos >= p->len || p->s[p->pos] != '"')
+				return fail(p, "expected a key");
+			if (string(p, &key))
+				return -1;
+			skip_ws(p);
+			if (p->pos >= p->len || p->s[p->pos] != ':')
+				return fail(p, "expected ':'");
+			p->pos++;
+		}
+		if (value(p, &m, depth + 1))
+			return -1;
+		m->key = key;
+		*tail = m;
+		tail = &m->next;
+		skip_ws(p);
+		if (p->pos < p->len && p->s[p->pos] == ',') {
+			p->pos++;
+			continue;
+		}
+		if (p->pos < p->len && p->s[p->pos] == close) {
+			p->pos++;
+			return 0;
+		}
+		return fail(p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+	}
+}
+
+static int literal(struct parser *p, struct zt_json *v)
+{
+	static const char *const words[] = { "true", "false", "null" };
+
+	for (int i = 0; i < 3; i++) {
+		size_t n = strlen(words[i]);
+
+		if (p->len - p->pos >= n && !memcmp(p->s + p->pos, words[i], n)) {
+			p->pos += n;
+			v->type = i == 2 ? ZT_JSON_NULL : ZT_JSON_BOOL;
+			v->boolean = i == 0;
+			return 0;
+		}
+	}
+	return fail(p, "bad literal");
+}
+
 static int value(struct parser *p, struct zt_json **out, int depth)
 {
 	struct zt_json *v;
@@ -238,70 +304,15 @@ static int value(struct parser *p, struct zt_json **out, int depth)
 	*out = v;
 	switch (p->s[p->pos]) {
 	case '{':
-	case '[': {
-		bool obj = p->s[p->pos] == '{';
-		char close = obj ? '}' : ']';
-		struct zt_json **tail = &v->child;
-
-		v->type = obj ? ZT_JSON_OBJECT : ZT_JSON_ARRAY;
-		p->pos++;
-		skip_ws(p);
-		if (p->pos < p->len && p->s[p->pos] == close) {
-			p->pos++;
-			return 0;
-		}
-		for (;;) {
-			char *key = NULL;
-			struct zt_json *m;
-
-			skip_ws(p);
-			if (obj) {
-				if (p->pos >= p->len || p->s[p->pos] != '"')
-					return fail(p, "expected a key");
-				if (string(p, &key))
-					return -1;
-				skip_ws(p);
-				if (p->pos >= p->len || p->s[p->pos] != ':')
-					return fail(p, "expected ':'");
-				p->pos++;
-			}
-			if (value(p, &m, depth + 1))
-				return -1;
-			m->key = key;
-			*tail = m;
-			tail = &m->next;
-			skip_ws(p);
-			if (p->pos < p->len && p->s[p->pos] == ',') {
-				p->pos++;
-				continue;
-			}
-			if (p->pos < p->len && p->s[p->pos] == close) {
-				p->pos++;
-				return 0;
-			}
-			return fail(p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
-		}
-	}
+	case '[':
+		return container(p, v, depth);
 	case '"':
 		v->type = ZT_JSON_STRING;
 		return string(p, &v->string);
 	case 't':
 	case 'f':
-	case 'n': {
-		static const char *const words[] = { "true", "false", "null" };
-
-		for (int i = 0; i < 3; i++) {
-			size_t n = strlen(words[i]);
-
-			if (p->len - p->pos >= n && !memcmp(p->s + p->pos, words[i], n)) {
-				p->pos += n;
-				v->type = i == 2 ? ZT_JSON_NULL : ZT_JSON_BOOL;
-				v->boolean = i == 0;
-				return 0;
-			}
-		}
-		return fail(p, "bad literal");
-	}
+	case 'n':
+		return literal(p, v);
 	default:
 		return number(p, v);
 	}

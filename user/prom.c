@@ -121,7 +121,8 @@ static double last_error(const struct zt_snapshot *s, const struct zt_fn *f)
 	return f->last_error_ns ? ((double)f->last_error_ns + (double)s->realtime_off) / 1e9 : 0;
 }
 
-void zt_prom_render(const struct zt_snapshot *s, FILE *out)
+/* what the run is: the version, how each function is hooked, which functions it saw */
+static void info_metrics(const struct zt_snapshot *s, FILE *out)
 {
 	struct zt_corr *c = s->corr;
 
@@ -146,6 +147,13 @@ void zt_prom_render(const struct zt_snapshot *s, FILE *out)
 		label(out, id.pchid);
 		fprintf(out, "\"} 1\n");
 	}
+}
+
+/* the counters of enum zt_counter, per function, and per PEC where the error's PEC is known */
+static void counter_metrics(const struct zt_snapshot *s, FILE *out)
+{
+	struct zt_corr *c = s->corr;
+
 	for (size_t m = 0; m < sizeof(counters) / sizeof(counters[0]); m++) {
 		const struct counter_metric *cm = &counters[m];
 
@@ -167,6 +175,35 @@ void zt_prom_render(const struct zt_snapshot *s, FILE *out)
 			}
 		}
 	}
+}
+
+/* the queue wait per PEC, in the fixed buckets of zt_bounds_s */
+static void wait_histograms(const struct zt_corr *c, FILE *out)
+{
+	head(out, "zpcitrace_queue_wait_seconds", "histogram", "Time errors waited in the queue, enqueue to dequeue.");
+	for (size_t i = 0; i < c->npecs; i++) {
+		const struct zt_hist *h = &c->pecs[i].enq_deq;
+		uint64_t cum = 0;
+
+		for (int b = 0; b < ZT_NR_BOUNDS; b++) {
+			cum += h->bounded[b];
+			fprintf(out, "zpcitrace_queue_wait_seconds_bucket{pec=\"0x%04x\",le=\"%g\"} %llu\n", c->pecs[i].pec,
+				zt_bounds_s[b], (unsigned long long)cum);
+		}
+		fprintf(out, "zpcitrace_queue_wait_seconds_bucket{pec=\"0x%04x\",le=\"+Inf\"} %llu\n", c->pecs[i].pec,
+			(unsigned long long)h->count);
+		fprintf(out, "zpcitrace_queue_wait_seconds_sum{pec=\"0x%04x\"} %.9f\n", c->pecs[i].pec, h->sum_ns / 1e9);
+		fprintf(out, "zpcitrace_queue_wait_seconds_count{pec=\"0x%04x\"} %llu\n", c->pecs[i].pec,
+			(unsigned long long)h->count);
+	}
+}
+
+void zt_prom_render(const struct zt_snapshot *s, FILE *out)
+{
+	struct zt_corr *c = s->corr;
+
+	info_metrics(s, out);
+	counter_metrics(s, out);
 	head(out, "zpcitrace_dequeues_unmatched_total", "counter",
 	     "Dequeues of errors whose enqueue zpcitrace did not see, nor found queued at its start.");
 	for (size_t i = 0; i < c->nfns; i++)
@@ -190,22 +227,7 @@ void zt_prom_render(const struct zt_snapshot *s, FILE *out)
 		  "1 when errors were queued for the function and no process ever asked for them.", no_consumer);
 	fn_metric(out, s, "zpcitrace_last_error_timestamp_seconds", "gauge",
 		  "Unix time of the function's newest error (0: none).", last_error);
-	head(out, "zpcitrace_queue_wait_seconds", "histogram", "Time errors waited in the queue, enqueue to dequeue.");
-	for (size_t i = 0; i < c->npecs; i++) {
-		const struct zt_hist *h = &c->pecs[i].enq_deq;
-		uint64_t cum = 0;
-
-		for (int b = 0; b < ZT_NR_BOUNDS; b++) {
-			cum += h->bounded[b];
-			fprintf(out, "zpcitrace_queue_wait_seconds_bucket{pec=\"0x%04x\",le=\"%g\"} %llu\n", c->pecs[i].pec,
-				zt_bounds_s[b], (unsigned long long)cum);
-		}
-		fprintf(out, "zpcitrace_queue_wait_seconds_bucket{pec=\"0x%04x\",le=\"+Inf\"} %llu\n", c->pecs[i].pec,
-			(unsigned long long)h->count);
-		fprintf(out, "zpcitrace_queue_wait_seconds_sum{pec=\"0x%04x\"} %.9f\n", c->pecs[i].pec, h->sum_ns / 1e9);
-		fprintf(out, "zpcitrace_queue_wait_seconds_count{pec=\"0x%04x\"} %llu\n", c->pecs[i].pec,
-			(unsigned long long)h->count);
-	}
+	wait_histograms(c, out);
 	head(out, "zpcitrace_ringbuf_lost_events_total", "counter",
 	     "Events the kernel could not hand to zpcitrace (ring buffer full).");
 	fprintf(out, "zpcitrace_ringbuf_lost_events_total %llu\n", (unsigned long long)s->ringbuf_drops);

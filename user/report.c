@@ -257,73 +257,63 @@ static int write_perfetto(const struct zt_report_opts *o, const struct zt_captur
 	return rc ? 1 : 0;
 }
 
-int zt_report_run(const struct zt_report_opts *o, FILE *out, FILE *err)
+/* --since and --until as CLOCK_MONOTONIC ns; ZT_EXIT_USAGE after saying why */
+static int window(const struct zt_report_opts *o, const struct zt_capture *c, uint64_t *since, uint64_t *until,
+		  FILE *err)
 {
-	struct zt_capture c;
-	struct zt_corr corr;
-	uint64_t since = 0, until = UINT64_MAX, last = 0;
+	uint64_t first = c->nevents ? c->events[0].ts_ns : 0, end = c->has_trailer ? c->ended_ns : 0;
 	char why[256];
-	int rc = 0;
 
-	if (zt_capture_read(o->file, &c, why, sizeof(why))) {
-		fprintf(err, "zpcitrace: %s: %s\n", o->file, why);
-		return 2;
-	}
-	uint64_t first = c.nevents ? c.events[0].ts_ns : 0, end = c.has_trailer ? c.ended_ns : 0;
-
-	for (size_t i = 0; i < c.nevents; i++)
-		if (c.events[i].ts_ns > end)
-			end = c.events[i].ts_ns;
-	if ((o->since_arg && zt_report_time(o->since_arg, first, first, end, c.meta.realtime_off, &since, why,
+	for (size_t i = 0; i < c->nevents; i++)
+		if (c->events[i].ts_ns > end)
+			end = c->events[i].ts_ns;
+	if ((o->since_arg && zt_report_time(o->since_arg, first, first, end, c->meta.realtime_off, since, why,
 					    sizeof(why))) ||
-	    (o->until_arg && zt_report_time(o->until_arg, first, o->since_arg ? since : first, end, c.meta.realtime_off,
-					    &until, why, sizeof(why)))) {
+	    (o->until_arg && zt_report_time(o->until_arg, first, o->since_arg ? *since : first, end,
+					    c->meta.realtime_off, until, why, sizeof(why)))) {
 		fprintf(err, "zpcitrace: --since/--until: %s (see zpcitrace report --help)\n", why);
-		zt_capture_free(&c);
 		return ZT_EXIT_USAGE;
 	}
-	say_gaps(o->file, &c.gaps, err);
+	return 0;
+}
 
-	/* keep the selected events, in order */
+/* keep the selected events, in order, at the front of c->events; how many, and the newest one's time */
+static size_t select_events(const struct zt_report_opts *o, struct zt_capture *c, uint64_t since, uint64_t until,
+			    uint64_t *last)
+{
 	size_t n = 0;
-	for (size_t i = 0; i < c.nevents; i++) {
-		const struct zt_event *e = &c.events[i];
+
+	for (size_t i = 0; i < c->nevents; i++) {
+		const struct zt_event *e = &c->events[i];
 
 		if (e->ts_ns < since || e->ts_ns > until || (o->fid_on && (!e->has_fn || e->fid != o->fid)))
 			continue;
-		c.events[n++] = *e;
-		if (e->ts_ns > last)
-			last = e->ts_ns;
+		c->events[n++] = *e;
+		if (e->ts_ns > *last)
+			*last = e->ts_ns;
 	}
-	bool filtered = o->fid_on || o->since_arg || o->until_arg;
-	if (!n && filtered && (c.nevents || o->fid_on)) {
-		if (c.nevents)
-			say_empty(o, &c, since, until, err);
-		else
-			fprintf(err, "zpcitrace: %s: the selection is empty: the capture holds no events\n", o->file);
-		zt_capture_free(&c);
-		return 1;
-	}
+	return n;
+}
+
+/* the summary of the selected events, and the timeline; the exit status */
+static int summarise(const struct zt_report_opts *o, struct zt_capture *c, size_t n, uint64_t last, FILE *out,
+		     FILE *err)
+{
+	FILE *summary_out = o->perfetto && !strcmp(o->perfetto, "-") ? err : out;
+	struct zt_corr corr;
+	int rc = 0;
+
 	zt_corr_init(&corr);
 	for (size_t i = 0; i < n; i++)
-		zt_corr_add(&corr, &c.events[i], NULL);
+		zt_corr_add(&corr, &c->events[i], NULL);
 	struct zt_snapshot s = {
-		.corr = &corr,
-		.now_ns = c.has_trailer && !o->until_arg ? c.ended_ns : last,
-		.ringbuf_drops = c.ringbuf_lost,
-		.hooks = c.meta.hooks,
-		.nhooks = c.meta.nhooks,
-		.derived = c.meta.derived,
-		.histograms = true,
-		.ident = ident,
-		.ident_ctx = &c,
-		.realtime_off = c.meta.realtime_off,
-		.version = c.meta.zpcitrace,
-		.gaps = &c.gaps,
+		.corr = &corr, .now_ns = c->has_trailer && !o->until_arg ? c->ended_ns : last,
+		.ringbuf_drops = c->ringbuf_lost, .hooks = c->meta.hooks, .nhooks = c->meta.nhooks,
+		.derived = c->meta.derived, .histograms = true, .ident = ident, .ident_ctx = c,
+		.realtime_off = c->meta.realtime_off, .version = c->meta.zpcitrace, .gaps = &c->gaps,
 	};
 	if (s.now_ns < last)
 		s.now_ns = last;
-	FILE *summary_out = o->perfetto && !strcmp(o->perfetto, "-") ? err : out;
 	if (o->json)
 		zt_summary_json(&s, summary_out);
 	else
@@ -332,13 +322,44 @@ int zt_report_run(const struct zt_report_opts *o, FILE *out, FILE *err)
 		fprintf(err, "zpcitrace: cannot write the summary: %s\n", strerror(errno ?: EIO));
 		rc = 1;
 	}
-	struct zt_perfetto_ctx pctx = { .realtime_off = c.meta.realtime_off, .end_ns = s.now_ns,
-					.ringbuf_lost = c.ringbuf_lost, .gaps = &c.gaps };
+	struct zt_perfetto_ctx pctx = { .realtime_off = c->meta.realtime_off, .end_ns = s.now_ns,
+					.ringbuf_lost = c->ringbuf_lost, .gaps = &c->gaps };
 	if (!rc && o->perfetto)
-		rc = write_perfetto(o, &c, n, &pctx, err);
+		rc = write_perfetto(o, c, n, &pctx, err);
+	zt_corr_free(&corr);
+	return rc;
+}
+
+int zt_report_run(const struct zt_report_opts *o, FILE *out, FILE *err)
+{
+	struct zt_capture c;
+	uint64_t since = 0, until = UINT64_MAX, last = 0;
+	char why[256];
+	size_t n;
+	int rc;
+
+	if (zt_capture_read(o->file, &c, why, sizeof(why))) {
+		fprintf(err, "zpcitrace: %s: %s\n", o->file, why);
+		return 2;
+	}
+	rc = window(o, &c, &since, &until, err);
+	if (rc) {
+		zt_capture_free(&c);
+		return rc;
+	}
+	say_gaps(o->file, &c.gaps, err);
+	n = select_events(o, &c, since, until, &last);
+	if (!n && (o->fid_on || o->since_arg || o->until_arg) && (c.nevents || o->fid_on)) {
+		if (c.nevents)
+			say_empty(o, &c, since, until, err);
+		else
+			fprintf(err, "zpcitrace: %s: the selection is empty: the capture holds no events\n", o->file);
+		zt_capture_free(&c);
+		return 1;
+	}
+	rc = summarise(o, &c, n, last, out, err);
 	if (!rc && zt_capture_gaps_damaged(&c.gaps))
 		rc = 3;
-	zt_corr_free(&corr);
 	zt_capture_free(&c);
 	return rc;
 }

@@ -93,45 +93,43 @@ static void gaps_json(const struct zt_capture_gaps *g, FILE *out)
 		(unsigned long long)g->functions_omitted);
 }
 
-void zt_summary_text(const struct zt_snapshot *s, FILE *out)
+/* the per-function table, the books, and the functions nobody reads */
+static void functions_text(const struct zt_snapshot *s, FILE *out)
 {
 	struct zt_corr *c = s->corr;
+
+	if (!c->nfns)
+		return;
+	fprintf(out, "functions:\n  %-10s %-12s %-8s %-8s %7s %6s %7s %9s %5s %8s %9s %8s %9s %7s %10s %s\n", "FID",
+		"PCI", "UID", "PCHID", "ARRIVED", "STORED", "DROPPED", "DISCARDED", "LOST", "DEQUEUED", "UNMATCHED",
+		"MAXDEPTH", "FULL_MS", "PENDING", "OLDEST_MS", "CONSUMER");
+	for (size_t i = 0; i < c->nfns; i++) {
+		const struct zt_fn *f = &c->fns[i];
+		struct zt_ident id;
+		char pci[32];
+
+		zt_fn_pci_name(f, pci, sizeof(pci));
+		zt_snapshot_ident(s, f, &id);
+		fprintf(out, "  0x%08x %-12s %-8s %-8s %7llu %6llu %7llu %9llu %5llu %8llu %9llu %8u %9.3f %7d %10.3f %s\n",
+			f->fid, pci, id.uid, id.pchid, (unsigned long long)f->n[ZT_C_ARRIVED],
+			(unsigned long long)f->n[ZT_C_STORED], (unsigned long long)f->n[ZT_C_DROPPED_FULL],
+			(unsigned long long)f->n[ZT_C_DISCARDED], (unsigned long long)f->n[ZT_C_LOST_EFAULT],
+			(unsigned long long)f->n[ZT_C_DEQUEUED], (unsigned long long)f->unmatched, f->max_depth,
+			zt_fn_full_ns(f, s->now_ns) / 1e6, zt_fn_pending(f),
+			zt_fn_oldest_pending_ns(f, s->now_ns) / 1e6, zt_fn_no_consumer(f) ? "NONE" : f->consumer_seen ? "yes" : "-");
+	}
+	books_text(c, out);
+	for (size_t i = 0; i < c->nfns; i++)
+		if (zt_fn_no_consumer(&c->fns[i]))
+			fprintf(out, "  function 0x%08x: errors were queued and no process ever asked for them "
+				     "(no consumer)\n", c->fns[i].fid);
+}
+
+/* the latency quantiles by PEC and by function */
+static void latencies_text(struct zt_corr *c, FILE *out)
+{
 	char label[64];
 
-	fprintf(out, "zpcitrace: summary\n");
-	for (int i = 0; i < ZT_NR_COUNTERS; i++)
-		fprintf(out, "  %-36s %llu\n", zt_counter_name(i), (unsigned long long)c->total[i]);
-	fprintf(out, "  %-36s %llu\n", "dequeues with no traced enqueue", (unsigned long long)c->unmatched_total);
-	fprintf(out, "  %-36s %llu\n", "dequeued unseen", (unsigned long long)zt_corr_unseen(c));
-	fprintf(out, "  %-36s %llu\n", "events lost in the ring buffer", (unsigned long long)s->ringbuf_drops);
-	fprintf(out, "  %-36s %llu\n", "events out of time order", (unsigned long long)c->out_of_order);
-	if (s->gaps)
-		gaps_text(s->gaps, out);
-	if (c->nfns) {
-		fprintf(out, "functions:\n  %-10s %-12s %-8s %-8s %7s %6s %7s %9s %5s %8s %9s %8s %9s %7s %10s %s\n", "FID",
-			"PCI", "UID", "PCHID", "ARRIVED", "STORED", "DROPPED", "DISCARDED", "LOST", "DEQUEUED", "UNMATCHED",
-			"MAXDEPTH", "FULL_MS", "PENDING", "OLDEST_MS", "CONSUMER");
-		for (size_t i = 0; i < c->nfns; i++) {
-			const struct zt_fn *f = &c->fns[i];
-			struct zt_ident id;
-			char pci[32];
-
-			zt_fn_pci_name(f, pci, sizeof(pci));
-			zt_snapshot_ident(s, f, &id);
-			fprintf(out, "  0x%08x %-12s %-8s %-8s %7llu %6llu %7llu %9llu %5llu %8llu %9llu %8u %9.3f %7d %10.3f %s\n",
-				f->fid, pci, id.uid, id.pchid, (unsigned long long)f->n[ZT_C_ARRIVED],
-				(unsigned long long)f->n[ZT_C_STORED], (unsigned long long)f->n[ZT_C_DROPPED_FULL],
-				(unsigned long long)f->n[ZT_C_DISCARDED], (unsigned long long)f->n[ZT_C_LOST_EFAULT],
-				(unsigned long long)f->n[ZT_C_DEQUEUED], (unsigned long long)f->unmatched, f->max_depth,
-				zt_fn_full_ns(f, s->now_ns) / 1e6, zt_fn_pending(f),
-				zt_fn_oldest_pending_ns(f, s->now_ns) / 1e6, zt_fn_no_consumer(f) ? "NONE" : f->consumer_seen ? "yes" : "-");
-		}
-		books_text(c, out);
-		for (size_t i = 0; i < c->nfns; i++)
-			if (zt_fn_no_consumer(&c->fns[i]))
-				fprintf(out, "  function 0x%08x: errors were queued and no process ever asked for them "
-					     "(no consumer)\n", c->fns[i].fid);
-	}
 	if (c->npecs) {
 		latency_header(out, "enqueue -> dequeue latency by PEC", "PEC");
 		for (size_t i = 0; i < c->npecs; i++) {
@@ -156,6 +154,24 @@ void zt_summary_text(const struct zt_snapshot *s, FILE *out)
 			latency_row(out, label, &c->fns[i].deq_reset);
 		}
 	}
+}
+
+void zt_summary_text(const struct zt_snapshot *s, FILE *out)
+{
+	struct zt_corr *c = s->corr;
+	char label[64];
+
+	fprintf(out, "zpcitrace: summary\n");
+	for (int i = 0; i < ZT_NR_COUNTERS; i++)
+		fprintf(out, "  %-36s %llu\n", zt_counter_name(i), (unsigned long long)c->total[i]);
+	fprintf(out, "  %-36s %llu\n", "dequeues with no traced enqueue", (unsigned long long)c->unmatched_total);
+	fprintf(out, "  %-36s %llu\n", "dequeued unseen", (unsigned long long)zt_corr_unseen(c));
+	fprintf(out, "  %-36s %llu\n", "events lost in the ring buffer", (unsigned long long)s->ringbuf_drops);
+	fprintf(out, "  %-36s %llu\n", "events out of time order", (unsigned long long)c->out_of_order);
+	if (s->gaps)
+		gaps_text(s->gaps, out);
+	functions_text(s, out);
+	latencies_text(c, out);
 	if (s->histograms)
 		for (size_t i = 0; i < c->npecs; i++) {
 			if (!c->pecs[i].enq_deq.count)

@@ -23,50 +23,13 @@ import time
 import traceback
 import urllib.request
 
+from parse import kv, parse_gt, parse_summary, parse_trace, parse_trace_json, prom_samples
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-TS = re.compile(r"^\d\d:\d\d:\d\d\.\d{6} ")
 ALL_HOOKS = ["zpci_event_error", "zpci_store_pci_error", "vfio_pci_core_aer_err_detected",
              "vfio_pci_zdev_feature_err", "zpci_get_pending_error", "zpci_start_mediated_recovery",
              "zpci_stop_mediated_recovery", "zpci_event_availability", "zpci_hot_reset_device"]
 MODULE_HOOKS = {"vfio_pci_core_aer_err_detected", "vfio_pci_zdev_feature_err"}
-
-
-def kv(tokens):
-    out = {}
-    for t in tokens:
-        if "=" in t:
-            k, v = t.split("=", 1)
-            out[k] = v
-    return out
-
-
-def parse_trace(path):
-    """zpcitrace's event lines as dicts: 'event', 'ts' (with -T) and the key=value fields"""
-    events = []
-    for line in open(path):
-        line = line.rstrip("\n")
-        ts = None
-        if TS.match(line):
-            ts, line = line[:15], line[16:]
-        words = line.split()
-        if not words:
-            continue
-        e = kv(words[1:])
-        e["event"], e["ts"] = words[0], ts
-        if "pec" in e:
-            e["pec"] = e["pec"].split("/")[0]
-        events.append(e)
-    return events
-
-
-def parse_gt(path):
-    """the guest VMM's ground truth: ('what', {fields}) per GT line"""
-    out = []
-    for line in open(path):
-        if line.startswith("GT "):
-            words = line.split()
-            out.append((words[1], kv(words[2:])))
-    return out
 
 
 class Run:
@@ -79,41 +42,8 @@ class Run:
         self.trace_rc = int(open(self.path("trace.rc")).read())
         pre = os.path.join(self.dir, "pre.txt")
         self.pre = open(pre).read() if os.path.exists(pre) else ""
-        # exit summary: "  <counter name>  N" and "  hook FUNC ROLE MODE [module]"
-        summary = self.trace_err.split("zpcitrace: summary\n", 1)
-        self.summary = {}
-        self.hooks = {}
-        self.functions = {}  # fid -> {COLUMN: value} from the summary's function table
-        self.books = {}      # fid -> {COLUMN: value} from the summary's books table
-        self.latency = {}    # (table title, key) -> {COUNT, P50, ...}
-        if len(summary) == 2:
-            header, title, table = None, None, None
-            for line in summary[1].splitlines():
-                if line.startswith("books ("):
-                    table = self.books
-                if line.startswith("  FID ") and "ARRIVED" in line:
-                    header = line.split()
-                    table = self.books if table is self.books else self.functions
-                    continue
-                if header and re.match(r"^  0x[0-9a-f]{8} ", line) and len(line.split()) == len(header):
-                    table[line.split()[0]] = dict(zip(header, line.split()))
-                    continue
-                m = re.match(r"^(\S.*) \(usecs\):$", line)
-                if m:
-                    title, header = m.group(1), None
-                    continue
-                m = re.match(r"^  (\S+) +(\d+) +([\d.]+) +([\d.]+) +([\d.]+) +([\d.]+)$", line)
-                if title and m:
-                    self.latency[(title, m.group(1))] = dict(zip(["COUNT", "P50", "P90", "P99", "MAX"],
-                                                                 [float(x) for x in m.groups()[1:]]))
-                    continue
-                m = re.match(r"^  hook (\S+) +\S+ +(\S+)( \[(\S+)\])?$", line)
-                if m:
-                    self.hooks[m.group(1)] = (m.group(2), m.group(4))
-                    continue
-                m = re.match(r"^  (.+?) +(\d+)$", line)
-                if m:
-                    self.summary[m.group(1)] = int(m.group(2))
+        # the exit summary, parsed from its text (parse.py)
+        (self.summary, self.hooks, self.functions, self.books, self.latency) = parse_summary(self.trace_err)
 
     def path(self, name):
         p = os.path.join(self.dir, name)
@@ -479,16 +409,6 @@ def scenario_kprobes(args, bed, c):
     scenario_overflow(args, bed, c, kprobes=True)
 
 
-def prom_samples(text):
-    """{'name{labels}': value} of a Prometheus text exposition"""
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            k, v = line.rsplit(" ", 1)
-            out[k] = float(v)
-    return out
-
-
 def node_exporter_scrape(prom_file):
     """serve prom_file with a real node_exporter (textfile collector only) on loopback; return /metrics"""
     d = tempfile.mkdtemp(prefix="zt-textfile-")
@@ -634,16 +554,6 @@ def scenario_record(args, bed, c):
         eq(names >= {"arrival", "stored", "drop", "notify", "dequeue", "close", "reset"}, True, f"instants {names}")
     c.check(f"{p}: --perfetto writes trace-event JSON: a track per function, a span per wait, the queue depth",
             perfetto)
-
-
-def parse_trace_json(path):
-    """the capture's event lines, with their UTC time"""
-    out = []
-    for line in open(path).read().splitlines()[1:]:
-        o = json.loads(line)
-        if "event" in o:
-            out.append({"event": o["event"], "ts": o["time"]})
-    return out
 
 
 def scenario_flight(args, bed, c):

@@ -1,0 +1,104 @@
+"""Parsers of zpcitrace's outputs and of the guest VMM's ground truth, for the e2e checks."""
+import json
+import re
+
+TS = re.compile(r"^\d\d:\d\d:\d\d\.\d{6} ")
+
+
+def kv(tokens):
+    out = {}
+    for t in tokens:
+        if "=" in t:
+            k, v = t.split("=", 1)
+            out[k] = v
+    return out
+
+
+def parse_trace(path):
+    """zpcitrace's event lines as dicts: 'event', 'ts' (with -T) and the key=value fields"""
+    events = []
+    for line in open(path):
+        line = line.rstrip("\n")
+        ts = None
+        if TS.match(line):
+            ts, line = line[:15], line[16:]
+        words = line.split()
+        if not words:
+            continue
+        e = kv(words[1:])
+        e["event"], e["ts"] = words[0], ts
+        if "pec" in e:
+            e["pec"] = e["pec"].split("/")[0]
+        events.append(e)
+    return events
+
+
+def parse_gt(path):
+    """the guest VMM's ground truth: ('what', {fields}) per GT line"""
+    out = []
+    for line in open(path):
+        if line.startswith("GT "):
+            words = line.split()
+            out.append((words[1], kv(words[2:])))
+    return out
+
+
+def parse_summary(text):
+    """the exit summary of a run's stderr: ({counter: N}, {func: (mode, module)}, {fid: {COLUMN: value}} of the
+    functions and of the books tables, {(latency table, key): {COUNT, P50, ...}})"""
+    # "  <counter name>  N" and "  hook FUNC ROLE MODE [module]" lines, the tables
+    parts = text.split("zpcitrace: summary\n", 1)
+    summary = {}
+    hooks = {}
+    functions = {}  # fid -> {COLUMN: value} from the summary's function table
+    books = {}      # fid -> {COLUMN: value} from the summary's books table
+    latency = {}    # (table title, key) -> {COUNT, P50, ...}
+    if len(parts) == 2:
+        header, title, table = None, None, None
+        for line in parts[1].splitlines():
+            if line.startswith("books ("):
+                table = books
+            if line.startswith("  FID ") and "ARRIVED" in line:
+                header = line.split()
+                table = books if table is books else functions
+                continue
+            if header and re.match(r"^  0x[0-9a-f]{8} ", line) and len(line.split()) == len(header):
+                table[line.split()[0]] = dict(zip(header, line.split()))
+                continue
+            m = re.match(r"^(\S.*) \(usecs\):$", line)
+            if m:
+                title, header = m.group(1), None
+                continue
+            m = re.match(r"^  (\S+) +(\d+) +([\d.]+) +([\d.]+) +([\d.]+) +([\d.]+)$", line)
+            if title and m:
+                latency[(title, m.group(1))] = dict(zip(["COUNT", "P50", "P90", "P99", "MAX"],
+                                                        [float(x) for x in m.groups()[1:]]))
+                continue
+            m = re.match(r"^  hook (\S+) +\S+ +(\S+)( \[(\S+)\])?$", line)
+            if m:
+                hooks[m.group(1)] = (m.group(2), m.group(4))
+                continue
+            m = re.match(r"^  (.+?) +(\d+)$", line)
+            if m:
+                summary[m.group(1)] = int(m.group(2))
+    return summary, hooks, functions, books, latency
+
+
+def prom_samples(text):
+    """{'name{labels}': value} of a Prometheus text exposition"""
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            k, v = line.rsplit(" ", 1)
+            out[k] = float(v)
+    return out
+
+
+def parse_trace_json(path):
+    """the capture's event lines, with their UTC time"""
+    out = []
+    for line in open(path).read().splitlines()[1:]:
+        o = json.loads(line)
+        if "event" in o:
+            out.append({"event": o["event"], "ts": o["time"]})
+    return out
