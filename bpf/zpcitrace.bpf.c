@@ -43,7 +43,7 @@ struct call {
 	__u64 zdev;
 	__u64 ptr;       /* store, arrival: the CCDF; feature: the user argument */
 	__u64 buf;       /* feature: zpci_get_pending_error's output buffer (on the caller's stack) */
-	__u8 ccdf[ZT_RAW_CCDF_LEN]; /* feature: the dequeued CCDF, copied while that stack frame is alive */
+	__u8 ccdf[ZT_CCDF_LEN]; /* feature: the dequeued CCDF, copied while that stack frame is alive */
 	__u32 flags;
 	__s32 get_ret;   /* feature: set by the nested zpci_get_pending_error */
 	__u32 fid;

@@ -4,7 +4,7 @@
 #define ZT_EVENT_H
 
 #define ZT_COMM_LEN 16
-#define ZT_RAW_CCDF_LEN 32
+#define ZT_CCDF_LEN 32
 #define ZT_QUEUE_DEPTH 4 /* ZPCI_ERR_PENDING_MAX */
 /* get_ret when zpci_get_pending_error was not called (probe, bad argument, no zdev) */
 #define ZT_NOT_CALLED 1
@@ -78,7 +78,7 @@ struct zt_event {
 	__u8 via_get;  /* feature: a dequeue traced at zpci_get_pending_error alone (no vfio_pci_core hook around it):
 			* ret is its result; the ioctl's result and caller arguments are unknown */
 	__u8 pad[2];
-	__u8 ccdf[ZT_RAW_CCDF_LEN]; /* struct zpci_ccdf_err (or _avail) as the kernel holds it (big-endian) */
+	__u8 ccdf[ZT_CCDF_LEN]; /* struct zpci_ccdf_err (or _avail) as the kernel holds it (big-endian) */
 };
 
 #endif

@@ -27,7 +27,9 @@ int zt_write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
-int zt_atomic_open(const char *path, char *tmp, size_t tmplen)
+/* a new ".NAME.XXXXXX" beside path (O_EXCL: never through a symlink; a dot file, so node_exporter's *.prom glob
+ * skips it), mode 0644; its name in tmp. The fd, or -errno */
+static int atomic_open(const char *path, char *tmp, size_t tmplen)
 {
 	char *d = strdup(path), *b = strdup(path);
 	int fd, err;
@@ -52,7 +54,9 @@ int zt_atomic_open(const char *path, char *tmp, size_t tmplen)
 	return fd;
 }
 
-int zt_atomic_commit(int fd, const char *tmp, const char *path)
+/* fsync and close fd, rename tmp over path (over a symlink too, not through it), fsync the directory so the
+ * rename survives a crash. On failure tmp is removed. 0 or -errno */
+static int atomic_commit(int fd, const char *tmp, const char *path)
 {
 	int err = fsync(fd) ? -errno : 0, dfd;
 	char *d;
@@ -102,7 +106,7 @@ int zt_out_open(struct zt_out *o, const char *path, const char *input, char *why
 			return -EINVAL;
 		}
 	}
-	fd = zt_atomic_open(path, o->tmp, sizeof(o->tmp));
+	fd = atomic_open(path, o->tmp, sizeof(o->tmp));
 	if (fd < 0) {
 		snprintf(why, whylen, "cannot write %s: %s", path, strerror(-fd));
 		return fd;
@@ -145,7 +149,7 @@ int zt_out_commit(struct zt_out *o, int write_err)
 		return err;
 	}
 	if (!o->published)
-		return zt_atomic_commit(o->fd, o->tmp, o->path);
+		return atomic_commit(o->fd, o->tmp, o->path);
 	err = fsync(o->fd) ? -errno : 0;
 	if (close(o->fd) && !err)
 		err = -errno;

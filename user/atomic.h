@@ -11,13 +11,6 @@
 
 /* all n bytes, across short writes and EINTR; 0 or -errno (-ENOSPC for a write of 0) */
 int zt_write_all(int fd, const void *p, size_t n);
-/* a new ".NAME.XXXXXX" beside path (O_EXCL: never through a symlink; a dot file, so node_exporter's *.prom
- * glob skips it), mode 0644; its name in tmp. The fd, or -errno */
-int zt_atomic_open(const char *path, char *tmp, size_t tmplen);
-/* fsync and close fd, rename tmp over path (over a symlink too, not through it), fsync the directory so the
- * rename survives a crash. On failure tmp is removed. 0 or -errno */
-int zt_atomic_commit(int fd, const char *tmp, const char *path);
-
 struct zt_out {
 	int fd;
 	bool is_stdout;

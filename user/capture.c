@@ -200,9 +200,9 @@ static const struct rec_field {
 /* the table covers the record: a field added to struct zt_event (bpf/zt_event.h) without a place in the capture
  * fails here. Besides the integers, the record holds comm, padding and the CCDF, its last field. */
 #define F(k, s) +sizeof(((struct zt_event *)0)->k)
-_Static_assert(0 REC_FIELD_LIST(F) + ZT_COMM_LEN + sizeof(((struct zt_event *)0)->pad) + ZT_RAW_CCDF_LEN ==
-		       offsetof(struct zt_event, ccdf) + ZT_RAW_CCDF_LEN &&
-		       sizeof(struct zt_event) - (offsetof(struct zt_event, ccdf) + ZT_RAW_CCDF_LEN) < 8,
+_Static_assert(0 REC_FIELD_LIST(F) + ZT_COMM_LEN + sizeof(((struct zt_event *)0)->pad) + ZT_CCDF_LEN ==
+		       offsetof(struct zt_event, ccdf) + ZT_CCDF_LEN &&
+		       sizeof(struct zt_event) - (offsetof(struct zt_event, ccdf) + ZT_CCDF_LEN) < 8,
 	       "every field of struct zt_event has its place in a capture line (rec_fields)");
 #undef F
 #define REC_FIELDS (sizeof(rec_fields) / sizeof(rec_fields[0]))
@@ -296,7 +296,7 @@ void zt_capture_writer_event(struct zt_capture_writer *w, const struct zt_event 
 	p[-1] = ']';
 	if (e->has_ccdf) {
 		PUT(p, ",\"ccdf\":\"");
-		for (int i = 0; i < ZT_RAW_CCDF_LEN; i++) {
+		for (int i = 0; i < ZT_CCDF_LEN; i++) {
 			*p++ = zt_hex_digits[e->ccdf[i] >> 4];
 			*p++ = zt_hex_digits[e->ccdf[i] & 15];
 		}
@@ -524,11 +524,11 @@ static int record(const struct zt_json *rec, int major, struct zt_event *e, cons
 	if (comm) /* like the kernel's: not NUL-terminated at full length */
 		memcpy(e->comm, comm, strnlen(comm, sizeof(e->comm)));
 	if (e->has_ccdf) {
-		if (!ccdf_hex || strlen(ccdf_hex) != 2 * ZT_RAW_CCDF_LEN) {
-			snprintf(why, whylen, "its ccdf is not %d hex digits", 2 * ZT_RAW_CCDF_LEN);
+		if (!ccdf_hex || strlen(ccdf_hex) != 2 * ZT_CCDF_LEN) {
+			snprintf(why, whylen, "its ccdf is not %d hex digits", 2 * ZT_CCDF_LEN);
 			return -1;
 		}
-		for (int i = 0; i < 2 * ZT_RAW_CCDF_LEN; i++) {
+		for (int i = 0; i < 2 * ZT_CCDF_LEN; i++) {
 			char h = ccdf_hex[i];
 			int v = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
 

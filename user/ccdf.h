@@ -7,8 +7,8 @@
 
 #include <stdint.h>
 #include <stddef.h>
-
-#define ZT_CCDF_LEN 32
+#include <linux/types.h>
+#include "zt_event.h" /* ZT_CCDF_LEN: the record carries the CCDF as the kernel holds it */
 
 struct zt_ccdf {
 	uint32_t fh;     /* function handle */

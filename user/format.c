@@ -13,6 +13,9 @@
 #include "pec.h"
 #include "text.h"
 
+/* Each field of an event, in print order: quote says a JSON string (else a JSON number). */
+typedef void (*zt_field_fn)(void *ctx, const char *key, const char *value, bool quote);
+
 /* Formatting without printf: a storm formats millions of fields a second (docs/performance.md). */
 struct sb {
 	char *buf;
@@ -85,14 +88,9 @@ static void field_hex(zt_field_fn fn, void *ctx, struct sb *v, const char *key, 
 
 static void pec_field(zt_field_fn fn, void *ctx, struct sb *v, uint16_t pec)
 {
-	const char *name = zt_pec_name(pec);
+	char label[64];
 
-	sb_put(v, "0x", 2);
-	sb_hex(v, pec, 4);
-	if (name) {
-		sb_put(v, "/", 1);
-		sb_str(v, name);
-	}
+	sb_str(v, zt_pec_label(pec, label, sizeof(label)));
 	emit(fn, ctx, "pec", true, v);
 }
 
@@ -169,7 +167,7 @@ static void match_fields(const struct zt_event *e, const struct zt_match *note, 
 		field_u(fn, ctx, v, "unmatched", 1);
 }
 
-void zt_event_fields(const struct zt_event *e, const struct zt_match *note, zt_field_fn fn, void *ctx)
+static void event_fields(const struct zt_event *e, const struct zt_match *note, zt_field_fn fn, void *ctx)
 {
 	char value[96] = "";
 	struct sb v = { value, sizeof(value), 0 };
@@ -253,7 +251,7 @@ int zt_format_event(const struct zt_event *e, const struct zt_match *note, const
 	}
 	sb_str(&out, name);
 	sb_put(&out, "        ", strlen(name) < 8 ? 8 - strlen(name) : 0);
-	zt_event_fields(e, note, text_field, &out);
+	event_fields(e, note, text_field, &out);
 	return out.pos;
 }
 
@@ -272,7 +270,7 @@ int zt_format_event_json(const struct zt_event *e, const struct zt_match *note, 
 	sb_str(&out, ",\"time\":\"");
 	sb_str(&out, zt_wall_time(e->ts_ns, o->realtime_off, ts, sizeof(ts)));
 	sb_put(&out, "\"", 1);
-	zt_event_fields(e, note, json_field, &out);
+	event_fields(e, note, json_field, &out);
 	sb_put(&out, "}", 1);
 	return out.pos;
 }

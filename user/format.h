@@ -18,10 +18,6 @@ struct zt_format_opts {
 	long long realtime_off;  /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns: turns ts_ns into wall-clock time */
 };
 
-/* Each field of an event, in print order: quote says a JSON string (else a JSON number). */
-typedef void (*zt_field_fn)(void *ctx, const char *key, const char *value, bool quote);
-void zt_event_fields(const struct zt_event *e, const struct zt_match *note, zt_field_fn fn, void *ctx);
-
 /* Format e (note may be NULL) as one text line / one JSON object, without newline, into buf; return the
  * length snprintf would have written. */
 int zt_format_event(const struct zt_event *e, const struct zt_match *note, const struct zt_format_opts *o,

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* PEC meanings: shared/research/kernel-series.md §2.1 (z/VM MRIODPER, QEMU include/hw/s390x/s390-pci-bus.h
- * ERR_EVENT_* and HP_EVENT_*, arch/s390/pci/pci_event.c). The kernel itself only prints the hex code. */
+/* PEC meanings from z/VM's MRIODPER, QEMU's include/hw/s390x/s390-pci-bus.h (ERR_EVENT_* and HP_EVENT_*) and
+ * arch/s390/pci/pci_event.c. The kernel itself only prints the hex code. */
 #include <stddef.h>
-#include <stdio.h>
+#include <string.h>
 #include "pec.h"
+#include "text.h"
 
 struct pec_entry {
 	uint16_t pec;
@@ -64,11 +65,24 @@ const char *zt_pec_description(uint16_t pec)
 
 const char *zt_pec_label(uint16_t pec, char *buf, size_t len)
 {
+	/* no printf: every event line with an error carries it (docs/performance.md) */
 	const char *name = zt_pec_name(pec);
+	char t[64] = "0x";
+	size_t n = 6;
 
-	if (name)
-		snprintf(buf, len, "0x%04x/%s", pec, name);
-	else
-		snprintf(buf, len, "0x%04x", pec);
+	for (int i = 0; i < 4; i++)
+		t[2 + i] = zt_hex_digits[pec >> (12 - 4 * i) & 15];
+	if (name) {
+		size_t m = strnlen(name, sizeof(t) - 8);
+
+		t[n++] = '/';
+		memcpy(t + n, name, m);
+		n += m;
+	}
+	if (len) {
+		n = n < len - 1 ? n : len - 1;
+		memcpy(buf, t, n);
+		buf[n] = 0;
+	}
 	return buf;
 }

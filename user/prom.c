@@ -9,7 +9,6 @@
 #include <unistd.h>
 #include "atomic.h"
 #include "prom.h"
-#include "text.h"
 
 struct counter_metric {
 	int counter;          /* enum zt_counter */

@@ -5,7 +5,8 @@
 #include "summary.h"
 #include "text.h"
 
-void zt_print_log2_hist(const struct zt_hist *h, const char *unit, FILE *out)
+/* "   nsecs : count distribution" bars, as libbpf-tools' print_log2_hist */
+static void print_log2_hist(const struct zt_hist *h, const char *unit, FILE *out)
 {
 	int last = -1, first = -1;
 	uint64_t max = 0;
@@ -178,7 +179,7 @@ void zt_summary_text(const struct zt_snapshot *s, FILE *out)
 				continue;
 			zt_pec_label(c->pecs[i].pec, label, sizeof(label));
 			fprintf(out, "enqueue -> dequeue latency, PEC %s:\n", label);
-			zt_print_log2_hist(&c->pecs[i].enq_deq, "nsecs", out);
+			print_log2_hist(&c->pecs[i].enq_deq, "nsecs", out);
 		}
 	if (s->hooks)
 		zt_print_hooks(s->hooks, s->nhooks, "  ", out);

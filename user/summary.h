@@ -14,7 +14,5 @@ void zt_summary_text(const struct zt_snapshot *s, FILE *out);
 /* "<prefix>hook FUNC ROLE MODE [module]" lines */
 void zt_print_hooks(const struct zt_hook_state *hooks, int n, const char *prefix, FILE *out);
 void zt_summary_json(const struct zt_snapshot *s, FILE *out);
-/* "   nsecs : count distribution" bars, as libbpf-tools' print_log2_hist */
-void zt_print_log2_hist(const struct zt_hist *h, const char *unit, FILE *out);
 
 #endif
