@@ -15,6 +15,7 @@
 #include "text.h"
 #include "hooks.h"
 #include "json.h"
+#include "jsonw.h"
 
 #define WRITE_BUF (256 * 1024)
 #define LINE_MAX_LEN ZT_CAPTURE_LINE_MAX
@@ -124,57 +125,70 @@ static void put_line(struct zt_capture_writer *w, const char *l, size_t n, uint6
 }
 
 /* one whole line, however long: the buffer only ever holds complete lines */
-__attribute__((format(printf, 2, 3))) static void line(struct zt_capture_writer *w, const char *fmt, ...)
-{
-	char *l = NULL;
-	va_list ap;
-	int n;
+/* a line written with the JSON writer: begin with a memory stream, end puts it out whole */
+struct json_line {
+	char *text;
+	size_t len;
+	FILE *f;
+	struct zt_jw w;
+};
 
-	va_start(ap, fmt);
-	n = vasprintf(&l, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		if (!w->err)
-			w->err = -ENOMEM; /* said like a failed write: the capture is cut short */
-		return;
-	}
-	l[n] = '\n'; /* over the NUL: vasprintf's buffer holds n + 1 bytes */
-	put_line(w, l, (size_t)n + 1, 0);
-	free(l);
+static struct zt_jw *line_begin(struct json_line *l)
+{
+	*l = (struct json_line){ 0 };
+	l->f = open_memstream(&l->text, &l->len);
+	zt_jw_init(&l->w, l->f ? l->f : stderr);
+	return &l->w;
 }
 
-/* {"func":"mode",...},"hook_modules":{"func":"module",...} */
-static void hooks_json(char *buf, size_t len, const struct zt_hook_state *h, int n)
+static void line_end(struct zt_capture_writer *w, struct json_line *l)
 {
-	size_t o = 0;
+	if (!l->f || fputc('\n', l->f) == EOF || fclose(l->f)) {
+		if (!w->err)
+			w->err = -ENOMEM; /* said like a failed write: the capture is cut short */
+		free(l->text);
+		return;
+	}
+	put_line(w, l->text, l->len, 0);
+	free(l->text);
+}
 
-	o += (size_t)snprintf(buf + o, len - o, "{");
-	for (int i = 0; i < n && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s\"%s\":\"%s\"", i ? "," : "", h[i].func, h[i].mode);
-	if (o < len)
-		o += (size_t)snprintf(buf + o, len - o, "},\"hook_modules\":{");
-	for (int i = 0, k = 0; i < n && o < len; i++)
+/* "hooks":{"func":"mode",...},"hook_modules":{"func":"module",...} */
+static void hooks_json(struct zt_jw *w, const struct zt_hook_state *h, int n)
+{
+	zt_jw_open(w, "hooks", '{');
+	for (int i = 0; i < n; i++)
+		zt_jw_str(w, h[i].func, h[i].mode);
+	zt_jw_close(w, '}');
+	zt_jw_open(w, "hook_modules", '{');
+	for (int i = 0; i < n; i++)
 		if (h[i].module)
-			o += (size_t)snprintf(buf + o, len - o, "%s\"%s\":\"%s\"", k++ ? "," : "", h[i].func, h[i].module);
-	if (o < len)
-		snprintf(buf + o, len - o, "}");
+			zt_jw_str(w, h[i].func, h[i].module);
+	zt_jw_close(w, '}');
 }
 
 void zt_capture_writer_header(struct zt_capture_writer *w, const struct zt_capture_meta *m, unsigned flight_recorder)
 {
-	char hooks[1024], e[5][300];
+	struct json_line l;
+	struct zt_jw *j = line_begin(&l);
+	char version[16];
 
-	hooks_json(hooks, sizeof(hooks), m->hooks, m->nhooks);
-	line(w, "{\"format\":\"%s\",\"version\":\"%d.%d\",\"zpcitrace\":\"%s\",\"hostname\":\"%s\",\"kernel\":\"%s\","
-		"\"machine\":\"%s\",\"clock\":\"CLOCK_MONOTONIC\",\"realtime_offset_ns\":%lld,\"btf\":\"%s\","
-		"\"hooks\":%s,\"enqueue_derived\":%s,\"flight_recorder\":%u}",
-	     ZT_CAPTURE_FORMAT, ZT_CAPTURE_MAJOR, ZT_CAPTURE_MINOR,
-	     zt_json_escape(m->zpcitrace, sizeof(m->zpcitrace), e[0], sizeof(e[0])),
-	     zt_json_escape(m->hostname, sizeof(m->hostname), e[1], sizeof(e[1])),
-	     zt_json_escape(m->kernel, sizeof(m->kernel), e[2], sizeof(e[2])),
-	     zt_json_escape(m->machine, sizeof(m->machine), e[3], sizeof(e[3])), m->realtime_off,
-	     zt_json_escape(m->btf, sizeof(m->btf), e[4], sizeof(e[4])), hooks, m->derived ? "true" : "false",
-	     flight_recorder);
+	snprintf(version, sizeof(version), "%d.%d", ZT_CAPTURE_MAJOR, ZT_CAPTURE_MINOR);
+	zt_jw_open(j, NULL, '{');
+	zt_jw_str(j, "format", ZT_CAPTURE_FORMAT);
+	zt_jw_str(j, "version", version);
+	zt_jw_str(j, "zpcitrace", m->zpcitrace);
+	zt_jw_str(j, "hostname", m->hostname);
+	zt_jw_str(j, "kernel", m->kernel);
+	zt_jw_str(j, "machine", m->machine);
+	zt_jw_str(j, "clock", "CLOCK_MONOTONIC");
+	zt_jw_i64(j, "realtime_offset_ns", m->realtime_off);
+	zt_jw_str(j, "btf", m->btf);
+	hooks_json(j, m->hooks, m->nhooks);
+	zt_jw_bool(j, "enqueue_derived", m->derived);
+	zt_jw_u64(j, "flight_recorder", flight_recorder);
+	zt_jw_close(j, '}');
+	line_end(w, &l);
 }
 
 /* The record's fields: the order of a capture line's "rec" array (2.x), and its keys (1.x). The one string,
@@ -308,36 +322,41 @@ void zt_capture_writer_event(struct zt_capture_writer *w, const struct zt_event 
 	w->events++;
 }
 
-void zt_capture_writer_trailer(struct zt_capture_writer *w, const struct zt_snapshot *s, const char *reason, uint64_t overwritten)
+void zt_capture_writer_trailer(struct zt_capture_writer *w, const struct zt_snapshot *s, const char *reason,
+				uint64_t overwritten)
 {
-	char hooks[1024], *fns = NULL;
-	size_t fns_len = 0, named = 0;
-	FILE *f = open_memstream(&fns, &fns_len);
+	struct json_line l;
+	struct zt_jw *j;
+	size_t named = 0;
 
-	hooks_json(hooks, sizeof(hooks), s->hooks, s->nhooks);
+	zt_capture_writer_flush(w); /* the counts below are final */
+	j = line_begin(&l);
+	/* first, as ZT_CAPTURE_TRAILER_PREFIX: a reader knows the bound before parsing */
+	zt_jw_open(j, NULL, '{');
+	zt_jw_bool(j, "trailer", true);
+	zt_jw_str(j, "reason", reason);
+	zt_jw_u64(j, "events", w->written);
+	zt_jw_u64(j, "unwritten", w->unwritten);
+	zt_jw_u64(j, "ended_ns", s->now_ns);
+	zt_jw_u64(j, "ringbuf_lost", s->ringbuf_drops);
+	zt_jw_u64(j, "flight_recorder_overwritten", overwritten);
+	hooks_json(j, s->hooks, s->nhooks);
+	zt_jw_open(j, "functions", '[');
 	/* as many functions as keep the line within ZT_CAPTURE_TRAILER_MAX: a reader refuses longer lines */
-	for (size_t i = 0; f && i < s->corr->nfns && ftell(f) < ZT_CAPTURE_TRAILER_MAX - 4096; i++, named++) {
+	for (size_t i = 0; l.f && i < s->corr->nfns && ftell(l.f) < ZT_CAPTURE_TRAILER_MAX - 4096; i++, named++) {
 		struct zt_ident id;
-		char e[2][100];
 
 		zt_snapshot_ident(s, &s->corr->fns[i], &id);
-		fprintf(f, "%s{\"fid\":%u,\"uid\":\"%s\",\"pchid\":\"%s\"}", i ? "," : "", s->corr->fns[i].fid,
-			zt_json_escape(id.uid, sizeof(id.uid), e[0], sizeof(e[0])),
-			zt_json_escape(id.pchid, sizeof(id.pchid), e[1], sizeof(e[1])));
+		zt_jw_open(j, NULL, '{');
+		zt_jw_u64(j, "fid", s->corr->fns[i].fid);
+		zt_jw_str(j, "uid", id.uid);
+		zt_jw_str(j, "pchid", id.pchid);
+		zt_jw_close(j, '}');
 	}
-	if (!f || fclose(f)) {
-		if (!w->err)
-			w->err = -ENOMEM;
-		free(fns);
-		return;
-	}
-	zt_capture_writer_flush(w); /* the counts below are final */
-	line(w, ZT_CAPTURE_TRAILER_PREFIX ",\"reason\":\"%s\",\"events\":%llu,\"unwritten\":%llu,\"ended_ns\":%llu,"
-		"\"ringbuf_lost\":%llu,\"flight_recorder_overwritten\":%llu,\"hooks\":%s,\"functions\":[%s],"
-		"\"functions_omitted\":%zu}",
-	     reason, (unsigned long long)w->written, (unsigned long long)w->unwritten, (unsigned long long)s->now_ns,
-	     (unsigned long long)s->ringbuf_drops, (unsigned long long)overwritten, hooks, fns, s->corr->nfns - named);
-	free(fns);
+	zt_jw_close(j, ']');
+	zt_jw_u64(j, "functions_omitted", s->corr->nfns - named);
+	zt_jw_close(j, '}');
+	line_end(w, &l);
 }
 
 int zt_capture_writer_close(struct zt_capture_writer *w)

@@ -4,112 +4,130 @@
 #include "correlate.h"
 #include "event.h"
 #include "format.h"
+#include "jsonw.h"
 #include "perfetto.h"
 #include "text.h"
 
 #define EVENTS_TRACK 0 /* tid of a function's event track; its queue slots are tids 1..4 */
 #define GLOBAL_PID 0   /* the trace's own markers: gaps and losses */
 
-static void comma(FILE *out, int *first)
+/* the fields every trace event has */
+static void trace_event(struct zt_jw *w, const char *ph, uint32_t pid, unsigned tid, const char *name)
 {
-	if (!*first)
-		fputs(",\n", out);
-	*first = 0;
+	zt_jw_open(w, NULL, '{');
+	zt_jw_str(w, "ph", ph);
+	zt_jw_u64(w, "pid", pid);
+	zt_jw_u64(w, "tid", tid);
+	zt_jw_str(w, "name", name);
 }
 
-static void meta(FILE *out, int *first, uint32_t pid, int tid, const char *what, const char *name)
+static void meta(struct zt_jw *w, uint32_t pid, unsigned tid, const char *what, const char *name)
 {
-	comma(out, first);
-	fprintf(out, "{\"ph\":\"M\",\"pid\":%u,\"tid\":%d,\"name\":\"%s\",\"args\":{\"name\":\"%s\"}}", pid, tid, what, name);
+	trace_event(w, "M", pid, tid, what);
+	zt_jw_open(w, "args", '{');
+	zt_jw_str(w, "name", name);
+	zt_jw_close(w, '}');
+	zt_jw_close(w, '}');
 }
 
 /* an error's time in its queue slot, and how it ended */
-static void wait_span(FILE *out, int *first, uint32_t fid, unsigned slot, uint64_t from, uint64_t to, const char *end)
+static void wait_span(struct zt_jw *w, uint32_t fid, unsigned slot, uint64_t from, uint64_t to, const char *end)
 {
-	comma(out, first);
-	fprintf(out, "{\"ph\":\"X\",\"pid\":%u,\"tid\":%u,\"name\":\"queued\",\"cat\":\"wait\",\"ts\":%.3f,"
-		     "\"dur\":%.3f,\"args\":{\"slot\":%u,\"end\":\"%s\"}}",
-		fid, slot + 1, zt_us(from), zt_us(to > from ? to - from : 0), slot, end);
+	trace_event(w, "X", fid, slot + 1, "queued");
+	zt_jw_str(w, "cat", "wait");
+	zt_jw_f3(w, "ts", zt_us(from));
+	zt_jw_f3(w, "dur", zt_us(to > from ? to - from : 0));
+	zt_jw_open(w, "args", '{');
+	zt_jw_u64(w, "slot", slot);
+	zt_jw_str(w, "end", end);
+	zt_jw_close(w, '}');
+	zt_jw_close(w, '}');
 }
 
 /* a mark across the whole trace */
-static void global_mark(FILE *out, int *first, uint64_t ts, const char *name, unsigned long long n)
+static void global_mark(struct zt_jw *w, uint64_t ts, const char *name, unsigned long long n)
 {
-	comma(out, first);
-	fprintf(out, "{\"ph\":\"i\",\"s\":\"g\",\"pid\":%d,\"tid\":0,\"name\":\"%s\",\"cat\":\"gap\",\"ts\":%.3f,"
-		     "\"args\":{\"events\":%llu}}", GLOBAL_PID, name, zt_us(ts), n);
+	zt_jw_open(w, NULL, '{');
+	zt_jw_str(w, "ph", "i");
+	zt_jw_str(w, "s", "g");
+	zt_jw_u64(w, "pid", GLOBAL_PID);
+	zt_jw_u64(w, "tid", 0);
+	zt_jw_str(w, "name", name);
+	zt_jw_str(w, "cat", "gap");
+	zt_jw_f3(w, "ts", zt_us(ts));
+	zt_jw_open(w, "args", '{');
+	zt_jw_u64(w, "events", n);
+	zt_jw_close(w, '}');
+	zt_jw_close(w, '}');
 }
 
-static void name_tracks(FILE *out, int *first, const struct zt_event *e)
+static void name_tracks(struct zt_jw *w, const struct zt_event *e)
 {
-	char label[96];
-
-	char pci[32];
+	char label[96], pci[32];
 
 	zt_pci_name(e->has_pci, e->pci_domain, e->pci_bus, e->pci_devfn, pci, sizeof(pci));
 	snprintf(label, sizeof(label), e->has_pci ? "fid 0x%08x (%s)" : "fid 0x%08x", e->fid, pci);
-	meta(out, first, e->fid, EVENTS_TRACK, "process_name", label);
-	meta(out, first, e->fid, EVENTS_TRACK, "thread_name", "events");
+	meta(w, e->fid, EVENTS_TRACK, "process_name", label);
+	meta(w, e->fid, EVENTS_TRACK, "thread_name", "events");
 	for (int s = 0; s < ZT_QUEUE_DEPTH; s++) {
 		snprintf(label, sizeof(label), "queue slot %d", s);
-		meta(out, first, e->fid, s + 1, "thread_name", label);
+		meta(w, e->fid, (unsigned)s + 1, "thread_name", label);
 	}
 }
 
-static void event(FILE *out, int *first, const struct zt_event *e, const struct zt_match *note,
+static void event(struct zt_jw *w, const struct zt_event *e, const struct zt_match *note,
 		  const struct zt_format_opts *o)
 {
+	bool drop = e->type == ZT_EV_ENQUEUE && e->result == ZT_ENQ_DROPPED_FULL;
 	char line[1024];
-	const char *name;
 	int len;
 
 	if (note->matched && e->has_slot)
-		wait_span(out, first, e->fid, e->slot, e->ts_ns - note->latency_ns, e->ts_ns,
-			  zt_dequeue_lost(e) ? "lost" : "dequeued");
+		wait_span(w, e->fid, e->slot, e->ts_ns - note->latency_ns, e->ts_ns, zt_dequeue_lost(e) ? "lost" : "dequeued");
 	for (int i = 0; i < note->ndiscarded; i++)
-		wait_span(out, first, e->fid, note->discarded[i].slot, note->discarded[i].enqueue_ns, e->ts_ns, "discarded");
+		wait_span(w, e->fid, note->discarded[i].slot, note->discarded[i].enqueue_ns, e->ts_ns, "discarded");
 	/* the event itself: an instant with its text fields as arguments; a drop marks the whole function */
 	len = zt_format_event_json(e, note, o, line, sizeof(line));
-	if (e->type == ZT_EV_ENQUEUE)
-		name = e->result == ZT_ENQ_DROPPED_FULL ? "drop" : zt_enqueue_result_name(e->result);
-	else
-		name = zt_event_name(e);
-	comma(out, first);
-	fprintf(out, "{\"ph\":\"i\",\"s\":\"%s\",\"pid\":%u,\"tid\":%d,\"name\":\"%s\",\"cat\":\"zpci\",\"ts\":%.3f,"
-		     "\"args\":%s}",
-		e->type == ZT_EV_ENQUEUE && e->result == ZT_ENQ_DROPPED_FULL ? "p" : "t", e->fid, EVENTS_TRACK, name,
-		zt_us(e->ts_ns), len > 0 && (size_t)len < sizeof(line) ? line : "{}");
+	trace_event(w, "i", e->fid, EVENTS_TRACK,
+		    e->type != ZT_EV_ENQUEUE ? zt_event_name(e) : drop ? "drop" : zt_enqueue_result_name(e->result));
+	zt_jw_str(w, "s", drop ? "p" : "t");
+	zt_jw_str(w, "cat", "zpci");
+	zt_jw_f3(w, "ts", zt_us(e->ts_ns));
+	zt_jw_raw(w, "args", len > 0 && (size_t)len < sizeof(line) ? line : "{}");
+	zt_jw_close(w, '}');
 	if (e->q_valid) {
-		comma(out, first);
-		fprintf(out, "{\"ph\":\"C\",\"pid\":%u,\"tid\":%d,\"name\":\"queue depth\",\"ts\":%.3f,\"args\":{\"depth\":%u}}",
-			e->fid, EVENTS_TRACK, zt_us(e->ts_ns), e->q_count);
+		trace_event(w, "C", e->fid, EVENTS_TRACK, "queue depth");
+		zt_jw_f3(w, "ts", zt_us(e->ts_ns));
+		zt_jw_open(w, "args", '{');
+		zt_jw_u64(w, "depth", e->q_count);
+		zt_jw_close(w, '}');
+		zt_jw_close(w, '}');
 	}
 }
 
 /* what is still queued at the end waited until then */
-static void pending_spans(FILE *out, int *first, const struct zt_corr *corr, uint64_t end_ns)
+static void pending_spans(struct zt_jw *w, const struct zt_corr *corr, uint64_t end_ns)
 {
 	for (size_t i = 0; i < corr->nfns; i++)
 		for (int s = 0; s < ZT_QUEUE_DEPTH; s++)
 			if (zt_fn_slot_pending(&corr->fns[i], s))
-				wait_span(out, first, corr->fns[i].fid, (unsigned)s, corr->fns[i].slot[s].enqueue_ns, end_ns,
-					  "pending");
+				wait_span(w, corr->fns[i].fid, (unsigned)s, corr->fns[i].slot[s].enqueue_ns, end_ns, "pending");
 }
 
-static void gap_marks(FILE *out, int *first, const struct zt_perfetto_ctx *ctx, uint64_t first_ns, uint64_t end_ns)
+static void gap_marks(struct zt_jw *w, const struct zt_perfetto_ctx *ctx, uint64_t first_ns, uint64_t end_ns)
 {
 	const struct zt_capture_gaps *g = ctx->gaps;
 
 	if (g && g->overwritten)
-		global_mark(out, first, first_ns, "events overwritten before this dump", g->overwritten);
+		global_mark(w, first_ns, "events overwritten before this dump", g->overwritten);
 	if (ctx->ringbuf_lost)
-		global_mark(out, first, end_ns, "events lost in the ring buffer (when: unknown)", ctx->ringbuf_lost);
+		global_mark(w, end_ns, "events lost in the ring buffer (when: unknown)", ctx->ringbuf_lost);
 	if (g && g->unwritten)
-		global_mark(out, first, end_ns, "events the recorder could not write (when: unknown)", g->unwritten);
+		global_mark(w, end_ns, "events the recorder could not write (when: unknown)", g->unwritten);
 	if (g && g->skipped_lines)
-		global_mark(out, first, end_ns, "damaged capture lines skipped", g->skipped_lines);
+		global_mark(w, end_ns, "damaged capture lines skipped", g->skipped_lines);
 	if (g && g->cut)
-		global_mark(out, first, end_ns, "capture cut short here", 0);
+		global_mark(w, end_ns, "capture cut short here", 0);
 }
 
 int zt_perfetto_write(FILE *out, const struct zt_event *events, size_t n, const struct zt_perfetto_ctx *ctx)
@@ -117,11 +135,18 @@ int zt_perfetto_write(FILE *out, const struct zt_event *events, size_t n, const 
 	struct zt_format_opts o = { .realtime_off = ctx->realtime_off };
 	uint64_t end_ns = ctx->end_ns;
 	struct zt_corr corr;
-	int first = 1;
+	struct zt_jw w;
 
 	zt_corr_init(&corr);
-	fprintf(out, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"zpcitrace\",\"realtime_offset_ns\":%lld},"
-		     "\"traceEvents\":[\n", ctx->realtime_off);
+	zt_jw_init(&w, out);
+	zt_jw_open(&w, NULL, '{');
+	zt_jw_str(&w, "displayTimeUnit", "ns");
+	zt_jw_open(&w, "otherData", '{');
+	zt_jw_str(&w, "generator", "zpcitrace");
+	zt_jw_i64(&w, "realtime_offset_ns", ctx->realtime_off);
+	zt_jw_close(&w, '}');
+	zt_jw_open(&w, "traceEvents", '[');
+	w.line_depth = w.depth; /* a line per trace event */
 	for (size_t i = 0; i < n; i++) {
 		const struct zt_event *e = &events[i];
 		struct zt_fn *known;
@@ -136,12 +161,14 @@ int zt_perfetto_write(FILE *out, const struct zt_event *events, size_t n, const 
 		if (!zt_corr_fn(&corr, e->fid))
 			continue; /* the queue at start of a function nobody opened: not drawn, as not summed */
 		if (!known)
-			name_tracks(out, &first, e);
-		event(out, &first, e, &note, &o);
+			name_tracks(&w, e);
+		event(&w, e, &note, &o);
 	}
-	pending_spans(out, &first, &corr, end_ns);
-	gap_marks(out, &first, ctx, n ? events[0].ts_ns : 0, end_ns);
-	fputs("\n]}\n", out);
+	pending_spans(&w, &corr, end_ns);
+	gap_marks(&w, ctx, n ? events[0].ts_ns : 0, end_ns);
+	zt_jw_close(&w, ']');
+	zt_jw_close(&w, '}');
+	fputc('\n', out);
 	zt_corr_free(&corr);
 	return ferror(out) ? -1 : 0;
 }

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ccdf.h"
+#include "jsonw.h"
 #include "pec.h"
 #include "status.h"
-#include "text.h"
 
 int zt_status_add(struct zt_status *st, const struct zt_event *e)
 {
@@ -96,35 +96,53 @@ void zt_status_text(const struct zt_status *st, zt_ident_fn ident, FILE *out)
 
 void zt_status_json(const struct zt_status *st, zt_ident_fn ident, FILE *out)
 {
-	bool first_fn = true, first_err = true;
+	bool in_fn = false;
+	struct zt_jw w;
 
-	fprintf(out, "{\"event\":\"status\",\"functions\":[");
+	zt_jw_init(&w, out);
+	zt_jw_open(&w, NULL, '{');
+	zt_jw_str(&w, "event", "status");
+	zt_jw_open(&w, "functions", '[');
 	for (size_t i = 0; i < st->n; i++) {
 		const struct zt_event *e = &st->ev[i];
 		struct zt_ident id;
 		struct zt_ccdf c;
-		char pci[32], pec[48], esc[2][128];
+		char pci[32], pec[48];
 
-		if (e->type == ZT_EV_QUEUED) {
+		if (e->type == ZT_EV_QUEUED) { /* an error in the queue of the function before it */
 			zt_ccdf_decode(e->ccdf, &c);
-			zt_pec_label(c.pec, pec, sizeof(pec));
-			fprintf(out, "%s{\"slot\":%u,\"pec\":\"%s\",\"faddr\":\"0x%llx\"}", first_err ? "" : ",", e->slot, pec,
-				(unsigned long long)c.faddr);
-			first_err = false;
+			zt_jw_open(&w, NULL, '{');
+			zt_jw_u64(&w, "slot", e->slot);
+			zt_jw_str(&w, "pec", zt_pec_label(c.pec, pec, sizeof(pec)));
+			zt_jw_hex(&w, "faddr", c.faddr, 1);
+			zt_jw_close(&w, '}');
 			continue;
 		}
-		if (!first_fn)
-			fprintf(out, "]}");
+		if (in_fn) {
+			zt_jw_close(&w, ']');
+			zt_jw_close(&w, '}');
+		}
 		identify(e, ident, pci, sizeof(pci), &id);
-		fprintf(out, "%s{\"fid\":\"0x%08x\",\"fh\":\"0x%08x\",\"pci\":\"%s\",\"uid\":\"%s\",\"pchid\":\"%s\"",
-			first_fn ? "" : ",", e->fid, e->fh, pci, zt_json_escape(id.uid, sizeof(id.uid), esc[0], sizeof(esc[0])),
-			zt_json_escape(id.pchid, sizeof(id.pchid), esc[1], sizeof(esc[1])));
-		if (e->q_valid)
-			fprintf(out, ",\"mediated_recovery\":%s,\"count\":%u,\"head\":%u,\"tail\":%u", e->q_mr ? "true" : "false",
-				e->q_count, e->q_head, e->q_tail);
-		fprintf(out, ",\"queued\":[");
-		first_fn = false;
-		first_err = true;
+		zt_jw_open(&w, NULL, '{');
+		zt_jw_hex(&w, "fid", e->fid, 8);
+		zt_jw_hex(&w, "fh", e->fh, 8);
+		zt_jw_str(&w, "pci", pci);
+		zt_jw_str(&w, "uid", id.uid);
+		zt_jw_str(&w, "pchid", id.pchid);
+		if (e->q_valid) {
+			zt_jw_bool(&w, "mediated_recovery", e->q_mr);
+			zt_jw_u64(&w, "count", e->q_count);
+			zt_jw_u64(&w, "head", e->q_head);
+			zt_jw_u64(&w, "tail", e->q_tail);
+		}
+		zt_jw_open(&w, "queued", '[');
+		in_fn = true;
 	}
-	fprintf(out, "%s]}\n", first_fn ? "" : "]}");
+	if (in_fn) {
+		zt_jw_close(&w, ']');
+		zt_jw_close(&w, '}');
+	}
+	zt_jw_close(&w, ']');
+	zt_jw_close(&w, '}');
+	fputc('\n', out);
 }

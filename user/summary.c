@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "pec.h"
+#include "jsonw.h"
 #include "summary.h"
 #include "text.h"
 
@@ -79,19 +80,20 @@ static void gaps_text(const struct zt_capture_gaps *g, FILE *out)
 		fprintf(out, "  %-36s %llu\n", "functions the trailer did not name", (unsigned long long)g->functions_omitted);
 }
 
-static void gaps_json(const struct zt_capture_gaps *g, FILE *out)
+static void gaps_json(const struct zt_capture_gaps *g, struct zt_jw *w)
 {
-	char why[200];
-
-	fprintf(out, ",\"capture\":{\"damaged\":%s,\"trailer\":%s,\"overwritten\":%llu,\"unwritten\":%llu,"
-		     "\"skipped_lines\":%llu,\"first_skipped_line\":%llu,\"first_skipped_why\":\"%s\",\"cut_bytes\":%llu,"
-		     "\"unknown_kinds\":%llu,\"functions_omitted\":%llu}",
-		zt_capture_gaps_damaged(g) ? "true" : "false", g->cut ? "false" : "true", (unsigned long long)g->overwritten,
-		(unsigned long long)g->unwritten, (unsigned long long)g->skipped_lines,
-		(unsigned long long)g->first_skipped_line,
-		zt_json_escape(g->first_skipped_why, sizeof(g->first_skipped_why), why, sizeof(why)),
-		(unsigned long long)g->cut_bytes, (unsigned long long)g->skipped_unknown,
-		(unsigned long long)g->functions_omitted);
+	zt_jw_open(w, "capture", '{');
+	zt_jw_bool(w, "damaged", zt_capture_gaps_damaged(g));
+	zt_jw_bool(w, "trailer", !g->cut);
+	zt_jw_u64(w, "overwritten", g->overwritten);
+	zt_jw_u64(w, "unwritten", g->unwritten);
+	zt_jw_u64(w, "skipped_lines", g->skipped_lines);
+	zt_jw_u64(w, "first_skipped_line", g->first_skipped_line);
+	zt_jw_str(w, "first_skipped_why", g->first_skipped_why);
+	zt_jw_u64(w, "cut_bytes", g->cut_bytes);
+	zt_jw_u64(w, "unknown_kinds", g->skipped_unknown);
+	zt_jw_u64(w, "functions_omitted", g->functions_omitted);
+	zt_jw_close(w, '}');
 }
 
 /* the per-function table, the books, and the functions nobody reads */
@@ -197,75 +199,103 @@ void zt_print_hooks(const struct zt_hook_state *hooks, int n, const char *prefix
 	}
 }
 
-static void json_hist(FILE *out, const char *key, struct zt_hist *h)
+static void json_hist(struct zt_jw *w, const char *key, struct zt_hist *h)
 {
-	fprintf(out, ",\"%s\":{\"count\":%llu,\"p50_us\":%.3f,\"p90_us\":%.3f,\"p99_us\":%.3f,\"max_us\":%.3f}", key,
-		(unsigned long long)h->count, zt_us(zt_hist_quantile(h, 0.5)), zt_us(zt_hist_quantile(h, 0.9)),
-		zt_us(zt_hist_quantile(h, 0.99)), zt_us(h->max_ns));
+	zt_jw_open(w, key, '{');
+	zt_jw_u64(w, "count", h->count);
+	zt_jw_f3(w, "p50_us", zt_us(zt_hist_quantile(h, 0.5)));
+	zt_jw_f3(w, "p90_us", zt_us(zt_hist_quantile(h, 0.9)));
+	zt_jw_f3(w, "p99_us", zt_us(zt_hist_quantile(h, 0.99)));
+	zt_jw_f3(w, "max_us", zt_us(h->max_ns));
+	zt_jw_close(w, '}');
 }
 
-static void json_books(FILE *out, const struct zt_fn *f)
+static void json_books(struct zt_jw *w, const struct zt_fn *f)
 {
 	struct zt_books b;
 
 	zt_fn_books(f, &b);
-	fprintf(out, ",\"books\":{\"arrived\":%llu,\"queued_before_start\":%llu,\"dropped\":%llu,\"not_stored\":%llu,"
-		     "\"unknown\":%llu,\"not_queued\":%llu,\"dequeued\":%llu,\"lost\":%llu,\"discarded\":%llu,\"pending\":%llu,"
-		     "\"unseen\":%llu,\"balanced\":%s}",
-		(unsigned long long)b.arrived, (unsigned long long)b.at_start, (unsigned long long)b.dropped,
-		(unsigned long long)b.not_stored, (unsigned long long)b.unknown, (unsigned long long)b.not_queued,
-		(unsigned long long)b.dequeued, (unsigned long long)b.lost, (unsigned long long)b.discarded,
-		(unsigned long long)b.pending, (unsigned long long)b.unseen, b.balanced ? "true" : "false");
+	zt_jw_open(w, "books", '{');
+	zt_jw_u64(w, "arrived", b.arrived);
+	zt_jw_u64(w, "queued_before_start", b.at_start);
+	zt_jw_u64(w, "dropped", b.dropped);
+	zt_jw_u64(w, "not_stored", b.not_stored);
+	zt_jw_u64(w, "unknown", b.unknown);
+	zt_jw_u64(w, "not_queued", b.not_queued);
+	zt_jw_u64(w, "dequeued", b.dequeued);
+	zt_jw_u64(w, "lost", b.lost);
+	zt_jw_u64(w, "discarded", b.discarded);
+	zt_jw_u64(w, "pending", b.pending);
+	zt_jw_u64(w, "unseen", b.unseen);
+	zt_jw_bool(w, "balanced", b.balanced);
+	zt_jw_close(w, '}');
+}
+
+static void json_function(const struct zt_snapshot *s, struct zt_fn *f, struct zt_jw *w)
+{
+	struct zt_ident id;
+	char pci[32];
+
+	zt_fn_pci_name(f, pci, sizeof(pci));
+	zt_snapshot_ident(s, f, &id);
+	zt_jw_open(w, NULL, '{');
+	zt_jw_hex(w, "fid", f->fid, 8);
+	zt_jw_str(w, "pci", pci);
+	zt_jw_str(w, "uid", id.uid);
+	zt_jw_str(w, "pchid", id.pchid);
+	for (int k = 0; k < ZT_NR_COUNTERS; k++)
+		zt_jw_u64(w, zt_counter_name(k), f->n[k]);
+	zt_jw_u64(w, "unmatched", f->unmatched);
+	zt_jw_u64(w, "max_depth", f->max_depth);
+	zt_jw_f3(w, "full_ms", zt_fn_full_ns(f, s->now_ns) / 1e6);
+	zt_jw_i64(w, "pending", zt_fn_pending(f));
+	zt_jw_f3(w, "oldest_pending_ms", zt_fn_oldest_pending_ns(f, s->now_ns) / 1e6);
+	zt_jw_bool(w, "consumer_seen", f->consumer_seen);
+	zt_jw_bool(w, "no_consumer", zt_fn_no_consumer(f));
+	json_books(w, f);
+	json_hist(w, "enqueue_dequeue", &f->enq_deq);
+	json_hist(w, "arrival_notify", &f->arr_notify);
+	json_hist(w, "dequeue_reset", &f->deq_reset);
+	zt_jw_close(w, '}');
 }
 
 void zt_summary_json(const struct zt_snapshot *s, FILE *out)
 {
 	struct zt_corr *c = s->corr;
-	char label[64], esc[2][128];
+	struct zt_jw w;
+	char label[64];
 
-	fprintf(out, "{\"event\":\"summary\",\"counters\":{");
+	zt_jw_init(&w, out);
+	zt_jw_open(&w, NULL, '{');
+	zt_jw_str(&w, "event", "summary");
+	zt_jw_open(&w, "counters", '{');
 	for (int i = 0; i < ZT_NR_COUNTERS; i++)
-		fprintf(out, "%s\"%s\":%llu", i ? "," : "", zt_counter_name(i), (unsigned long long)c->total[i]);
-	fprintf(out, ",\"dequeues with no traced enqueue\":%llu,\"dequeued unseen\":%llu,\"events lost in the ring buffer\":%llu"
-		     ",\"events out of time order\":%llu}",
-		(unsigned long long)c->unmatched_total, (unsigned long long)zt_corr_unseen(c), (unsigned long long)s->ringbuf_drops,
-		(unsigned long long)c->out_of_order);
+		zt_jw_u64(&w, zt_counter_name(i), c->total[i]);
+	zt_jw_u64(&w, "dequeues with no traced enqueue", c->unmatched_total);
+	zt_jw_u64(&w, "dequeued unseen", zt_corr_unseen(c));
+	zt_jw_u64(&w, "events lost in the ring buffer", s->ringbuf_drops);
+	zt_jw_u64(&w, "events out of time order", c->out_of_order);
+	zt_jw_close(&w, '}');
 	if (s->gaps)
-		gaps_json(s->gaps, out);
-	fprintf(out, ",\"functions\":[");
-	for (size_t i = 0; i < c->nfns; i++) {
-		struct zt_fn *f = &c->fns[i];
-		struct zt_ident id;
-		char pci[32];
-
-		zt_fn_pci_name(f, pci, sizeof(pci));
-		zt_snapshot_ident(s, f, &id);
-		fprintf(out, "%s{\"fid\":\"0x%08x\",\"pci\":\"%s\",\"uid\":\"%s\",\"pchid\":\"%s\"", i ? "," : "", f->fid, pci,
-			zt_json_escape(id.uid, sizeof(id.uid), esc[0], sizeof(esc[0])),
-			zt_json_escape(id.pchid, sizeof(id.pchid), esc[1], sizeof(esc[1])));
-		for (int k = 0; k < ZT_NR_COUNTERS; k++)
-			fprintf(out, ",\"%s\":%llu", zt_counter_name(k), (unsigned long long)f->n[k]);
-		fprintf(out, ",\"unmatched\":%llu,\"max_depth\":%u,\"full_ms\":%.3f,\"pending\":%d,\"oldest_pending_ms\":%.3f"
-			     ",\"consumer_seen\":%s,\"no_consumer\":%s",
-			(unsigned long long)f->unmatched, f->max_depth, zt_fn_full_ns(f, s->now_ns) / 1e6, zt_fn_pending(f),
-			zt_fn_oldest_pending_ns(f, s->now_ns) / 1e6, f->consumer_seen ? "true" : "false",
-			zt_fn_no_consumer(f) ? "true" : "false");
-		json_books(out, f);
-		json_hist(out, "enqueue_dequeue", &f->enq_deq);
-		json_hist(out, "arrival_notify", &f->arr_notify);
-		json_hist(out, "dequeue_reset", &f->deq_reset);
-		fprintf(out, "}");
-	}
-	fprintf(out, "],\"pecs\":[");
+		gaps_json(s->gaps, &w);
+	zt_jw_open(&w, "functions", '[');
+	for (size_t i = 0; i < c->nfns; i++)
+		json_function(s, &c->fns[i], &w);
+	zt_jw_close(&w, ']');
+	zt_jw_open(&w, "pecs", '[');
 	for (size_t i = 0; i < c->npecs; i++) {
-		zt_pec_label(c->pecs[i].pec, label, sizeof(label));
-		fprintf(out, "%s{\"pec\":\"%s\",\"arrived\":%llu", i ? "," : "", label,
-			(unsigned long long)c->pecs[i].arrived);
-		json_hist(out, "enqueue_dequeue", &c->pecs[i].enq_deq);
-		fprintf(out, "}");
+		zt_jw_open(&w, NULL, '{');
+		zt_jw_str(&w, "pec", zt_pec_label(c->pecs[i].pec, label, sizeof(label)));
+		zt_jw_u64(&w, "arrived", c->pecs[i].arrived);
+		json_hist(&w, "enqueue_dequeue", &c->pecs[i].enq_deq);
+		zt_jw_close(&w, '}');
 	}
-	fprintf(out, "],\"hooks\":{");
+	zt_jw_close(&w, ']');
+	zt_jw_open(&w, "hooks", '{');
 	for (int i = 0; s->hooks && i < s->nhooks; i++)
-		fprintf(out, "%s\"%s\":\"%s\"", i ? "," : "", s->hooks[i].func, s->hooks[i].mode);
-	fprintf(out, "},\"enqueue_derived\":%s}\n", s->derived ? "true" : "false");
+		zt_jw_str(&w, s->hooks[i].func, s->hooks[i].mode);
+	zt_jw_close(&w, '}');
+	zt_jw_bool(&w, "enqueue_derived", s->derived);
+	zt_jw_close(&w, '}');
+	fputc('\n', out);
 }

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <inttypes.h>
+#include <string.h>
+#include "jsonw.h"
+
+static void put_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+/* the comma and the key before a value */
+static void member(struct zt_jw *w, const char *key)
+{
+	if (w->more[w->depth])
+		fputc(',', w->out);
+	if (w->line_depth && w->depth == w->line_depth)
+		fputc('\n', w->out);
+	w->more[w->depth] = true;
+	if (key) {
+		put_str(w->out, key);
+		fputc(':', w->out);
+	}
+}
+
+void zt_jw_open(struct zt_jw *w, const char *key, char bracket)
+{
+	member(w, key);
+	fputc(bracket, w->out);
+	if (w->depth < ZT_JW_DEPTH - 1)
+		w->more[++w->depth] = false;
+}
+
+void zt_jw_close(struct zt_jw *w, char bracket)
+{
+	if (w->depth > 0)
+		w->depth--;
+	fputc(bracket, w->out);
+}
+
+void zt_jw_str(struct zt_jw *w, const char *key, const char *v)
+{
+	member(w, key);
+	put_str(w->out, v);
+}
+
+void zt_jw_u64(struct zt_jw *w, const char *key, uint64_t v)
+{
+	member(w, key);
+	fprintf(w->out, "%" PRIu64, v);
+}
+
+void zt_jw_i64(struct zt_jw *w, const char *key, int64_t v)
+{
+	member(w, key);
+	fprintf(w->out, "%" PRId64, v);
+}
+
+void zt_jw_f3(struct zt_jw *w, const char *key, double v)
+{
+	member(w, key);
+	fprintf(w->out, "%.3f", v);
+}
+
+void zt_jw_bool(struct zt_jw *w, const char *key, bool v)
+{
+	member(w, key);
+	fputs(v ? "true" : "false", w->out);
+}
+
+void zt_jw_hex(struct zt_jw *w, const char *key, uint64_t v, int width)
+{
+	member(w, key);
+	fprintf(w->out, "\"0x%0*" PRIx64 "\"", width, v);
+}
+
+void zt_jw_raw(struct zt_jw *w, const char *key, const char *json)
+{
+	member(w, key);
+	fputs(json, w->out);
+}
