@@ -51,7 +51,7 @@ $(error ARCH=$(ARCH): build natively, or cross-build with ARCH=s390x)
 endif
 
 # everything but the libbpf side: also what the unit tests link
-CORE_SRCS := user/atomic.c user/event.c user/text.c user/jsonw.c user/ccdf.c user/pec.c user/format.c user/ksyms.c user/hooks.c user/hist.c user/correlate.c user/snapshot.c user/summary.c user/prom.c \
+CORE_SRCS := user/atomic.c user/event.c user/event_fields.c user/text.c user/jsonw.c user/ccdf.c user/pec.c user/format.c user/ksyms.c user/hooks.c user/hist.c user/correlate.c user/snapshot.c user/summary.c user/prom.c \
 	user/json.c user/capture.c user/perfetto.c user/report.c user/args.c user/status.c user/sink_live.c user/sink_prom.c user/sink_record.c user/flight.c
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(CORE_SRCS))
 

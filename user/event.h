@@ -4,6 +4,7 @@
 #ifndef ZPCITRACE_EVENT_H
 #define ZPCITRACE_EVENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "zt_event.h"
@@ -22,6 +23,12 @@ const char *zt_channel_state_name(unsigned int state);
 
 /* Name of an event as printed first on its line ("arrival", "dequeue", ...). */
 const char *zt_event_name(const struct zt_event *e);
+
+/* Each field of an event, in print order (fid, fh, pci, rc, ..., comm), with what the correlator matched (note
+ * may be NULL): quote says a JSON string, else a JSON number. format.c's lines and the timeline show them. */
+struct zt_match;
+typedef void (*zt_field_fn)(void *ctx, const char *key, const char *value, bool quote);
+void zt_event_fields(const struct zt_event *e, const struct zt_match *note, zt_field_fn fn, void *ctx);
 
 /* "-ENOMSG", "0", or "-123" for errnos without a name. */
 const char *zt_errname(int ret, char *buf, size_t len);

@@ -6,207 +6,10 @@
 #include <string.h>
 #include <time.h>
 #include <linux/vfio.h>
-#include "ccdf.h"
-#include "correlate.h"
 #include "event.h"
 #include "format.h"
-#include "pec.h"
+#include "sb.h"
 #include "text.h"
-
-/* Each field of an event, in print order: quote says a JSON string (else a JSON number). */
-typedef void (*zt_field_fn)(void *ctx, const char *key, const char *value, bool quote);
-
-/* Formatting without printf: a storm formats millions of fields a second (docs/performance.md). */
-struct sb {
-	char *buf;
-	size_t len;
-	int pos; /* counts on past len, like snprintf */
-};
-
-static void sb_put(struct sb *b, const char *s, size_t n)
-{
-	if ((size_t)b->pos < b->len) {
-		size_t room = b->len - (size_t)b->pos - 1, k = n < room ? n : room;
-
-		memcpy(b->buf + b->pos, s, k);
-		b->buf[(size_t)b->pos + k] = 0;
-	}
-	b->pos += (int)n;
-}
-
-static void sb_str(struct sb *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-static void sb_u64(struct sb *b, uint64_t v)
-{
-	char d[20];
-
-	sb_put(b, d, (size_t)(zt_put_u64(d, v) - d));
-}
-
-/* lowercase hex, at least width digits */
-static void sb_hex(struct sb *b, uint64_t v, int width)
-{
-	char d[16];
-	int n = 0;
-
-	do {
-		d[sizeof(d) - 1 - n++] = zt_hex_digits[v & 15];
-		v >>= 4;
-	} while (v || n < width);
-	sb_put(b, d + sizeof(d) - n, (size_t)n);
-}
-
-/* hand a formatted value to the sink */
-static void emit(zt_field_fn fn, void *ctx, const char *key, bool quote, struct sb *v)
-{
-	fn(ctx, key, v->buf, quote);
-	v->pos = 0;
-	v->buf[0] = 0;
-}
-
-static void field_str(zt_field_fn fn, void *ctx, struct sb *v, const char *key, const char *s)
-{
-	sb_str(v, s);
-	emit(fn, ctx, key, true, v);
-}
-
-static void field_u(zt_field_fn fn, void *ctx, struct sb *v, const char *key, uint64_t u)
-{
-	sb_u64(v, u);
-	emit(fn, ctx, key, false, v);
-}
-
-static void field_hex(zt_field_fn fn, void *ctx, struct sb *v, const char *key, uint64_t x, int width)
-{
-	sb_put(v, "0x", 2);
-	sb_hex(v, x, width);
-	emit(fn, ctx, key, true, v);
-}
-
-static void pec_field(zt_field_fn fn, void *ctx, struct sb *v, uint16_t pec)
-{
-	char label[64];
-
-	sb_str(v, zt_pec_label(pec, label, sizeof(label)));
-	emit(fn, ctx, "pec", true, v);
-}
-
-/* the fields only one kind of event has */
-static void kind_fields(const struct zt_event *e, zt_field_fn fn, void *ctx, struct sb *v)
-{
-	const char *state;
-	char err[32];
-
-	switch (e->type) {
-	case ZT_EV_FEATURE:
-		if (zt_feature_kind(e) == ZT_FEATURE_OTHER)
-			field_hex(fn, ctx, v, "flags", e->flags, 1);
-		field_str(fn, ctx, v, "rc", zt_errname(e->ret, err, sizeof(err)));
-		if (e->v12)
-			pec_field(fn, ctx, v, e->v12_pec);
-		break;
-	case ZT_EV_ENQUEUE:
-		field_str(fn, ctx, v, "result", zt_enqueue_result_name(e->result));
-		break;
-	case ZT_EV_NOTIFY:
-		state = zt_channel_state_name(e->state);
-		if (state) {
-			field_str(fn, ctx, v, "state", state);
-		} else {
-			sb_u64(v, e->state);
-			emit(fn, ctx, "state", true, v);
-		}
-		break;
-	case ZT_EV_RESET:
-		field_str(fn, ctx, v, "rc", zt_errname(e->ret, err, sizeof(err)));
-		break;
-	case ZT_EV_CLOSE:
-		field_u(fn, ctx, v, "discarded", e->discarded);
-		break;
-	}
-}
-
-/* the error the event carries, decoded */
-static void ccdf_fields(const struct zt_event *e, zt_field_fn fn, void *ctx, struct sb *v)
-{
-	struct zt_ccdf c;
-
-	zt_ccdf_decode(e->ccdf, &c);
-	pec_field(fn, ctx, v, c.pec);
-	if (e->type != ZT_EV_AVAIL)
-		field_hex(fn, ctx, v, "faddr", c.faddr, 1);
-	if (e->type == ZT_EV_ARRIVAL) {
-		field_u(fn, ctx, v, "q", c.q);
-		field_u(fn, ctx, v, "rw", c.rw);
-		field_u(fn, ctx, v, "mvn", c.mvn);
-	}
-}
-
-/* what the correlator matched: the wait in the queue, or that nothing matched */
-static void match_fields(const struct zt_event *e, const struct zt_match *note, zt_field_fn fn, void *ctx,
-			 struct sb *v)
-{
-	if (note && note->matched && note->at_start && !zt_dequeue_lost(e)) {
-		/* queued before the start: it waited at least since then, how much longer nobody knows */
-		field_u(fn, ctx, v, "queued_before_start", 1);
-		sb_u64(v, note->latency_ns / 1000);
-		emit(fn, ctx, "waited_us_min", false, v);
-	} else if (note && note->matched && !zt_dequeue_lost(e)) {
-		char frac[4] = { (char)('0' + note->latency_ns % 1000 / 100), (char)('0' + note->latency_ns % 100 / 10),
-				 (char)('0' + note->latency_ns % 10), 0 };
-
-		sb_u64(v, note->latency_ns / 1000);
-		sb_put(v, ".", 1);
-		sb_str(v, frac);
-		emit(fn, ctx, "latency_us", false, v);
-	}
-	if (note && note->unmatched)
-		field_u(fn, ctx, v, "unmatched", 1);
-}
-
-static void event_fields(const struct zt_event *e, const struct zt_match *note, zt_field_fn fn, void *ctx)
-{
-	char value[96] = "";
-	struct sb v = { value, sizeof(value), 0 };
-
-	if (e->has_fn) {
-		field_hex(fn, ctx, &v, "fid", e->fid, 8);
-		field_hex(fn, ctx, &v, "fh", e->fh, 8);
-	}
-	if (e->has_pci) {
-		char pci[16];
-
-		sb_put(&v, pci, zt_pci_name(true, e->pci_domain, e->pci_bus, e->pci_devfn, pci, sizeof(pci)));
-		emit(fn, ctx, "pci", true, &v);
-	}
-	kind_fields(e, fn, ctx, &v);
-	if (e->has_slot)
-		field_u(fn, ctx, &v, "slot", e->slot);
-	if (e->has_ccdf)
-		ccdf_fields(e, fn, ctx, &v);
-	if (e->type == ZT_EV_ENQUEUE)
-		field_str(fn, ctx, &v, "via", e->derived ? "queue-state" : "store-hook");
-	if (e->via_get)
-		field_str(fn, ctx, &v, "via", "zpci_get_pending_error");
-	if (e->type == ZT_EV_QUEUED)
-		field_u(fn, ctx, &v, "before_start", 1);
-	if (zt_dequeue_lost(e))
-		field_u(fn, ctx, &v, "lost", 1);
-	match_fields(e, note, fn, ctx, &v);
-	if (e->q_valid) {
-		field_u(fn, ctx, &v, "queue", e->q_count);
-		field_u(fn, ctx, &v, "head", e->q_head);
-		field_u(fn, ctx, &v, "tail", e->q_tail);
-		field_u(fn, ctx, &v, "mr", e->q_mr);
-	}
-	field_u(fn, ctx, &v, "cpu", e->cpu);
-	field_u(fn, ctx, &v, "pid", e->pid);
-	sb_put(&v, e->comm, strnlen(e->comm, ZT_COMM_LEN));
-	emit(fn, ctx, "comm", true, &v);
-}
 
 static void text_field(void *ctx, const char *key, const char *value, bool quote)
 {
@@ -251,7 +54,7 @@ int zt_format_event(const struct zt_event *e, const struct zt_match *note, const
 	}
 	sb_str(&out, name);
 	sb_put(&out, "        ", strlen(name) < 8 ? 8 - strlen(name) : 0);
-	event_fields(e, note, text_field, &out);
+	zt_event_fields(e, note, text_field, &out);
 	return out.pos;
 }
 
@@ -270,7 +73,7 @@ int zt_format_event_json(const struct zt_event *e, const struct zt_match *note, 
 	sb_str(&out, ",\"time\":\"");
 	sb_str(&out, zt_wall_time(e->ts_ns, o->realtime_off, ts, sizeof(ts)));
 	sb_put(&out, "\"", 1);
-	event_fields(e, note, json_field, &out);
+	zt_event_fields(e, note, json_field, &out);
 	sb_put(&out, "}", 1);
 	return out.pos;
 }

@@ -3,7 +3,6 @@
 #include "ccdf.h"
 #include "correlate.h"
 #include "event.h"
-#include "format.h"
 #include "jsonw.h"
 #include "perfetto.h"
 #include "text.h"
@@ -75,25 +74,42 @@ static void name_tracks(struct zt_jw *w, const struct zt_event *e)
 	}
 }
 
-static void event(struct zt_jw *w, const struct zt_event *e, const struct zt_match *note,
-		  const struct zt_format_opts *o)
+static void arg_field(void *ctx, const char *key, const char *value, bool quote)
+{
+	if (quote)
+		zt_jw_str(ctx, key, value);
+	else
+		zt_jw_raw(ctx, key, value);
+}
+
+/* an event's arguments: the fields of its live-view line */
+static void event_args(struct zt_jw *w, const struct zt_event *e, const struct zt_match *note, long long realtime_off)
+{
+	char time[32];
+
+	zt_jw_open(w, "args", '{');
+	zt_jw_str(w, "event", zt_event_name(e));
+	zt_jw_u64(w, "ts_ns", e->ts_ns);
+	zt_jw_str(w, "time", zt_wall_time(e->ts_ns, realtime_off, time, sizeof(time)));
+	zt_event_fields(e, note, arg_field, w);
+	zt_jw_close(w, '}');
+}
+
+static void event(struct zt_jw *w, const struct zt_event *e, const struct zt_match *note, long long realtime_off)
 {
 	bool drop = e->type == ZT_EV_ENQUEUE && e->result == ZT_ENQ_DROPPED_FULL;
-	char line[1024];
-	int len;
 
 	if (note->matched && e->has_slot)
 		wait_span(w, e->fid, e->slot, e->ts_ns - note->latency_ns, e->ts_ns, zt_dequeue_lost(e) ? "lost" : "dequeued");
 	for (int i = 0; i < note->ndiscarded; i++)
 		wait_span(w, e->fid, note->discarded[i].slot, note->discarded[i].enqueue_ns, e->ts_ns, "discarded");
-	/* the event itself: an instant with its text fields as arguments; a drop marks the whole function */
-	len = zt_format_event_json(e, note, o, line, sizeof(line));
+	/* the event itself: an instant with its fields as arguments; a drop marks the whole function */
 	trace_event(w, "i", e->fid, EVENTS_TRACK,
 		    e->type != ZT_EV_ENQUEUE ? zt_event_name(e) : drop ? "drop" : zt_enqueue_result_name(e->result));
 	zt_jw_str(w, "s", drop ? "p" : "t");
 	zt_jw_str(w, "cat", "zpci");
 	zt_jw_f3(w, "ts", zt_us(e->ts_ns));
-	zt_jw_raw(w, "args", len > 0 && (size_t)len < sizeof(line) ? line : "{}");
+	event_args(w, e, note, realtime_off);
 	zt_jw_close(w, '}');
 	if (e->q_valid) {
 		trace_event(w, "C", e->fid, EVENTS_TRACK, "queue depth");
@@ -132,7 +148,6 @@ static void gap_marks(struct zt_jw *w, const struct zt_perfetto_ctx *ctx, uint64
 
 int zt_perfetto_write(FILE *out, const struct zt_event *events, size_t n, const struct zt_perfetto_ctx *ctx)
 {
-	struct zt_format_opts o = { .realtime_off = ctx->realtime_off };
 	uint64_t end_ns = ctx->end_ns;
 	struct zt_corr corr;
 	struct zt_jw w;
@@ -162,7 +177,7 @@ int zt_perfetto_write(FILE *out, const struct zt_event *events, size_t n, const 
 			continue; /* the queue at start of a function nobody opened: not drawn, as not summed */
 		if (!known)
 			name_tracks(&w, e);
-		event(&w, e, &note, &o);
+		event(&w, e, &note, ctx->realtime_off);
 	}
 	pending_spans(&w, &corr, end_ns);
 	gap_marks(&w, ctx, n ? events[0].ts_ns : 0, end_ns);
