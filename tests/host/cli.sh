@@ -197,6 +197,15 @@ for cmd in "" record report status; do
 done
 check "the man page lists every option of every command${missing:+ (missing:$missing)}" test -z "$missing"
 
+# the beds without their test kernel (a clone without ../shared, before make test-kernels): skipped in one line
+top=$(cd "$(dirname "$0")/../.." && pwd)
+skip=$(make -C "$top" --no-print-directory -n e2e JIT_KERNEL= CI= 2>/dev/null)
+check "make e2e without the JIT kernel: one line names the skipped bed and 'make test-kernels'; --skip-bed jit-7.3" \
+	test "$(printf '%s\n' "$skip" | grep -c "skipping the beds jit-7.3: .*'make test-kernels' builds it")" = 1 \
+	-a -n "$(printf '%s\n' "$skip" | grep -e '--skip-bed jit-7.3')" -a -z "$(printf '%s\n' "$skip" | grep -e 'jit-7.3=')"
+make -C "$top" --no-print-directory -n e2e JIT_KERNEL= CI=true >/dev/null 2>"$tmp/err"
+check "... and with CI set it is an error: CI runs every bed" test "$?" != 0 -a -n "$(grep -e 'CI runs every bed' "$tmp/err")"
+
 no_zpci() { # the kernel has no zPCI: one clear line, non-zero exit, nothing on stdout
 	test "$rc" = 1 -a -z "$out" -a "$(lines "$err")" = 1 && grep -q 'no zPCI error path' "$tmp/err"
 }
