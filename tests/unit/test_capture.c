@@ -567,6 +567,42 @@ static void test_trailer_bounded(void **state)
 	zt_capture_free(&c);
 }
 
+/* -w -: the capture goes to standard output, here a file put in its place; the writer never renames or closes it */
+static void test_dash_writes_to_stdout(void **state)
+{
+	char path[] = "/tmp/zt-stdout-XXXXXX", why[4200], err[256];
+	int fd = mkstemp(path), saved = dup(STDOUT_FILENO);
+	struct zt_capture_writer w;
+	struct zt_capture_meta m = { .nhooks = 0 };
+	struct zt_corr corr;
+	struct zt_capture c;
+	(void)state;
+	fflush(stdout);
+	assert_true(fd >= 0 && saved >= 0 && dup2(fd, STDOUT_FILENO) == STDOUT_FILENO);
+	zt_corr_init(&corr);
+	assert_int_equal(zt_capture_writer_open(&w, "-", why, sizeof(why)), 0);
+	zt_capture_writer_header(&w, &m, 0);
+	assert_int_equal(zt_capture_writer_publish(&w), 0);
+	for (int i = 0; i < 3; i++) {
+		struct zt_event e = sample(i);
+		zt_capture_writer_event(&w, &e, 0);
+	}
+	struct zt_snapshot s = { .corr = &corr };
+	zt_capture_writer_trailer(&w, &s, "exit", 0);
+	assert_int_equal(zt_capture_writer_close(&w), 0);
+	assert_int_equal(write(STDOUT_FILENO, "", 0), 0); /* still open: the writer did not close it */
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(fd);
+	assert_int_equal(access("-", F_OK), -1); /* no file named '-' */
+	assert_int_equal(zt_capture_read(path, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nevents, 3);
+	assert_true(c.has_trailer);
+	zt_capture_free(&c);
+	zt_corr_free(&corr);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_salvage_damaged_line),
 		cmocka_unit_test(test_fifo_refused_without_blocking),
 		cmocka_unit_test(test_trailer_bounded),
+		cmocka_unit_test(test_dash_writes_to_stdout),
 	};
 	return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
 }
