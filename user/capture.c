@@ -76,7 +76,6 @@ static void write_failed(struct zt_capture_writer *w, int err, uint64_t events)
 		w->err = err;
 	w->last_err = err;
 	w->unwritten += events;
-	w->failed_writes++;
 	if (!w->seekable || ftruncate(w->fd, w->whole) || lseek(w->fd, w->whole, SEEK_SET) != w->whole)
 		w->dead = true;
 }
@@ -319,7 +318,6 @@ void zt_capture_writer_event(struct zt_capture_writer *w, const struct zt_event 
 	*p++ = '}';
 	*p++ = '\n';
 	put_line(w, l, (size_t)(p - l), 1);
-	w->events++;
 }
 
 void zt_capture_writer_trailer(struct zt_capture_writer *w, const struct zt_snapshot *s, const char *reason,

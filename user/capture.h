@@ -40,11 +40,9 @@ struct zt_capture_writer {
 	int fd;
 	char *buf;
 	size_t len, cap;
-	uint64_t events;    /* events handed to the writer */
-	uint64_t buffered;  /* of them, in buf */
-	uint64_t written;   /* of them, in the file as whole lines */
-	uint64_t unwritten; /* of them, lost to failed writes: the file was cut back to its last whole line */
-	uint64_t failed_writes;
+	/* each event handed to the writer is in buf, in the file as a whole line, or lost to a failed write (the file
+	 * was cut back to its last whole line) */
+	uint64_t buffered, written, unwritten;
 	off_t whole;        /* the file's length in whole lines */
 	bool seekable;      /* a regular file: a short write can be cut back */
 	bool dead;          /* a short write that could not be cut back (a pipe): nothing more is written */
