@@ -23,7 +23,8 @@ import time
 import traceback
 import urllib.request
 
-from parse import kv, parse_gt, parse_summary, parse_trace, parse_trace_json, prom_samples
+from parse import (books_of_text, kv, parse_gt, parse_summary, parse_trace, parse_trace_json, parse_trace_jsonl,
+                   prom_samples)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ALL_HOOKS = ["zpci_event_error", "zpci_store_pci_error", "vfio_pci_core_aer_err_detected",
@@ -35,15 +36,25 @@ MODULE_HOOKS = {"vfio_pci_core_aer_err_detected", "vfio_pci_zdev_feature_err"}
 class Run:
     def __init__(self, out):
         self.dir = os.path.join(out, "out")
-        self.trace = parse_trace(self.path("trace.txt"))
         self.trace_err = open(self.path("trace.err")).read()
+        # a -j run's summary object (self.j), or a text run's summary (self.summary and the tables below)
+        first = open(self.path("trace.txt")).readline()
+        if first.startswith("{"):
+            self.trace, self.j = parse_trace_jsonl(self.path("trace.txt"))
+        else:
+            self.trace, self.j = parse_trace(self.path("trace.txt")), None
         self.gt = parse_gt(self.path("vmm.txt"))
         self.dmesg = open(self.path("dmesg.txt")).read()
         self.trace_rc = int(open(self.path("trace.rc")).read())
         pre = os.path.join(self.dir, "pre.txt")
         self.pre = open(pre).read() if os.path.exists(pre) else ""
-        # the exit summary, parsed from its text (parse.py)
         (self.summary, self.hooks, self.functions, self.books, self.latency) = parse_summary(self.trace_err)
+        if self.j:
+            self.summary = self.j["counters"]
+            self.functions = {f["fid"]: f for f in self.j["functions"]}
+            self.books = {fid: f["books"] for fid, f in self.functions.items()}
+        else:
+            self.books = books_of_text(self.books)
 
     def path(self, name):
         p = os.path.join(self.dir, name)
@@ -106,7 +117,7 @@ def enqueued(r, result):
     return [e for e in r.events("enqueue") if e["result"] == result]
 
 
-BUCKETS = ["DROPPED", "NOTSTORED", "UNKNOWN", "NOTQUEUED", "DEQUEUED", "LOST", "DISCARDED", "PENDING", "UNSEEN"]
+BUCKETS = ["dropped", "not_stored", "unknown", "not_queued", "dequeued", "lost", "discarded", "pending", "unseen"]
 
 
 def books_balance(r, p, c):
@@ -115,11 +126,12 @@ def books_balance(r, p, c):
         if not r.books and r.functions:
             raise AssertionError("the summary has no books table")
         for fid, b in r.books.items():
-            n = {k: int(v) for k, v in b.items() if k not in ("FID", "BALANCED")}
-            eq(n["ARRIVED"] + n["ATSTART"], sum(n[k] for k in BUCKETS), f"fid {fid}: arrived + queued at start vs buckets")
-            eq(b["BALANCED"], "yes", f"fid {fid}: balanced")
-            eq(n["UNSEEN"], 0, f"fid {fid}: dequeued unseen (zpcitrace saw every dequeue)")
-            eq(int(b["ARRIVED"]), int(r.functions[fid]["ARRIVED"]), f"fid {fid}: arrivals in both tables")
+            eq(b["arrived"] + b["queued_before_start"], sum(b[k] for k in BUCKETS),
+               f"fid {fid}: arrived + queued at start vs buckets")
+            eq(b["balanced"], True, f"fid {fid}: balanced")
+            eq(b["unseen"], 0, f"fid {fid}: dequeued unseen (zpcitrace saw every dequeue)")
+            arrived = r.functions[fid]["errors arrived"] if r.j else int(r.functions[fid]["ARRIVED"])
+            eq(b["arrived"], arrived, f"fid {fid}: arrivals in both tables")
     c.check(f"{p}: the books balance: every error in exactly one bucket, none dequeued unseen", balance)
 
 
@@ -127,7 +139,7 @@ class Bed:
     def __init__(self, name, kernel, initrd, checks):
         self.name, self.kernel, self.initrd, self.checks = name, kernel, initrd, checks
 
-    def boot(self, args, scenario, vmm, trace="-T -v", conf=()):
+    def boot(self, args, scenario, vmm, trace="-j -v", conf=()):
         out = os.path.join(args.out, self.name, scenario)
         cmd = [sys.executable, os.path.join(HERE, "bed.py"), "run", "--kernel", self.kernel, "--initrd", self.initrd,
                "--out", out, "--timeout", "300", "--conf", f'ZT_TRACE="{trace}"', "--conf", f'ZT_VMM="{vmm}"']
@@ -144,7 +156,7 @@ class Bed:
 
 def scenario_pecs(args, bed, c):
     """both PECs the bed can raise, each read back at once; the PROBE call; -T"""
-    r = bed.boot(args, "pecs", "open probe get error drain error-low drain close")
+    r = bed.boot(args, "pecs", "open probe get error drain error-low drain close", trace="-T -v")
     gets = r.gt_of("get")
     p = f"{bed.name}/pecs"
 
@@ -243,7 +255,7 @@ def scenario_one(args, bed, c):
 def scenario_overflow(args, bed, c, derive=False, kprobes=False):
     """six errors with no read in between: 4 stored, 2 dropped; FIFO reads; -ENOMSG"""
     name = "derived" if derive else "kprobes" if kprobes else "overflow"
-    trace = "-T -v --no-hook zpci_store_pci_error" if derive else "-T -v --kprobes" if kprobes else "-T -v"
+    trace = "-j -v --no-hook zpci_store_pci_error" if derive else "-j -v --kprobes" if kprobes else "-j -v"
     r = bed.boot(args, name, "open error error error error error error drain close", trace=trace)
     p = f"{bed.name}/{name}"
     if kprobes:
@@ -274,12 +286,13 @@ def scenario_overflow(args, bed, c, derive=False, kprobes=False):
 
     def summary_row():
         f = r.functions["0x00000001"]
-        eq((f["STORED"], f["DROPPED"], f["DEQUEUED"], f["UNMATCHED"], f["MAXDEPTH"], f["CONSUMER"]),
-           ("4", str(r.notified() - 4), "4", "0", "4", "yes"), "fid 0x1: stored, dropped, dequeued, unmatched, depth")
-        eq(r.latency[("enqueue -> dequeue latency by function", "0x00000001")]["COUNT"], 4, "matched latencies")
-        eq(r.latency[("enqueue -> dequeue latency by PEC", "0x0004/tprote")]["COUNT"], 4, "matched latencies, PEC")
-        if float(f["FULL_MS"]) <= 0:
-            raise AssertionError(f"no time at full depth: {f['FULL_MS']}")
+        eq((f["stored in the queue"], f["dropped, queue full"], f["dequeued by the VMM"], f["unmatched"],
+            f["max_depth"], f["consumer_seen"]), (4, r.notified() - 4, 4, 0, 4, True),
+           "fid 0x1: stored, dropped, dequeued, unmatched, depth, consumer")
+        eq(f["enqueue_dequeue"]["count"], 4, "matched latencies")
+        eq({p["pec"]: p["enqueue_dequeue"]["count"] for p in r.j["pecs"]}, {"0x0004/tprote": 4}, "matched latencies, PEC")
+        if f["full_ms"] <= 0:
+            raise AssertionError(f"no time at full depth: {f['full_ms']}")
     c.check(f"{p}: the summary: 4 stored, the rest dropped, 4 matched latencies for fid 0x1, time at full depth", summary_row)
 
     c.check(f"{p}: each dequeue's latency lies within the guest's own timestamps for that error",
@@ -288,9 +301,8 @@ def scenario_overflow(args, bed, c, derive=False, kprobes=False):
     def via():
         eq({e["via"] for e in r.events("enqueue")}, {"queue-state" if derive else "store-hook"}, "outcome source")
         if derive:
-            eq(r.hooks.get("zpci_store_pci_error"), ("off", None), "store hook")
-            if "enqueue outcomes derived from the queue state" not in r.trace_err:
-                raise AssertionError("the summary does not say the outcomes were derived")
+            eq(r.j["hooks"].get("zpci_store_pci_error"), "off", "store hook")
+            eq(r.j["enqueue_derived"], True, "the summary says the outcomes were derived")
     c.check(f"{p}: the outcome source is reported ({'derived: store hook off' if derive else 'store hook'})", via)
 
 
@@ -326,7 +338,7 @@ def scenario_close(args, bed, c):
         eq(cl["discarded"], "2", "discarded")
         eq((cl["queue"], cl["mr"]), ("0", "0"), "queue after close")
         eq(r.summary.get("discarded at close"), 2, "summary")
-        eq(r.functions["0x00000001"]["DISCARDED"], "2", "summary, fid 0x1")
+        eq(r.functions["0x00000001"]["discarded at close"], 2, "summary, fid 0x1")
     c.check(f"{p}: a close with 2 errors queued reports exactly 2 discarded", discarded)
 
 
@@ -338,12 +350,10 @@ def scenario_noreader(args, bed, c):
     def no_consumer():
         f = r.functions["0x00000001"]
         (cl,) = r.events("close")
-        eq(f["CONSUMER"], "NONE", "consumer column")
-        if "function 0x00000001: errors were queued and no process ever asked for them (no consumer)" not in r.trace_err:
-            raise AssertionError("no 'no consumer' line")
-        eq(f["DISCARDED"], cl["discarded"], "discarded")
-        eq(int(f["DISCARDED"]), min(r.notified(), 4), "discarded = errors the guest was told about (queue holds 4)")
-        eq(f["PENDING"], "0", "pending after close")
+        eq((f["consumer_seen"], f["no_consumer"]), (False, True), "consumer seen, no consumer")
+        eq(f["discarded at close"], int(cl["discarded"]), "discarded")
+        eq(f["discarded at close"], min(r.notified(), 4), "discarded = errors the guest was told about (queue holds 4)")
+        eq(f["pending"], 0, "pending after close")
     c.check(f"{p}: a function whose errors nobody reads is flagged no consumer, with the discarded count", no_consumer)
 
 
@@ -613,7 +623,7 @@ def scenario_kill9(args, bed, c):
 
 def scenario_fid(args, bed, c):
     """--fid filters in the kernel"""
-    r = bed.boot(args, "fid", "open error get close", trace="--fid 0x2")
+    r = bed.boot(args, "fid", "open error get close", trace="-j --fid 0x2")
     p = f"{bed.name}/fid"
 
     def filtered():
@@ -631,7 +641,7 @@ def dequeued_ok(r):
 def scenario_late(args, bed, c, prom=False):
     """started before the vfio modules: the VMM reads its first error as soon as the function is bound"""
     name = "late-prom" if prom else "late"
-    trace = "--prom /tmp/out/zpcitrace.prom -i 1 -v" if prom else "-T -v"
+    trace = "--prom /tmp/out/zpcitrace.prom -i 1 -v" if prom else "-j -v"
     r = bed.boot(args, name, "open error get close", trace=trace,
                  conf=["ZT_LATE_MODULES=1", 'ZT_WAIT_ERR="module vfio_pci_core loaded"'])
     p = f"{bed.name}/{name}"
@@ -662,7 +672,7 @@ def scenario_late(args, bed, c, prom=False):
         eq([ccdf_of(e) for e in dequeued_ok(r)], [ccdf_of(g) for g in r.reads()], "dequeues (fid, fh, PEC, faddr)")
         eq(len(r.reads()), 1, "reads by the guest")
         eq(r.summary.get("dequeued by the VMM"), 1, "summary")
-        eq(r.functions["0x00000001"]["UNMATCHED"], "0", "unmatched dequeues")
+        eq(r.functions["0x00000001"]["unmatched"], 0, "unmatched dequeues")
     c.check(f"{p}: the read right after binding is traced with its PEC and faddr (in vmlinux if need be)", read_traced)
 
 
@@ -674,7 +684,7 @@ def scenario_late_prom(args, bed, c):
 def scenario_reload(args, bed, c, prom=False):
     """vfio-pci and vfio_pci_core unloaded and loaded again while traced, errors before and after"""
     name = "reload-prom" if prom else "reload"
-    trace = "--prom /tmp/out/zpcitrace.prom -i 1 -v" if prom else "-T -v"
+    trace = "--prom /tmp/out/zpcitrace.prom -i 1 -v" if prom else "-j -v"
     r = bed.boot(args, name, "open error get close", trace=trace, conf=["ZT_RELOAD=1", 'ZT_VMM2="open error get close"'])
     p = f"{bed.name}/{name}"
     gt2 = r.vmm2()
@@ -712,7 +722,7 @@ def scenario_reload(args, bed, c, prom=False):
         eq([e.get("via") for e in dequeued_ok(r)], [None, None], "dequeues seen with the ioctl (vfio_pci_core hooks)")
         eq((r.summary.get("opens (mediated recovery on)"), r.summary.get("closes (mediated recovery off)")), (2, 2),
            "opens, closes")
-        eq(r.hooks["vfio_pci_zdev_feature_err"], ("kprobe", "vfio_pci_core"), "feature hook at exit")
+        eq(r.j["hooks"]["vfio_pci_zdev_feature_err"], "kprobe", "feature hook at exit")
     c.check(f"{p}: errors before and after the reload are all counted, notifications and ioctls included", counted)
 
 
@@ -761,8 +771,8 @@ def scenario_atstart(args, bed, c):
         (cl,) = r.events("close")
         eq(int(cl["discarded"]), queued_n - 1, "discarded at close: the ones never read")
         b = r.books["0x00000001"]
-        eq((b["ARRIVED"], b["ATSTART"], b["DEQUEUED"], b["DISCARDED"], b["PENDING"]),
-           ("0", str(queued_n), "1", str(queued_n - 1), "0"), "books")
+        eq((b["arrived"], b["queued_before_start"], b["dequeued"], b["discarded"], b["pending"]),
+           (0, queued_n, 1, queued_n - 1, 0), "books")
     c.check(f"{p}: queued errors are reported once, before the start; the read one matches by slot, no latency invented",
             traced)
 
@@ -832,7 +842,7 @@ def scenario_hotplug(args, bed, c):
 
 def scenario_noseries(args, bed, c):
     """a kernel without the error queue: trace what exists, say what is missing"""
-    r = bed.boot(args, "noseries", "open error get close")
+    r = bed.boot(args, "noseries", "open error get close", trace="-T -v")
     p = f"{bed.name}/noseries"
 
     def degrades():

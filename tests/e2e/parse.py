@@ -33,6 +33,41 @@ def parse_trace(path):
     return events
 
 
+def parse_trace_jsonl(path):
+    """a -j run's lines: (its events as parse_trace gives them, with the values as written and 'ts' its time;
+    the summary object, or None)"""
+    events, summary = [], None
+    for line in open(path):
+        o = json.loads(line)
+        if o.get("event") == "summary":
+            summary = json.loads(line)
+            continue
+        # the literal text of each number, as the text run prints it
+        e = {k: str(v) for k, v in json.loads(line, parse_int=str, parse_float=str).items()}
+        e["ts"] = e.pop("time", None)
+        e.pop("ts_ns", None)
+        if "pec" in e:
+            e["pec"] = e["pec"].split("/")[0]
+        events.append(e)
+    return events, summary
+
+
+# the books table's columns (text) by their -j keys
+BOOKS_COLUMNS = {"ARRIVED": "arrived", "ATSTART": "queued_before_start", "DROPPED": "dropped",
+                 "NOTSTORED": "not_stored", "UNKNOWN": "unknown", "NOTQUEUED": "not_queued", "DEQUEUED": "dequeued",
+                 "LOST": "lost", "DISCARDED": "discarded", "PENDING": "pending", "UNSEEN": "unseen"}
+
+
+def books_of_text(books):
+    """the text summary's books table in the -j summary's form: {fid: {key: int, 'balanced': bool}}"""
+    out = {}
+    for fid, row in books.items():
+        b = {key: int(row[col]) for col, key in BOOKS_COLUMNS.items()}
+        b["balanced"] = row["BALANCED"] == "yes"
+        out[fid] = b
+    return out
+
+
 def parse_gt(path):
     """the guest VMM's ground truth: ('what', {fields}) per GT line"""
     out = []
