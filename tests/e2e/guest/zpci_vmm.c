@@ -2,8 +2,11 @@
 /* zpci_vmm - acts as the VMM for one zPCI function in the s390x test bed, through vfio-pci, and provokes
  * REAL zPCI error events: it points a virtio-rng-pci (iommu_platform=on) virtqueue at a bad IOVA, and
  * QEMU's zPCI IOMMU raises PEC 0x0004 (unmapped IOVA inside the DMA aperture) or 0x0002 (IOVA below it).
- * It reads errors back with ioctl(VFIO_DEVICE_FEATURE, GET | VFIO_DEVICE_FEATURE_ZPCI_ERROR), the merged
- * Linux 7.3 uAPI: feature 13, struct { __aligned_u64 data; } pointing at a 32-byte CCDF, -ENOMSG if empty.
+ * It reads errors back with ioctl(VFIO_DEVICE_FEATURE, GET | VFIO_DEVICE_FEATURE_ZPCI_ERROR) in either form a
+ * kernel may have, and says which it found ("GT uapi"):
+ *   merged  Linux 7.3: feature 13, struct { __aligned_u64 data; } pointing at a 32-byte CCDF, -ENOMSG if empty;
+ *   v12     the series' v12 5/7: feature 12, struct { __u8 version, pending_errors; __u16 pec; } written into
+ *           the ioctl struct itself, rc 0 with pec 0 if empty.
  *
  * usage: zpci_vmm BDF COMMAND...
  *   open          open container, group and device (starts mediated recovery), register the ERR eventfd
@@ -11,7 +14,8 @@
  *   error         provoke one PEC 0x0004 error (resets the function first if an earlier error froze it)
  *   error-low     the same with an IOVA below the DMA aperture: PEC 0x0002
  *   get           one GET; drain: GET until it fails
- *   badget        GET with a data pointer the kernel cannot write (-EFAULT after the entry was dequeued)
+ *   badget        GET the kernel cannot answer (-EFAULT after the entry was dequeued): merged, a data pointer
+ *                 nobody mapped; v12, the ioctl struct at the end of a page whose successor is unmapped
  *   reset         VFIO_DEVICE_RESET (retried on -EAGAIN)
  *   close         close the device (stops mediated recovery; the kernel discards what is still queued)
  *   sleep-MS      sleep MS milliseconds
@@ -57,6 +61,17 @@ struct vfio_device_feature_zpci_err {
 	__aligned_u64 data;
 };
 #endif
+
+/* the series' v12 5/7 */
+#define ZPCI_ERROR_V12 12
+struct zpci_err_v12 {
+	uint8_t version;
+	uint8_t pending_errors;
+	uint16_t pec;
+};
+
+enum uapi { UAPI_UNKNOWN, UAPI_MERGED, UAPI_V12, UAPI_NONE };
+static enum uapi uapi;
 
 #define DMA_WINDOW (1 << 16)
 /* an address no process has mapped: copy_to_user fails */
@@ -260,29 +275,98 @@ static void cmd_close(void)
 	gt("close fid=0x%08x t0=%llu t1=%llu", fid, (unsigned long long)t0, (unsigned long long)now_ns());
 }
 
-/* one GET; data is where the kernel writes the CCDF */
-static int feature_get(uint64_t data)
+/* The form this kernel speaks is found by the first call. A kernel answers a feature it does not have with -ENOTTY
+ * before any driver code runs, so the merged form, tried first, leaves no trace on a v12 kernel, and a v12 call is
+ * never made on a merged one. */
+static void learn_uapi(enum uapi u)
 {
-	uint64_t buf[(sizeof(struct vfio_device_feature) + sizeof(struct vfio_device_feature_zpci_err) + 7) / 8] = { 0 };
-	struct vfio_device_feature *f = (void *)buf;
-	struct vfio_device_feature_zpci_err *z = (void *)f->data;
+	static const char *const name[] = { "unknown", "merged", "v12", "none" };
 
-	f->argsz = sizeof(buf);
-	f->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_ZPCI_ERROR;
-	z->data = data;
-	return ioctl(dev, VFIO_DEVICE_FEATURE, f) ? -errno : 0;
+	if (uapi != UAPI_UNKNOWN)
+		return;
+	uapi = u;
+	gt("uapi form=%s feature=%d", name[u], u == UAPI_MERGED ? VFIO_DEVICE_FEATURE_ZPCI_ERROR : u == UAPI_V12 ? ZPCI_ERROR_V12 : 0);
 }
 
+static int in_kernel_form(int (*call)(enum uapi u, void *arg), void *arg)
+{
+	int rc;
+
+	if (uapi != UAPI_V12) {
+		rc = call(UAPI_MERGED, arg);
+		if (rc != -ENOTTY || uapi == UAPI_MERGED) {
+			learn_uapi(UAPI_MERGED);
+			return rc;
+		}
+	}
+	rc = call(UAPI_V12, arg);
+	learn_uapi(rc == -ENOTTY ? UAPI_NONE : UAPI_V12);
+	return rc;
+}
+
+/* a v12 ioctl struct whose payload lies on an unmapped page: the kernel reads the header, dequeues, then fails
+ * to write the answer (-EFAULT) */
+static struct vfio_device_feature *page_end_header(void)
+{
+	static struct vfio_device_feature *f;
+	long page = sysconf(_SC_PAGESIZE);
+	char *p;
+
+	if (f)
+		return f;
+	p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || munmap(p + page, page))
+		die("mmap/munmap for the unwritable v12 answer");
+	f = (void *)(p + page - sizeof(*f));
+	return f;
+}
+
+struct get_args {
+	uint64_t data;          /* merged: where the kernel writes the CCDF */
+	struct zpci_err_v12 v12; /* v12: the answer */
+	int unwritable;         /* the kernel cannot write the answer */
+};
+
+static int get_call(enum uapi u, void *arg)
+{
+	struct get_args *a = arg;
+	uint64_t buf[(sizeof(struct vfio_device_feature) + sizeof(struct vfio_device_feature_zpci_err) + 7) / 8] = { 0 };
+	struct vfio_device_feature *f = (void *)buf;
+	int rc;
+
+	if (u == UAPI_MERGED) {
+		f->argsz = sizeof(buf);
+		f->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_ZPCI_ERROR;
+		((struct vfio_device_feature_zpci_err *)f->data)->data = a->unwritable ? UNWRITABLE_ADDR : a->data;
+		return ioctl(dev, VFIO_DEVICE_FEATURE, f) ? -errno : 0;
+	}
+	if (a->unwritable)
+		f = page_end_header();
+	f->argsz = sizeof(*f) + sizeof(a->v12);
+	f->flags = VFIO_DEVICE_FEATURE_GET | ZPCI_ERROR_V12;
+	rc = ioctl(dev, VFIO_DEVICE_FEATURE, f) ? -errno : 0;
+	if (!a->unwritable)
+		memcpy(&a->v12, f->data, sizeof(a->v12));
+	return rc;
+}
+
+/* one GET; returns its rc, or 1 for v12's empty answer (pec 0), so that drain stops there too */
 static int cmd_get(void)
 {
 	struct zpci_ccdf_err c = { 0 };
+	struct get_args a = { .data = (uintptr_t)&c };
 	uint64_t t0 = now_ns();
-	int rc = feature_get((uintptr_t)&c);
+	int rc = in_kernel_form(get_call, &a);
 	uint64_t t1 = now_ns();
 
 	if (rc) {
 		gt("get rc=%d t0=%llu t1=%llu", rc, (unsigned long long)t0, (unsigned long long)t1);
 		return rc;
+	}
+	if (uapi == UAPI_V12) {
+		gt("get rc=0 t0=%llu t1=%llu form=v12 pec=0x%04x pending=%u version=%u", (unsigned long long)t0,
+		   (unsigned long long)t1, a.v12.pec, a.v12.pending_errors, a.v12.version);
+		return a.v12.pec ? 0 : 1;
 	}
 	gt("get rc=0 t0=%llu t1=%llu fid=0x%08x fh=0x%08x pec=0x%04x faddr=0x%llx q=%u rw=%u mvn=%u", (unsigned long long)t0,
 	   (unsigned long long)t1, c.fid, c.fh, c.pec, (unsigned long long)c.faddr, (unsigned)c.q, (unsigned)c.rw, (unsigned)c.mvn);
@@ -291,17 +375,25 @@ static int cmd_get(void)
 
 static void cmd_badget(void)
 {
+	struct get_args a = { .unwritable = 1 };
 	uint64_t t0 = now_ns();
-	int rc = feature_get(UNWRITABLE_ADDR);
+	int rc = in_kernel_form(get_call, &a);
+
 	gt("badget rc=%d t0=%llu t1=%llu", rc, (unsigned long long)t0, (unsigned long long)now_ns());
+}
+
+static int probe_call(enum uapi u, void *arg)
+{
+	struct vfio_device_feature f = { .argsz = sizeof(f), .flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET |
+				(u == UAPI_V12 ? ZPCI_ERROR_V12 : VFIO_DEVICE_FEATURE_ZPCI_ERROR) };
+
+	(void)arg;
+	return ioctl(dev, VFIO_DEVICE_FEATURE, &f) ? -errno : 0;
 }
 
 static void cmd_probe(void)
 {
-	struct vfio_device_feature f = { .argsz = sizeof(f),
-		.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_ZPCI_ERROR };
-	int rc = ioctl(dev, VFIO_DEVICE_FEATURE, &f) ? -errno : 0;
-	gt("probe rc=%d", rc);
+	gt("probe rc=%d", in_kernel_form(probe_call, NULL));
 }
 
 static int cmd_reset(void)
