@@ -4,7 +4,8 @@
  * Each hooked kernel function has a handler pair, on_<hook>_enter(args) and on_<hook>_exit(ret), called from
  * an fentry/fexit pair or from a kprobe/kretprobe twin; the loader picks one per hook. The enter handler
  * stashes what the exit handler needs, per thread. Queue state is read at exit, after the kernel dropped
- * pending_errs_lock: a value read at entry is an unlocked snapshot (only close's discard count uses one).
+ * pending_errs_lock: a value read at entry is an unlocked snapshot (close's discard count uses one, and v12's
+ * inline dequeue the head: only dequeues move it, so one that moved during the call took an entry).
  *
  * Enqueue runs in the kmcheck kthread (zpci_event_error -> ... -> zpci_store_pci_error -> error_detected);
  * the dequeue in the ioctl caller (vfio_pci_zdev_feature_err -> zpci_get_pending_error). */
@@ -19,6 +20,9 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define EINVAL 22
 #define ENOMEM 12
+#define ENOMSG 42
+#define VFIO_DEVICE_FEATURE_GET (1 << 16)
+#define VFIO_DEVICE_FEATURE_PROBE (1 << 18)
 
 /* set by the loader before load */
 const volatile bool filter_fid_on = false;
@@ -443,13 +447,60 @@ static __always_inline int on_notify_enter(struct pci_dev *pdev, unsigned int st
 
 /* ---- dequeue: int vfio_pci_zdev_feature_err(struct vfio_device *, u32 flags, void __user *arg, size_t) --- */
 
+/* the kernel speaks the series' v12 uAPI: feature 12 answers {version, pending_errors, pec} */
+static __always_inline bool uapi_v12(void)
+{
+	return bpf_core_field_exists(((struct vfio_device_feature_zpci_err___v12 *)0)->pending_errors);
+}
+
 static __always_inline int on_feature_enter(struct vfio_device *device, __u32 flags, void *arg)
 {
 	struct zpci_dev *zdev = vfio_device_to_zdev(device);
 	struct call c = { .zdev = (__u64)zdev, .ptr = (__u64)arg, .flags = flags, .get_ret = ZT_NOT_CALLED };
 
+	if (uapi_v12()) {
+		/* v12 dequeues inline: the head it moves tells whether it took an entry */
+		struct queue q;
+
+		read_queue(zdev, &q);
+		c.q_valid = q.valid;
+		c.q_head = q.head;
+	}
 	enter(ZT_HOOK_FEATURE, zdev, &c);
 	return 0;
+}
+
+/* v12 5/7 dequeues under pending_errs_lock without zpci_get_pending_error, and answers {version, pending_errors,
+ * pec}: no CCDF, no -ENOMSG (an empty queue answers rc 0, pec 0), -EFAULT when that answer cannot be written. The
+ * head moved: an entry was taken, the one in the slot behind the head (its CCDF stays there until a store reuses
+ * the slot), and get_ret says 0 as zpci_get_pending_error would; it stayed and the call answered: the queue was
+ * empty, get_ret -ENOMSG. */
+static __always_inline void v12_dequeue(struct zt_event *e, const struct call *c, int ret)
+{
+	struct vfio_device_feature_zpci_err___v12 answer = {};
+	struct zpci_dev *zdev = (struct zpci_dev *)c->zdev;
+
+	e->v12 = 1;
+	if (ret == 0 && c->ptr && !bpf_probe_read_user(&answer, sizeof(answer), (void *)c->ptr))
+		e->v12_pec = answer.pec;
+	if (!(c->flags & VFIO_DEVICE_FEATURE_GET) || (c->flags & VFIO_DEVICE_FEATURE_PROBE))
+		return;
+	if (!c->q_valid || !e->q_valid) {
+		if (ret == 0) /* the queue could not be read: the answer tells */
+			e->get_ret = e->v12_pec ? 0 : -ENOMSG;
+		return;
+	}
+	if (e->q_head == c->q_head) {
+		if (ret == 0)
+			e->get_ret = -ENOMSG;
+		return;
+	}
+	e->get_ret = 0;
+	e->has_slot = 1;
+	e->slot = (__u8)(e->q_head - 1) % ZT_QUEUE_DEPTH;
+	if (bpf_core_field_exists(zdev->pending_errs.err))
+		put_ccdf(e, (void *)zdev + bpf_core_field_offset(zdev->pending_errs.err) +
+				    e->slot * sizeof(struct zpci_ccdf_err));
 }
 
 static __always_inline int on_feature_exit(int ret)
@@ -471,14 +522,8 @@ static __always_inline int on_feature_exit(int ret)
 			__builtin_memcpy(e->ccdf, c->ccdf, sizeof(e->ccdf));
 			e->has_slot = 1;
 			e->slot = (__u8)(e->q_head - 1) % ZT_QUEUE_DEPTH;
-		} else if (bpf_core_field_exists(((struct vfio_device_feature_zpci_err___v12 *)0)->pending_errors) &&
-			   ret == 0 && c->ptr) {
-			/* v12: the dequeue is inline and the VMM gets {version, pending_errors, pec} */
-			struct vfio_device_feature_zpci_err___v12 v12 = {};
-
-			bpf_probe_read_user(&v12, sizeof(v12), (void *)c->ptr);
-			e->v12 = 1;
-			e->v12_pec = v12.pec;
+		} else if (uapi_v12()) {
+			v12_dequeue(e, c, ret);
 		}
 		submit(e);
 	}

@@ -55,11 +55,12 @@ struct zt_event {
 	__u32 fh;
 	__u32 pci_domain; /* PCI address, when has_pci */
 	__s32 ret;     /* feature, enqueue (store hook), reset: the function's result */
-	__s32 get_ret; /* feature: zpci_get_pending_error()'s result, or ZT_NOT_CALLED */
+	__s32 get_ret; /* feature: zpci_get_pending_error()'s result, or ZT_NOT_CALLED; v12 (inline dequeue): 0
+			* when the call took an entry, -ENOMSG when it answered an empty queue */
 	__u32 flags;   /* feature: VFIO_DEVICE_FEATURE flags */
 	__u32 state;   /* notify: pci_channel_state_t */
 	__u16 discarded; /* close: errors in the queue when it was discarded */
-	__u16 v12_pec;   /* feature, v12 uAPI: the PEC the kernel returned (no CCDF there) */
+	__u16 v12_pec;   /* feature, v12 uAPI: the PEC the kernel answered (0: none, or the answer was not written) */
 	__u8 pci_bus;
 	__u8 pci_devfn;
 	__u8 has_fn;   /* fid/fh are known */

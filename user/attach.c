@@ -34,6 +34,9 @@ struct zt_attach {
 	bool queue;                              /* the kernel has the error queue */
 	bool group[ZT_MAX_OBJS][ZT_NR_HOOKS];    /* the hooks each object holds */
 	bool attached[ZT_MAX_OBJS];
+	struct btf *btf;                         /* kernel_btf(), parsed once */
+	bool btf_tried;
+	enum zt_uapi uapi;                       /* as the feature hook's BTF says, when it last loaded */
 };
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
@@ -72,68 +75,72 @@ static bool module_loaded(const char *mod)
 	return !strncmp(state, "live", 4);
 }
 
-/* fd of the kernel's BTF object for module mod (fentry on a module function attaches to it), or -1 */
-static int module_btf_fd(const char *mod)
+/* vmlinux's BTF (or the --btf file), parsed once for the questions of one attach; NULL when it cannot be read */
+static struct btf *kernel_btf(struct zt_attach *a)
 {
-	__u32 id = 0;
-
-	while (!bpf_btf_get_next_id(id, &id)) {
-		char name[64] = "";
-		struct bpf_btf_info info = { .name = (__u64)(unsigned long)name, .name_len = sizeof(name) };
-		__u32 len = sizeof(info);
-		int fd = bpf_btf_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(name, mod))
-			return fd;
-		close(fd);
+	if (!a->btf && !a->btf_tried) {
+		a->btf_tried = true;
+		a->btf = a->opts.btf_path ? btf__parse(a->opts.btf_path, NULL) : btf__load_vmlinux_btf();
 	}
-	return -1;
+	return a->btf;
 }
 
-/* Can an fentry program attach to func here? Load and attach a 2-instruction one and see: arches and
+/* parsed, it weighs megabytes: a tracer that runs for months does not keep it */
+static void kernel_btf_release(struct zt_attach *a)
+{
+	btf__free(a->btf);
+	a->btf = NULL;
+	a->btf_tried = false;
+}
+
+/* Can an fentry program attach to func (in vmlinux) here? Load and attach a 2-instruction one and see: arches and
  * kernels without BPF trampolines (no JIT, as in Debian's s390x builds) pass every BTF check and then fail. */
-static bool fentry_can_attach(const char *func, const char *mod)
+static bool fentry_can_attach(struct zt_attach *a, const char *func)
 {
 	struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	struct btf *vmlinux = NULL, *modbtf = NULL, *btf;
-	int id, btf_fd = 0, prog_fd = -1, link_fd = -1;
-	bool ok = false;
+	struct btf *vmlinux = kernel_btf(a);
+	int id = vmlinux ? btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC) : -1;
+	int prog_fd, link_fd = -1;
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY, .attach_btf_id = id);
 
-	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux)
+	if (id <= 0)
 		return false;
-	btf = vmlinux;
-	if (*mod) {
-		modbtf = btf__load_module_btf(mod, vmlinux);
-		btf_fd = module_btf_fd(mod);
-		if (!modbtf || btf_fd < 0)
-			goto out;
-		btf = modbtf;
-	}
-	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
-	if (id > 0) {
-		LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY, .attach_btf_id = id,
-			    .attach_btf_obj_fd = btf_fd);
-		prog_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "zt_probe", "GPL", insns, 2, &o);
-		if (prog_fd >= 0)
-			link_fd = bpf_raw_tracepoint_open(NULL, prog_fd);
-		ok = link_fd >= 0;
-	}
-out:
+	prog_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "zt_probe", "GPL", insns, 2, &o);
+	if (prog_fd >= 0)
+		link_fd = bpf_raw_tracepoint_open(NULL, prog_fd);
 	if (link_fd >= 0)
 		close(link_fd);
 	if (prog_fd >= 0)
 		close(prog_fd);
-	if (btf_fd > 0)
-		close(btf_fd);
-	btf__free(modbtf);
-	btf__free(vmlinux);
-	return ok;
+	return link_fd >= 0;
+}
+
+/* The uAPI the feature hook speaks, from the BTF of the place it lives (vmlinux, or its module's split BTF): the
+ * same description of vfio_device_feature_zpci_err that the BPF side's ___v12 flavour is relocated against. */
+static enum zt_uapi uapi_in_btf(struct zt_attach *a, const char *module)
+{
+	struct btf *base = kernel_btf(a), *mod = NULL, *btf = base;
+	enum zt_uapi u = ZT_UAPI_UNKNOWN;
+	const struct btf_type *t;
+	int id;
+
+	if (base && *module && !a->opts.btf_path)
+		btf = mod = btf__load_module_btf(module, base);
+	id = btf ? btf__find_by_name_kind(btf, "vfio_device_feature_zpci_err", BTF_KIND_STRUCT) : -1;
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	for (int i = 0; t && i < btf_vlen(t); i++) {
+		const char *name = btf__name_by_offset(btf, btf_members(t)[i].name_off);
+
+		if (name && !strcmp(name, "data"))
+			u = ZT_UAPI_MERGED;
+		else if (name && !strcmp(name, "pending_errors"))
+			u = ZT_UAPI_V12;
+	}
+	btf__free(mod);
+	return u;
 }
 
 static struct bpf_program *prog(struct zpcitrace_bpf *s, const char *kind, const char *stem)
@@ -211,6 +218,11 @@ static int group_load(struct zt_attach *a, int slot, const char *module, const b
 		return err;
 	}
 	a->objs[slot] = s;
+	if (todo[ZT_HOOK_FEATURE]) {
+		a->uapi = uapi_in_btf(a, module);
+		if (a->opts.verbose)
+			fprintf(stderr, "zpcitrace: uapi %s: %s\n", zt_uapi_name(a->uapi), zt_uapi_what(a->uapi));
+	}
 	snprintf(a->obj_module[slot], sizeof(a->obj_module[slot]), "%s", module);
 	memcpy(a->group[slot], todo, sizeof(a->group[slot]));
 	a->attached[slot] = false;
@@ -437,7 +449,7 @@ static void decide_modes(struct zt_attach *a)
 	set_stage(a, "probing fentry for the hooks in vmlinux");
 	for (int h = 0; h < ZT_NR_HOOKS; h++)
 		if (a->mode[h] == ZT_MODE_KPROBE && !*a->module[h] && !a->opts.btf_path && !a->opts.kprobes &&
-		    !a->opts.queues_only && fentry_can_attach(zt_hooks[h].func, ""))
+		    !a->opts.queues_only && fentry_can_attach(a, zt_hooks[h].func))
 			a->mode[h] = ZT_MODE_FENTRY;
 }
 
@@ -517,6 +529,7 @@ int zt_attach_attach(struct zt_attach *a)
 {
 	int err = a->opts.queues_only ? 0 : attach_hooks(a);
 
+	kernel_btf_release(a);
 	if (err || a->opts.queues_only)
 		return err;
 	if (a->queue && !a->zpci_list)
@@ -534,6 +547,11 @@ int zt_attach_attach(struct zt_attach *a)
 bool zt_attach_derived(const struct zt_attach *a)
 {
 	return a->derive_enqueue;
+}
+
+enum zt_uapi zt_attach_uapi(const struct zt_attach *a)
+{
+	return a->uapi;
 }
 
 int zt_attach_events_fd(const struct zt_attach *a)
@@ -557,9 +575,11 @@ bool zt_attach_has_pending(const struct zt_attach *a)
 /* attach the pending hooks in which[], whose module is there now; one line each */
 static int attach_pending(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
 {
+	bool failed = locate(a, which) || load_hooks(a, which) || attach_hooks(a);
 	int n = 0;
 
-	if (locate(a, which) || load_hooks(a, which) || attach_hooks(a))
+	kernel_btf_release(a);
+	if (failed)
 		return 0;
 	for (int h = 0; h < ZT_NR_HOOKS; h++) {
 		if (!which[h])
@@ -699,6 +719,7 @@ void zt_attach_free(struct zt_attach *a)
 		detach_hook(a, h);
 	for (int i = ZT_MAX_OBJS - 1; i >= 0; i--) /* [0] owns the maps: last */
 		zpcitrace_bpf__destroy(a->objs[i]);
+	kernel_btf_release(a);
 	free(a);
 }
 

@@ -38,6 +38,8 @@ int zt_attach_attach(struct zt_attach *a);
 void zt_attach_free(struct zt_attach *a);
 /* enqueue outcomes are derived from the queue state (no store hook) */
 bool zt_attach_derived(const struct zt_attach *a);
+/* the uAPI form the feature hook was loaded for (unknown until its module loads) */
+enum zt_uapi zt_attach_uapi(const struct zt_attach *a);
 /* the ring buffer's map fd, and the records the kernel side could not put in it */
 int zt_attach_events_fd(const struct zt_attach *a);
 unsigned long long zt_attach_ringbuf_drops(const struct zt_attach *a);

@@ -185,6 +185,7 @@ void zt_capture_writer_header(struct zt_capture_writer *w, const struct zt_captu
 	zt_jw_str(j, "btf", m->btf);
 	hooks_json(j, m->hooks, m->nhooks);
 	zt_jw_bool(j, "enqueue_derived", m->derived);
+	zt_jw_str(j, "uapi", zt_uapi_name(m->uapi));
 	zt_jw_u64(j, "flight_recorder", flight_recorder);
 	zt_jw_close(j, '}');
 	line_end(w, &l);
@@ -339,6 +340,7 @@ void zt_capture_writer_trailer(struct zt_capture_writer *w, const struct zt_snap
 	zt_jw_u64(j, "ringbuf_lost", s->ringbuf_drops);
 	zt_jw_u64(j, "flight_recorder_overwritten", overwritten);
 	hooks_json(j, s->hooks, s->nhooks);
+	zt_jw_str(j, "uapi", zt_uapi_name(s->uapi));
 	zt_jw_open(j, "functions", '[');
 	/* as many functions as keep the line within ZT_CAPTURE_TRAILER_MAX: a reader refuses longer lines */
 	for (size_t i = 0; l.f && i < s->corr->nfns && ftell(l.f) < ZT_CAPTURE_TRAILER_MAX - 4096; i++, named++) {
@@ -413,6 +415,14 @@ static void read_hooks(struct zt_capture_meta *m, const struct zt_json *hooks, c
 	}
 }
 
+/* 2.3: the feature's uAPI form, in the header as at the start and in the trailer as at the end */
+static void read_uapi(struct zt_capture_meta *m, const struct zt_json *line)
+{
+	const char *uapi;
+
+	m->uapi = zt_json_str(line, "uapi", &uapi) ? zt_uapi_by_name(uapi) : ZT_UAPI_UNKNOWN;
+}
+
 static int header(struct zt_capture *c, const struct zt_json *h, char *err, size_t errlen)
 {
 	const char *format, *version;
@@ -437,6 +447,7 @@ static int header(struct zt_capture *c, const struct zt_json *h, char *err, size
 		c->meta.realtime_off = off;
 	const struct zt_json *d = zt_json_get(h, "enqueue_derived");
 	c->meta.derived = d && d->type == ZT_JSON_BOOL && d->boolean;
+	read_uapi(&c->meta, h);
 	read_hooks(&c->meta, zt_json_get(h, "hooks"), zt_json_get(h, "hook_modules"));
 	return 0;
 }
@@ -585,6 +596,8 @@ static int trailer(struct zt_capture *c, const struct zt_json *t)
 		c->gaps.functions_omitted = (uint64_t)v;
 	if (zt_json_get(t, "hooks"))
 		read_hooks(&c->meta, zt_json_get(t, "hooks"), zt_json_get(t, "hook_modules"));
+	if (zt_json_get(t, "uapi"))
+		read_uapi(&c->meta, t);
 	if (fns && fns->type == ZT_JSON_ARRAY) {
 		size_t n = 0;
 

@@ -17,7 +17,7 @@
 
 #define ZT_CAPTURE_FORMAT "zpcitrace-capture"
 #define ZT_CAPTURE_MAJOR 2
-#define ZT_CAPTURE_MINOR 2
+#define ZT_CAPTURE_MINOR 3
 /* the longest line the format allows: the header and every event line (refused unread beyond) */
 #define ZT_CAPTURE_LINE_MAX 4096
 /* the trailer's: it names the functions, as many as fit (the rest counted as "functions_omitted") */
@@ -28,6 +28,7 @@ struct zt_capture_meta {
 	char hostname[64], kernel[128], machine[65], btf[256], zpcitrace[64];
 	long long realtime_off;
 	bool derived;
+	enum zt_uapi uapi;           /* the header's (at the start), then the trailer's (at the end) */
 	struct zt_hook_state hooks[ZT_NR_HOOKS];
 	char hook_mode[ZT_NR_HOOKS][16], hook_func[ZT_NR_HOOKS][40], hook_module[ZT_NR_HOOKS][40];
 	int nhooks;

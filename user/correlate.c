@@ -256,11 +256,11 @@ static int counter_of(const struct zt_event *e)
 			return ZT_C_OTHER_FEATURE;
 		if (zt_dequeue_lost(e))
 			return ZT_C_LOST_EFAULT;
-		if (e->v12) /* v12 answers an empty queue with rc 0 and pec 0 */
-			return e->ret ? ZT_C_READ_FAILED : e->v12_pec ? ZT_C_DEQUEUED : ZT_C_EMPTY;
 		if (e->get_ret == 0 && e->ret == 0)
 			return ZT_C_DEQUEUED;
-		return e->ret == -ENOMSG ? ZT_C_EMPTY : ZT_C_READ_FAILED;
+		/* v12 answers an empty queue with rc 0 (and pec 0): its get_ret says -ENOMSG, as the merged rc does */
+		return e->ret == -ENOMSG || (e->v12 && e->ret == 0 && e->get_ret == -ENOMSG) ? ZT_C_EMPTY
+											  : ZT_C_READ_FAILED;
 	case ZT_EV_QUEUE:
 	case ZT_EV_QUEUED: /* counted where it is known to be new */
 		return -1;

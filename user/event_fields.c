@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* An event's fields, named, in print order: what the live view's lines and the timeline's arguments show. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,8 +59,13 @@ static void kind_fields(const struct zt_event *e, zt_field_fn fn, void *ctx, str
 		if (zt_feature_kind(e) == ZT_FEATURE_OTHER)
 			field_hex(fn, ctx, v, "flags", e->flags, 1);
 		field_str(fn, ctx, v, "rc", zt_errname(e->ret, err, sizeof(err)));
-		if (e->v12)
-			pec_field(fn, ctx, v, e->v12_pec);
+		if (!e->v12)
+			break;
+		field_str(fn, ctx, v, "uapi", "v12");
+		if (e->ret == 0 && e->get_ret == -ENOMSG)
+			field_u(fn, ctx, v, "empty", 1); /* v12's empty answer: rc 0, pec 0 */
+		else if (!e->has_ccdf && e->v12_pec)
+			pec_field(fn, ctx, v, e->v12_pec); /* answered, but the entry it took was not seen */
 		break;
 	case ZT_EV_ENQUEUE:
 		field_str(fn, ctx, v, "result", zt_enqueue_result_name(e->result));

@@ -33,6 +33,28 @@ const char *zt_mode_name(enum zt_mode mode)
 	return "?";
 }
 
+const char *zt_uapi_name(enum zt_uapi u)
+{
+	return u == ZT_UAPI_MERGED ? "merged" : u == ZT_UAPI_V12 ? "v12" : "unknown";
+}
+
+enum zt_uapi zt_uapi_by_name(const char *name)
+{
+	return !strcmp(name, "merged") ? ZT_UAPI_MERGED : !strcmp(name, "v12") ? ZT_UAPI_V12 : ZT_UAPI_UNKNOWN;
+}
+
+const char *zt_uapi_what(enum zt_uapi u)
+{
+	switch (u) {
+	case ZT_UAPI_MERGED:
+		return "feature 13, {data} -> CCDF, -ENOMSG when empty";
+	case ZT_UAPI_V12:
+		return "feature 12, {version, pending_errors, pec} in place, dequeued inline, rc 0 and pec 0 when empty";
+	default:
+		return "not known: the feature hook is not loaded, or the BTF does not describe vfio_device_feature_zpci_err";
+	}
+}
+
 int zt_hook_by_func(const char *func)
 {
 	for (int i = 0; i < ZT_NR_HOOKS; i++)

@@ -34,6 +34,18 @@ struct zt_hook_state {
 };
 
 const char *zt_mode_name(enum zt_mode mode);
+
+/* The form of VFIO_DEVICE_FEATURE_ZPCI_ERROR the kernel has, as its BTF describes the feature's struct: the merged
+ * one (Linux 7.3), or that of the series' v12 5/7, the design zpcitrace started from. */
+enum zt_uapi {
+	ZT_UAPI_UNKNOWN, /* the feature hook is not loaded (yet: its module may load later), or no BTF of its struct */
+	ZT_UAPI_MERGED,  /* feature 13, {__aligned_u64 data} -> the CCDF; zpci_get_pending_error dequeues; -ENOMSG */
+	ZT_UAPI_V12,     /* feature 12, {version, pending_errors, pec} answered in place; dequeued inline; rc 0 if empty */
+};
+/* "merged", "v12", "unknown"; and what the form is, in a few words */
+const char *zt_uapi_name(enum zt_uapi u);
+enum zt_uapi zt_uapi_by_name(const char *name);
+const char *zt_uapi_what(enum zt_uapi u);
 /* index of the hook on FUNC, or -1 */
 int zt_hook_by_func(const char *func);
 

@@ -31,7 +31,7 @@ static const struct counter_metric counters[] = {
 	{ ZT_C_LOST_EFAULT, "zpcitrace_errors_lost_total",
 	  "Errors taken off the queue that never reached the VMM (copy to its buffer failed, -EFAULT).", true },
 	{ ZT_C_DEQUEUED, "zpcitrace_errors_dequeued_total", "Errors the VMM read through VFIO_DEVICE_FEATURE.", true },
-	{ ZT_C_EMPTY, "zpcitrace_empty_reads_total", "Reads of an empty queue (-ENOMSG).", false },
+	{ ZT_C_EMPTY, "zpcitrace_empty_reads_total", "Reads of an empty queue (-ENOMSG; v12: rc 0, pec 0).", false },
 	{ ZT_C_NOTIFIED, "zpcitrace_notifications_total", "Error eventfd signals to the VMM.", false },
 	{ ZT_C_OPENS, "zpcitrace_opens_total", "vfio opens of the function (mediated recovery on).", false },
 	{ ZT_C_CLOSES, "zpcitrace_closes_total", "vfio closes of the function (mediated recovery off).", false },
@@ -133,6 +133,9 @@ static void info_metrics(const struct zt_snapshot *s, FILE *out)
 	     "How each kernel function is hooked: fentry, kprobe, absent, pending (module not loaded), off, failed.");
 	for (int i = 0; s->hooks && i < s->nhooks; i++)
 		fprintf(out, "zpcitrace_hook_info{function=\"%s\",mode=\"%s\"} 1\n", s->hooks[i].func, s->hooks[i].mode);
+	head(out, "zpcitrace_uapi_info", "gauge",
+	     "The form of VFIO_DEVICE_FEATURE_ZPCI_ERROR the kernel has: merged (feature 13), v12 (feature 12), unknown.");
+	fprintf(out, "zpcitrace_uapi_info{form=\"%s\"} 1\n", zt_uapi_name(s->uapi));
 	head(out, "zpcitrace_function_info", "gauge", "Identity of each zPCI function seen: PCI address, uid, pchid.");
 	for (size_t i = 0; i < c->nfns; i++) {
 		struct zt_ident id;

@@ -309,7 +309,7 @@ static int summarise(const struct zt_report_opts *o, struct zt_capture *c, size_
 	struct zt_snapshot s = {
 		.corr = &corr, .now_ns = c->has_trailer && !o->until_arg ? c->ended_ns : last,
 		.ringbuf_drops = c->ringbuf_lost, .hooks = c->meta.hooks, .nhooks = c->meta.nhooks,
-		.derived = c->meta.derived, .histograms = true, .ident = ident, .ident_ctx = c,
+		.derived = c->meta.derived, .uapi = c->meta.uapi, .histograms = true, .ident = ident, .ident_ctx = c,
 		.realtime_off = c->meta.realtime_off, .version = c->meta.zpcitrace, .gaps = &c->gaps,
 	};
 	if (s.now_ns < last)

@@ -40,6 +40,7 @@ struct zt_snapshot {
 	const struct zt_hook_state *hooks; /* may be NULL */
 	int nhooks;
 	bool derived;                /* enqueue outcomes derived from the queue state */
+	enum zt_uapi uapi;           /* the feature's uAPI form, as its hook found it */
 	bool histograms;             /* log2 histograms too */
 	zt_ident_fn ident;           /* may be NULL */
 	void *ident_ctx;

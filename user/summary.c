@@ -187,6 +187,8 @@ void zt_summary_text(const struct zt_snapshot *s, FILE *out)
 		zt_print_hooks(s->hooks, s->nhooks, "  ", out);
 	if (s->derived)
 		fprintf(out, "  enqueue outcomes derived from the queue state around each arrival (no zpci_store_pci_error hook)\n");
+	if (s->hooks)
+		fprintf(out, "  uapi %s: %s\n", zt_uapi_name(s->uapi), zt_uapi_what(s->uapi));
 }
 
 void zt_print_hooks(const struct zt_hook_state *hooks, int n, const char *prefix, FILE *out)
@@ -296,6 +298,7 @@ void zt_summary_json(const struct zt_snapshot *s, FILE *out)
 		zt_jw_str(&w, s->hooks[i].func, s->hooks[i].mode);
 	zt_jw_close(&w, '}');
 	zt_jw_bool(&w, "enqueue_derived", s->derived);
+	zt_jw_str(&w, "uapi", zt_uapi_name(s->uapi));
 	zt_jw_close(&w, '}');
 	fputc('\n', out);
 }

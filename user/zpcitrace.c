@@ -338,6 +338,7 @@ static void snapshot(struct tracer *t, struct zt_snapshot *s, bool at_exit)
 		.hooks = t->hooks,
 		.nhooks = ZT_NR_HOOKS,
 		.derived = zt_attach_derived(t->attach),
+		.uapi = zt_attach_uapi(t->attach),
 		.histograms = at_exit,
 		.ident = zt_ident_sysfs,
 		.realtime_off = t->realtime_off,
@@ -368,6 +369,7 @@ static void capture_meta(struct tracer *t)
 	snprintf(m->zpcitrace, sizeof(m->zpcitrace), "%s", ZT_VERSION);
 	m->realtime_off = t->realtime_off;
 	m->derived = zt_attach_derived(t->attach);
+	m->uapi = zt_attach_uapi(t->attach);
 	memcpy(m->hooks, t->hooks, sizeof(m->hooks));
 	m->nhooks = ZT_NR_HOOKS;
 }

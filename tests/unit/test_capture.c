@@ -71,7 +71,7 @@ static char *make_capture(int n, size_t *len, bool trailer)
 	char why[4200];
 	struct zt_capture_meta m = { .hostname = "host\\1", .kernel = "7.3-s390x", .machine = "s390x",
 				     .btf = "/sys/kernel/btf/vmlinux", .zpcitrace = "test", .realtime_off = -5,
-				     .derived = true, .nhooks = 2 };
+				     .derived = true, .uapi = ZT_UAPI_MERGED, .nhooks = 2 };
 	struct zt_corr c;
 	char *buf;
 	FILE *f;
@@ -87,7 +87,9 @@ static char *make_capture(int n, size_t *len, bool trailer)
 		zt_corr_add(&c, &e, NULL);
 	}
 	if (trailer) {
-		struct zt_snapshot s = { .corr = &c, .now_ns = 99, .ringbuf_drops = 5, .hooks = hooks, .nhooks = 2 };
+		/* the trailer's uapi differs from the header's, as when vfio_pci_core loaded during the recording */
+		struct zt_snapshot s = { .corr = &c, .now_ns = 99, .ringbuf_drops = 5, .hooks = hooks, .nhooks = 2,
+					 .uapi = ZT_UAPI_V12 };
 		zt_capture_writer_trailer(&w, &s, "exit", 0);
 	}
 	assert_int_equal(zt_capture_writer_close(&w), 0);
@@ -122,7 +124,23 @@ static void test_round_trip(void **state)
 	assert_int_equal(c.meta.nhooks, 2);
 	assert_string_equal(c.meta.hooks[1].mode, "fentry");
 	assert_string_equal(c.meta.hooks[1].module, "vfio_pci_core");
+	assert_int_equal(c.meta.uapi, ZT_UAPI_V12); /* the trailer's, as at the end */
 	assert_int_equal(c.gaps.cut_bytes, 0);
+	zt_capture_free(&c);
+	free(buf);
+}
+
+/* without a trailer the uapi form is the header's */
+static void test_uapi_from_the_header(void **state)
+{
+	size_t len;
+	char *buf = make_capture(3, &len, false), err[256];
+	struct zt_capture c;
+	(void)state;
+	assert_int_equal(zt_capture_parse(buf, len, &c, err, sizeof(err)), 0);
+	assert_false(c.has_trailer);
+	assert_int_equal(c.meta.uapi, ZT_UAPI_MERGED);
+	assert_non_null(strstr(buf, "\"uapi\":\"merged\""));
 	zt_capture_free(&c);
 	free(buf);
 }
@@ -607,6 +625,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_uapi_from_the_header),
 		cmocka_unit_test(test_cut_anywhere),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_newer_minor_fields_ignored),

@@ -263,6 +263,70 @@ static void assert_balanced(const struct zt_fn *f)
 						 b.discarded + b.pending + b.unseen);
 }
 
+/* v12's inline dequeue as the BPF side reports it: the head moved (get_ret 0, the slot behind the head, the CCDF
+ * read from that slot) or did not (the empty answer: rc 0, get_ret -ENOMSG) */
+static struct zt_match dequeue_v12(struct zt_corr *c, uint32_t fid, struct queue *q, uint64_t ts, int ret)
+{
+	struct zt_event e = base(ZT_EV_FEATURE, fid, ts);
+	struct zt_match n;
+	e.flags = VFIO_DEVICE_FEATURE_GET | 12;
+	e.v12 = 1;
+	e.ret = ret;
+	if (!q->count) {
+		e.get_ret = ret ? ZT_NOT_CALLED : -ENOMSG;
+	} else {
+		e.get_ret = 0;
+		e.v12_pec = ret ? 0 : 4;
+		q->head++;
+		q->count--;
+		e.has_slot = 1;
+		e.slot = (uint8_t)(q->head - 1) % ZT_QUEUE_DEPTH;
+		with_ccdf(&e, 4, 0x100 + e.slot);
+	}
+	e.q_count = q->count, e.q_head = q->head, e.q_tail = q->tail;
+	zt_corr_add(c, &e, &n);
+	return n;
+}
+
+/* the issue-16 scenario on the model: empty read, -EFAULT on an empty queue, overflow (4 stored, 1 dropped), two
+ * reads, one lost, three more stored, four discarded at close: the books balance */
+static void test_v12_dequeues_match_by_slot(void **state)
+{
+	struct zt_corr c;
+	struct queue q = { 0, 0, 0 };
+	struct zt_match n;
+	(void)state;
+	zt_corr_init(&c);
+	assert_false(dequeue_v12(&c, 5, &q, 1 * MS, 0).matched);
+	assert_false(dequeue_v12(&c, 5, &q, 2 * MS, -EFAULT).matched);
+	for (int i = 0; i < 5; i++)
+		arrive_store(&c, 5, &q, (uint64_t)(10 + i) * MS, 4);
+	for (int i = 0; i < 2; i++) {
+		n = dequeue_v12(&c, 5, &q, (uint64_t)(100 + i) * MS, 0);
+		assert_true(n.matched);
+		assert_int_equal(n.latency_ns, (uint64_t)(100 + i - (10 + i)) * MS - 1); /* FIFO */
+	}
+	n = dequeue_v12(&c, 5, &q, 200 * MS, -EFAULT);
+	assert_true(n.matched); /* the entry it took, lost */
+	for (int i = 0; i < 3; i++)
+		arrive_store(&c, 5, &q, (uint64_t)(300 + i) * MS, 4);
+	struct zt_event cl = base(ZT_EV_CLOSE, 5, 400 * MS);
+	cl.discarded = q.count;
+	zt_corr_add(&c, &cl, NULL);
+	struct zt_fn *f = zt_corr_fn(&c, 5);
+	assert_int_equal(f->n[ZT_C_STORED], 7);
+	assert_int_equal(f->n[ZT_C_DROPPED_FULL], 1);
+	assert_int_equal(f->n[ZT_C_DEQUEUED], 2);
+	assert_int_equal(f->n[ZT_C_EMPTY], 1);
+	assert_int_equal(f->n[ZT_C_READ_FAILED], 1);
+	assert_int_equal(f->n[ZT_C_LOST_EFAULT], 1);
+	assert_int_equal(f->n[ZT_C_DISCARDED], 4);
+	assert_int_equal(f->enq_deq.count, 2);
+	assert_int_equal(f->unmatched, 0);
+	assert_balanced(f);
+	zt_corr_free(&c);
+}
+
 static void test_queued_before_start_matched_by_slot(void **state)
 {
 	struct zt_corr c;
@@ -487,6 +551,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wrap_at_256),
 		cmocka_unit_test(test_overflow_fifo_and_full_time),
+		cmocka_unit_test(test_v12_dequeues_match_by_slot),
 		cmocka_unit_test(test_discard_at_close_and_oldest_pending),
 		cmocka_unit_test(test_dequeue_without_enqueue_is_not_guessed),
 		cmocka_unit_test(test_interleaved_functions),

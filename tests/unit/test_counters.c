@@ -89,19 +89,35 @@ static void test_counts(void **state)
 	zt_corr_free(&s);
 }
 
-/* v12 answers an empty queue with rc 0 and pec 0 */
-static void test_v12_empty_read(void **state)
+/* v12 dequeues inline: the BPF side sets get_ret from the queue's head (0: an entry taken, -ENOMSG: the call answered
+ * an empty queue, which v12 does with rc 0 and pec 0); the meaning is the merged form's */
+static void test_v12_outcomes(void **state)
 {
 	struct zt_corr s;
-	struct zt_event e = dequeue(0, ZT_NOT_CALLED);
+	struct zt_event e;
 	(void)state;
 	zt_corr_init(&s);
+	e = dequeue(0, -ENOMSG); /* empty */
 	e.v12 = 1;
 	zt_corr_add(&s, &e, NULL);
-	e.v12_pec = 4;
+	e = dequeue(0, 0); /* an entry, answered */
+	e.v12 = 1, e.v12_pec = 4;
+	zt_corr_add(&s, &e, NULL);
+	e = dequeue(-EFAULT, 0); /* an entry, whose answer could not be written */
+	e.v12 = 1;
+	zt_corr_add(&s, &e, NULL);
+	e = dequeue(-EFAULT, ZT_NOT_CALLED); /* nothing taken, nothing written */
+	e.v12 = 1;
 	zt_corr_add(&s, &e, NULL);
 	assert_int_equal(s.total[ZT_C_EMPTY], 1);
 	assert_int_equal(s.total[ZT_C_DEQUEUED], 1);
+	assert_int_equal(s.total[ZT_C_LOST_EFAULT], 1);
+	assert_int_equal(s.total[ZT_C_READ_FAILED], 1);
+	/* the merged form's rc 0 with no dequeue is no empty read */
+	e = dequeue(0, -ENOMSG);
+	zt_corr_add(&s, &e, NULL);
+	assert_int_equal(s.total[ZT_C_EMPTY], 1);
+	assert_int_equal(s.total[ZT_C_READ_FAILED], 2);
 	zt_corr_free(&s);
 }
 
@@ -138,7 +154,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts),
-		cmocka_unit_test(test_v12_empty_read),
+		cmocka_unit_test(test_v12_outcomes),
 		cmocka_unit_test(test_summary_text_and_json),
 	};
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);

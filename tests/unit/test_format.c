@@ -271,13 +271,26 @@ static void test_dequeue_slot_and_v12(void **state)
 	set_ccdf(&e, 0x0002, 0x2002);
 	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "dequeue  rc=0 slot=2 pec=0x0002/oorange faddr=0x2002 cpu="));
-	/* v12: no CCDF, the PEC comes from the uAPI struct */
+	/* v12: the CCDF of the entry the dequeue took, from its slot; the form says so */
 	e = event(ZT_EV_FEATURE);
 	e.flags = VFIO_DEVICE_FEATURE_GET | 12;
 	e.v12 = 1;
 	e.v12_pec = 0x0004;
+	e.get_ret = 0;
+	e.has_slot = 1;
+	e.slot = 1;
+	set_ccdf(&e, 0x0004, 0x104001002);
 	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
-	assert_non_null(strstr(buf, "dequeue  rc=0 pec=0x0004/tprote cpu="));
+	assert_non_null(strstr(buf, "dequeue  rc=0 uapi=v12 slot=1 pec=0x0004/tprote faddr=0x104001002 cpu="));
+	/* its answer alone, where the entry was not seen */
+	e.has_slot = e.has_ccdf = 0;
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "dequeue  rc=0 uapi=v12 pec=0x0004/tprote cpu="));
+	/* the empty answer: rc 0, and says empty */
+	e.v12_pec = 0;
+	e.get_ret = -ENOMSG;
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "dequeue  rc=0 uapi=v12 empty=1 cpu="));
 }
 
 static void test_correlation_note(void **state)

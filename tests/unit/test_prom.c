@@ -137,6 +137,7 @@ static void test_counts(void **state)
 	assert_non_null(strstr(m, "\nzpcitrace_no_consumer{fid=\"0x00000001\"} 0\n"));
 	assert_non_null(strstr(m, "\nzpcitrace_ringbuf_lost_events_total 3\n"));
 	assert_non_null(strstr(m, "\nzpcitrace_hook_info{function=\"zpci_event_error\",mode=\"kprobe\"} 1\n"));
+	assert_non_null(strstr(m, "\nzpcitrace_uapi_info{form=\"unknown\"} 1\n")); /* no feature hook loaded */
 	assert_non_null(strstr(m, "zpcitrace_build_info{version=\"v\\\"1\\\\\"} 1\n")); /* escaped label */
 	/* waits of 2.0, 2.099, 2.198, 2.297 s: none <= 1 s, all <= 2.5 s */
 	assert_non_null(strstr(m, "\nzpcitrace_queue_wait_seconds_bucket{pec=\"0x0004\",le=\"1\"} 0\n"));
