@@ -143,13 +143,16 @@ host-test: all build/s390x/zpcitrace
 
 S390_VMM := build/s390x/zpci_vmm
 # the beds: Debian's kernel with the series (no JIT: kprobes), the same series built with the JIT
-# (tests/kernels: fentry/fexit, vfio built in), and Debian's 6.12 without the series.
+# (tests/kernels: fentry/fexit, vfio built in), that kernel with the seed's v12 uAPI (v12-shape.patch), and Debian's
+# 6.12 without the series.
 # The test kernels come from ../shared/kernels, an optional neighbouring checkout that holds them prebuilt (CI
 # has it), or from 'make test-kernels'; a bed whose kernel is in neither is skipped, in one line (CI: an error).
 BED_INITRD := build/bed/base.cpio.gz
 SHARED_KERNELS := ../shared/kernels
 TEST_KERNEL_DIRS := $(SHARED_KERNELS) $(ZPCITRACE_CACHE)/test-kernels
 JIT_KERNEL ?= $(firstword $(wildcard $(addsuffix /vmlinuz-7.3-jit-s390x,$(TEST_KERNEL_DIRS))))
+V12_KERNEL ?= $(firstword $(wildcard $(addsuffix /vmlinuz-7.3-v12-s390x,$(TEST_KERNEL_DIRS))))
+# both test kernels have vfio built in and no modules: one initramfs
 JIT_INITRD := build/bed/base-jit.cpio.gz
 NOSERIES_DIR := $(ZPCITRACE_CACHE)/kernels/noseries
 NOSERIES_INITRD := build/bed/base-noseries.cpio.gz
@@ -185,14 +188,16 @@ $(NOSERIES_INITRD): $(BED_DEPS) $(NOSERIES_DIR)/.complete | build/bed
 		$(addprefix --bin ,$(BED_BINS)) --out $@
 
 E2E_ARGS ?=
-NO_TEST_KERNEL_BEDS := $(if $(JIT_KERNEL),,jit-7.3)
-e2e: $(BED_INITRD) $(if $(JIT_KERNEL),$(JIT_INITRD)) $(NOSERIES_INITRD)
-	$(if $(and $(CI),$(NO_TEST_KERNEL_BEDS)),$(error CI runs every bed: no vmlinuz-7.3-jit-s390x in $(TEST_KERNEL_DIRS)))
-	$(if $(NO_TEST_KERNEL_BEDS),@echo "e2e: skipping the beds $(NO_TEST_KERNEL_BEDS): no vmlinuz-7.3-jit-s390x in \
-		$(TEST_KERNEL_DIRS); 'make test-kernels' builds it (about an hour, once)")
+NO_TEST_KERNEL_BEDS := $(if $(JIT_KERNEL),,jit-7.3) $(if $(V12_KERNEL),,v12-7.3)
+MISSING_TEST_KERNELS := $(if $(JIT_KERNEL),,vmlinuz-7.3-jit-s390x) $(if $(V12_KERNEL),,vmlinuz-7.3-v12-s390x)
+e2e: $(BED_INITRD) $(if $(JIT_KERNEL)$(V12_KERNEL),$(JIT_INITRD)) $(NOSERIES_INITRD)
+	$(if $(and $(CI),$(strip $(NO_TEST_KERNEL_BEDS))),$(error CI runs every bed: no $(strip $(MISSING_TEST_KERNELS)) in $(TEST_KERNEL_DIRS)))
+	$(if $(strip $(NO_TEST_KERNEL_BEDS)),@echo "e2e: skipping the beds $(strip $(NO_TEST_KERNEL_BEDS)): no \
+		$(strip $(MISSING_TEST_KERNELS)) in $(TEST_KERNEL_DIRS); 'make test-kernels' builds it (about an hour, once)")
 	$(PYTHON) tests/e2e/e2e.py --out build/e2e $(E2E_ARGS) \
 		--bed debian-7.3=$(kernel_dir)/vmlinuz,$(BED_INITRD) \
 		$(if $(JIT_KERNEL),--bed jit-7.3=$(JIT_KERNEL)$(comma)$(JIT_INITRD)) \
+		$(if $(V12_KERNEL),--bed v12-7.3=$(V12_KERNEL)$(comma)$(JIT_INITRD)) \
 		$(addprefix --skip-bed ,$(NO_TEST_KERNEL_BEDS)) \
 		--bed debian-6.12=$(NOSERIES_DIR)/vmlinuz,$(NOSERIES_INITRD)
 

@@ -7,7 +7,8 @@ raises two events for one trigger) and with the guest's dmesg.
   e2e.py --bed NAME=VMLINUZ,INITRD ... --out DIR [-k SCENARIO]
 
 Beds: debian-7.3 (Debian's kernel: no BPF JIT, kprobes), jit-7.3 (the same series built with the JIT:
-fentry/fexit), debian-6.12 (no error queue: zpcitrace degrades). Ends with "N passed, N failed".
+fentry/fexit), v12-7.3 (that kernel with the seed's v12 uAPI: feature 12, dequeued inline), debian-6.12 (no error
+queue: zpcitrace degrades). Ends with "N passed, N failed".
 """
 import argparse
 import hashlib
@@ -69,7 +70,8 @@ class Run:
         return [f for w, f in self.gt if w == what]
 
     def reads(self):
-        return [g for g in self.gt_of("get") if g["rc"] == "0"]
+        """the GETs that returned an error (v12 answers an empty queue with rc 0 and pec 0)"""
+        return [g for g in self.gt_of("get") if g["rc"] == "0" and int(g["pec"], 16) != 0]
 
     def vmm2(self):
         """the ground truth of the VMM session after a module reload"""
@@ -226,7 +228,9 @@ def scenario_one(args, bed, c):
         eq(r.hooks, want, "hooks in the exit summary")
         verbose = dict(re.findall(r"^zpcitrace: hook (\S+) +\S+ +(\S+)", r.trace_err, re.M))
         eq(verbose, {h: mode for h in ALL_HOOKS}, "hooks reported by -v")
-    c.check(f"{p}: every hook is attached as {mode}, reported by -v and in the exit summary", modes)
+        eq((r.trace_err.count("zpcitrace: uapi merged: feature 13, "), r.trace_err.count("\n  uapi merged: feature 13, ")),
+           (1, 1), "the uapi form, by -v and in the exit summary")
+    c.check(f"{p}: every hook is attached as {mode}, reported by -v and in the exit summary, with the uapi form", modes)
 
     def start_says_what_it_does():
         console = open(os.path.join(r.dir, "..", "console.log")).read()
@@ -306,17 +310,27 @@ def scenario_overflow(args, bed, c, derive=False, kprobes=False):
     c.check(f"{p}: the outcome source is reported ({'derived: store hook off' if derive else 'store hook'})", via)
 
 
+def dequeued_ok(r):
+    """the dequeues that handed the VMM an error"""
+    return [e for e in r.events("dequeue") if e["rc"] == "0" and e.get("empty") != "1"]
+
+
+def faddr_of(error_gt):
+    """the faddr QEMU reports for an error the VMM provoked at iova (the avail ring's idx)"""
+    return int(error_gt["iova"], 16) + 0x1002
+
+
 def latencies_within_ground_truth(r, want):
     """the enqueue happened while the guest waited for its error (error t0..t1), the dequeue during
-    its GET (get t0..t1): so latency is within [get.t0 - error.t1, get.t1 - error.t0]"""
-    errors = {int(g["iova"], 16) + 0x1002: g for g in r.gt_of("error")}
-    gets = {int(g["faddr"], 16): g for g in r.reads()}
+    its GET (get t0..t1): so latency is within [get.t0 - error.t1, get.t1 - error.t0]. The i-th dequeue that
+    handed an error over is the VMM's i-th read; the error is the one provoked at the dequeue's faddr."""
+    errors = {faddr_of(g): g for g in r.gt_of("error")}
     checked = 0
-    for d in r.events("dequeue"):
+    for d, get in zip(dequeued_ok(r), r.reads()):
         if "latency_us" not in d:
             continue
         faddr = int(d["faddr"], 16)
-        err, get = errors[faddr], gets[faddr]
+        err = errors[faddr]
         lat = float(d["latency_us"]) * 1000
         lo, hi = int(get["t0"]) - int(err["t1"]), int(get["t1"]) - int(err["t0"])
         if not lo - 1000 <= lat <= hi + 1000:  # latency_us is rounded to the ns
@@ -466,7 +480,8 @@ def scenario_prom(args, bed, c):
                 f'zpcitrace_books_balanced{{{fid}}}': 1, f'zpcitrace_errors_unseen_total{{{fid}}}': 0,
                 f'zpcitrace_errors_not_queued_total{{{fid}}}': 0,
                 f'zpcitrace_errors_queued_at_start_total{{{fid},pec="0x0004"}}': 0,
-                'zpcitrace_hook_info{function="zpci_store_pci_error",mode="kprobe"}': 1}
+                'zpcitrace_hook_info{function="zpci_store_pci_error",mode="kprobe"}': 1,
+                'zpcitrace_uapi_info{form="merged"}': 1}
         eq({k: m.get(k) for k in want}, want, "metrics")
         eq(len(r.reads()), 4, "the guest's reads")
         if n < 5:
@@ -634,9 +649,6 @@ def scenario_fid(args, bed, c):
     c.check(f"{p}: --fid 0x2 shows nothing of function 0x1's errors", filtered)
 
 
-def dequeued_ok(r):
-    return [e for e in r.events("dequeue") if e["rc"] == "0"]
-
 
 def scenario_late(args, bed, c, prom=False):
     """started before the vfio modules: the VMM reads its first error as soon as the function is bound"""
@@ -664,6 +676,7 @@ def scenario_late(args, bed, c, prom=False):
                     f"zpcitrace_errors_dequeued_total{{{fid},{pec}}}": float(len(r.reads())),
                     f"zpcitrace_books_balanced{{{fid}}}": 1.0, f"zpcitrace_errors_unseen_total{{{fid}}}": 0.0}
             want.update({f'zpcitrace_hook_info{{function="{h}",mode="kprobe"}}': 1.0 for h in MODULE_HOOKS})
+            want['zpcitrace_uapi_info{form="merged"}'] = 1.0  # found when vfio_pci_core loaded
             eq({k: m.get(k) for k in want}, want, "metrics")
         c.check(f"{p}: the exporter counts the read made right after binding; the books balance", exported)
         return
@@ -746,7 +759,7 @@ def scenario_atstart(args, bed, c):
         eq((rows["0x00000002"][5], rows["0x00000002"][6]), ("no", "0"), "fid 0x2: mediated, queued")
         slots = re.findall(r"^    slot (\d): pec=(\S+) faddr=(\S+)$", text, re.M)
         eq([(pec, int(fa, 16)) for _, pec, fa in slots],
-           [("0x0004/tprote", int(g["iova"], 16) + 0x1002) for g in errors][:queued_n], "queued errors (PEC, faddr)")
+           [("0x0004/tprote", faddr_of(g)) for g in errors][:queued_n], "queued errors (PEC, faddr)")
         j = json.loads(open(os.path.join(r.dir, "status.json")).read())
         fns = {f["fid"]: f for f in j["functions"]}
         eq((fns["0x00000001"]["count"], len(fns["0x00000001"]["queued"]), fns["0x00000002"]["count"]),
@@ -759,7 +772,7 @@ def scenario_atstart(args, bed, c):
         eq(len(queued), queued_n, "errors reported as queued before the start")
         eq({e["before_start"] for e in queued}, {"1"}, "marked before_start")
         eq([(e["pec"], int(e["faddr"], 16)) for e in queued],
-           [("0x0004", int(g["iova"], 16) + 0x1002) for g in errors][:queued_n], "their PEC and faddr")
+           [("0x0004", faddr_of(g)) for g in errors][:queued_n], "their PEC and faddr")
         deq = dequeued_ok(r)
         eq([ccdf_of(e) for e in deq], [ccdf_of(g) for g in r.reads()], "dequeues vs the guest's reads")
         eq([(e["slot"], e.get("queued_before_start"), "latency_us" in e) for e in deq],
@@ -840,6 +853,98 @@ def scenario_hotplug(args, bed, c):
     c.check(f"{p}: unplugging fid 2 and plugging fid 9 give availability events 0x0303 and 0x0301", availability)
 
 
+# the v12 scenario: an empty read and an -EFAULT on the empty queue, an overflow (5 errors: 4 stored, 1 dropped), two
+# reads, an -EFAULT after a dequeue (lost), three more errors, and a close that discards the 4 then queued
+V12_VMM = "open get badget error error error error error get get badget error error error close"
+
+
+def scenario_v12(args, bed, c, prom=False):
+    """the seed's v12 uAPI (feature 12, {version, pending_errors, pec} in place, dequeued inline)"""
+    name = "v12-prom" if prom else "v12"
+    trace = "--prom /tmp/out/zpcitrace.prom -i 1 -v" if prom else "-j -v"
+    r = bed.boot(args, name, V12_VMM, trace=trace)
+    p = f"{bed.name}/{name}"
+    errors = r.gt_of("error")
+    n1, n3 = sum(int(g["eventfd"]) for g in errors[:5]), sum(int(g["eventfd"]) for g in errors[5:])
+    # what the queue held, in order, by the guest's count: each notification an error at the faddr provoked
+    arrived = [faddr_of(g) for g in errors[:5] for _ in range(int(g["eventfd"]))]
+    # after the reads the queue holds one: the last errors fill it (4 at close, unless QEMU raised fewer)
+    stored3, discarded_n = min(n3, 3), 1 + min(n3, 3)
+    dropped_n = n1 - 4 + n3 - stored3
+
+    def found():
+        eq(r.gt_of("uapi"), [{"form": "v12", "feature": "12"}], "the VMM found")
+        eq(r.trace_err.count("zpcitrace: uapi v12: feature 12, "), 1, "-v lines naming the form")
+        if n1 < 5:
+            raise AssertionError(f"the guest saw {n1} error notifications for 5 triggers: no overflow")
+    c.check(f"{p}: the VMM finds the v12 uAPI (feature 12) and -v says zpcitrace found it too", found)
+    if prom:
+        def exported():
+            m = prom_samples(open(os.path.join(r.dir, "zpcitrace.prom")).read())
+            fid, pec = 'fid="0x00000001"', 'pec="0x0004"'
+            want = {f"zpcitrace_errors_stored_total{{{fid},{pec}}}": 4.0 + stored3,
+                    f"zpcitrace_errors_dropped_total{{{fid},{pec}}}": float(dropped_n),
+                    f"zpcitrace_errors_dequeued_total{{{fid},{pec}}}": 2.0,
+                    f"zpcitrace_errors_lost_total{{{fid},{pec}}}": 1.0,
+                    f"zpcitrace_errors_discarded_total{{{fid},{pec}}}": float(discarded_n),
+                    f"zpcitrace_empty_reads_total{{{fid}}}": 1.0,
+                    f"zpcitrace_queue_wait_seconds_count{{{pec}}}": 2.0,
+                    f"zpcitrace_books_balanced{{{fid}}}": 1.0, f"zpcitrace_errors_unseen_total{{{fid}}}": 0.0,
+                    'zpcitrace_uapi_info{form="v12"}': 1.0,
+                    'zpcitrace_hook_info{function="vfio_pci_zdev_feature_err",mode="fentry"}': 1.0}
+            eq({k: m.get(k) for k in want}, want, "metrics")
+        c.check(f"{p}: the exporter counts the v12 reads as the merged ones and says uapi v12", exported)
+        return
+    deq = r.events("dequeue")
+
+    def empty_and_failed():
+        eq([(g["rc"], g["pec"]) for g in r.gt_of("get")][:1], [("0", "0x0000")], "the guest's first GET")
+        eq([g["rc"] for g in r.gt_of("badget")], ["-14", "-14"], "the guest's GETs that could not be answered")
+        eq([(e["rc"], e.get("empty"), e.get("lost")) for e in deq[:2]], [("0", "1", None), ("-EFAULT", None, None)],
+           "the first two dequeue events: rc, empty, lost")
+        eq((r.summary["empty reads (-ENOMSG)"], r.summary["reads failed otherwise"]), (1, 1), "summary")
+    c.check(f"{p}: the empty answer (rc 0, pec 0) counts as an empty read; -EFAULT on an empty queue loses nothing",
+            empty_and_failed)
+
+    def overflow():
+        stored, dropped = enqueued(r, "stored"), enqueued(r, "dropped-full")
+        eq(len(stored), 4 + stored3, "stored")
+        eq(len(dropped), dropped_n, "dropped-full = notifications beyond the queue's room")
+        eq(len(re.findall(r"Maximum number \(4\) of pending error events queued", r.dmesg)), len(dropped),
+           "dropped = the kernel's 'Maximum number (4)' warnings")
+    c.check(f"{p}: 5 errors: 4 stored and the rest dropped-full; 3 more fill the queue again", overflow)
+
+    def reads():
+        got = [(e["slot"], e["pec"], int(e["faddr"], 16)) for e in dequeued_ok(r)]
+        eq([g["pec"] for g in r.reads()], ["0x0004", "0x0004"], "the PECs the guest read")
+        eq(got, [("0", "0x0004", arrived[0]), ("1", "0x0004", arrived[1])], "dequeues (slot, PEC, faddr)")
+        eq([e.get("uapi") for e in deq], ["v12"] * len(deq), "every dequeue says its form")
+        eq([e["queue"] for e in dequeued_ok(r)], [g["pending"] for g in r.reads()],
+           "queue depth after each read vs the pending_errors the kernel answered")
+    c.check(f"{p}: two reads, each with its slot, PEC and the faddr of the error provoked (from the queue entry)", reads)
+    c.check(f"{p}: each read's latency lies within the guest's own timestamps for that error",
+            lambda: latencies_within_ground_truth(r, 2))
+
+    def lost():
+        got = [(e["rc"], e["slot"], int(e["faddr"], 16)) for e in deq if e.get("lost") == "1"]
+        eq(got, [("-EFAULT", "2", arrived[2])], "lost dequeues (rc, slot, faddr)")
+        eq(r.summary["lost after dequeue (-EFAULT)"], 1, "summary")
+    c.check(f"{p}: the -EFAULT after a dequeue loses that error, counted as lost", lost)
+
+    def discarded():
+        (cl,) = r.events("close")
+        m = re.findall(r"Unhandled PCI error events count=(\d+) for PCI function 0x1", r.dmesg)
+        eq(([cl["discarded"]], m), ([str(discarded_n)], [str(discarded_n)]), "discarded at close, and the kernel's count")
+        eq((r.summary["discarded at close"], r.j["uapi"], set(r.j["hooks"].values())), (discarded_n, "v12", {"fentry"}),
+           "summary: discarded, uapi, hooks")
+    c.check(f"{p}: close discards the {discarded_n} queued; the summary says uapi v12, every hook fentry", discarded)
+
+
+def scenario_v12_prom(args, bed, c):
+    """the exporter on the v12 uAPI"""
+    scenario_v12(args, bed, c, prom=True)
+
+
 def scenario_noseries(args, bed, c):
     """a kernel without the error queue: trace what exists, say what is missing"""
     r = bed.boot(args, "noseries", "open error get close", trace="-T -v")
@@ -886,6 +991,8 @@ SCENARIOS = {  # name: (fn, beds)
     "input": (scenario_input, ["debian-7.3"]),
     "hotplug": (scenario_hotplug, ["debian-7.3"]),
     "noseries": (scenario_noseries, ["debian-6.12"]),
+    "v12": (scenario_v12, ["v12-7.3"]),
+    "v12-prom": (scenario_v12_prom, ["v12-7.3"]),
 }
 
 

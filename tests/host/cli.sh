@@ -203,6 +203,10 @@ skip=$(make -C "$top" --no-print-directory -n e2e JIT_KERNEL= CI= 2>/dev/null)
 check "make e2e without the JIT kernel: one line names the skipped bed and 'make test-kernels'; --skip-bed jit-7.3" \
 	test "$(printf '%s\n' "$skip" | grep -c "skipping the beds jit-7.3: .*'make test-kernels' builds it")" = 1 \
 	-a -n "$(printf '%s\n' "$skip" | grep -e '--skip-bed jit-7.3')" -a -z "$(printf '%s\n' "$skip" | grep -e 'jit-7.3=')"
+skip=$(make -C "$top" --no-print-directory -n e2e V12_KERNEL= CI= 2>/dev/null)
+check "make e2e without the v12 kernel: the same for its bed; --skip-bed v12-7.3" \
+	test "$(printf '%s\n' "$skip" | grep -c "skipping the beds v12-7.3: no vmlinuz-7.3-v12-s390x .*'make test-kernels'")" = 1 \
+	-a -n "$(printf '%s\n' "$skip" | grep -e '--skip-bed v12-7.3')" -a -z "$(printf '%s\n' "$skip" | grep -e 'v12-7.3=')"
 make -C "$top" --no-print-directory -n e2e JIT_KERNEL= CI=true >/dev/null 2>"$tmp/err"
 check "... and with CI set it is an error: CI runs every bed" test "$?" != 0 -a -n "$(grep -e 'CI runs every bed' "$tmp/err")"
 
