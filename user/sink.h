@@ -22,6 +22,11 @@ struct zt_sink_args {
 	/* the state now, for a sink that writes it between intervals (a flight-recorder dump) */
 	void (*snapshot)(void *ctx, struct zt_snapshot *out);
 	void *snapshot_ctx;
+	/* record -C/-W: a new file past rotate_bytes, rotate_files kept; read_queues(snapshot_ctx) puts the queues
+	 * as they are into the event stream, for the new file */
+	unsigned long long rotate_bytes;
+	unsigned long rotate_files;
+	void (*read_queues)(void *ctx);
 };
 
 struct zt_sink {

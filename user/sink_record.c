@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* record -w FILE: every event to a capture as it streams (capture.h), whole lines after each drain. */
+/* record -w FILE: every event to a capture as it streams (capture.h), whole lines after each drain; with -C/-W,
+ * rotated as tcpdump's -C/-W do: FILE past its size is closed with a trailer, shifted to FILE.1 (FILE.1 to FILE.2,
+ * ..., the oldest dropped), and FILE starts anew with the queues as they are, so that each file reads by itself. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,12 +12,16 @@
 struct record {
 	struct zt_sink sink;
 	struct zt_capture_writer w;
-	bool failing; /* the newest write failed */
+	bool failing;              /* the newest write failed */
+	uint64_t done_written;     /* events written to the files rotated out */
+	uint64_t done_unwritten;
+	unsigned long long ringbuf_at_open; /* the ring buffer's losses before this file: its trailer counts its own */
+	unsigned files;            /* files started */
 };
 
-static int record_start(struct zt_sink *s)
+static int record_open(struct record *r)
 {
-	struct record *r = (struct record *)s;
+	struct zt_sink *s = &r->sink;
 	char why[4200];
 	int err = zt_capture_writer_open(&r->w, s->args.path, why, sizeof(why));
 
@@ -26,7 +32,58 @@ static int record_start(struct zt_sink *s)
 	}
 	if (err)
 		fprintf(stderr, "zpcitrace: %s\n", why);
+	r->files++;
 	return err;
+}
+
+static int record_start(struct zt_sink *s)
+{
+	return record_open((struct record *)s);
+}
+
+/* this file's end: the trailer, with the ring buffer's losses while it was the current file */
+static int record_close(struct record *r, const struct zt_snapshot *snap, const char *reason)
+{
+	struct zt_snapshot own = *snap;
+
+	own.ringbuf_drops = snap->ringbuf_drops - r->ringbuf_at_open;
+	zt_capture_writer_trailer(&r->w, &own, reason, 0);
+	return zt_capture_writer_close(&r->w);
+}
+
+/* FILE.N-2 to FILE.N-1, ..., FILE to FILE.1: the oldest is replaced */
+static void shift_files(const char *path, unsigned long keep)
+{
+	char from[4096], to[4096];
+
+	for (unsigned long i = keep - 1; i >= 1; i--) {
+		snprintf(to, sizeof(to), "%s.%lu", path, i);
+		if (i > 1)
+			snprintf(from, sizeof(from), "%s.%lu", path, i - 1);
+		else
+			snprintf(from, sizeof(from), "%s", path);
+		if (rename(from, to) && errno != ENOENT)
+			fprintf(stderr, "zpcitrace: cannot rotate %s to %s: %s\n", from, to, strerror(errno));
+	}
+}
+
+static void rotate(struct record *r)
+{
+	struct zt_sink *s = &r->sink;
+	struct zt_snapshot snap;
+	int err;
+
+	s->args.snapshot(s->args.snapshot_ctx, &snap);
+	err = record_close(r, &snap, "rotate");
+	r->done_written += r->w.written;
+	r->done_unwritten += r->w.unwritten;
+	if (err)
+		fprintf(stderr, "zpcitrace: closing %s for rotation: %s\n", s->args.path, strerror(-err));
+	shift_files(s->args.path, s->args.rotate_files);
+	r->ringbuf_at_open = snap.ringbuf_drops;
+	r->failing = false;
+	if (!record_open(r) && s->args.read_queues)
+		s->args.read_queues(s->args.snapshot_ctx);
 }
 
 static void record_event(struct zt_sink *s, const struct zt_event *e, const struct zt_match *note)
@@ -50,22 +107,26 @@ static void record_drained(struct zt_sink *s, bool sigusr1)
 		fprintf(stderr, "zpcitrace: writing %s works again; %llu events could not be written\n", s->args.path,
 			(unsigned long long)r->w.unwritten);
 	r->failing = err != 0;
+	if (s->args.rotate_bytes && r->w.fd >= 0 && (unsigned long long)r->w.whole >= s->args.rotate_bytes)
+		rotate(r);
 }
 
 /* the capture's end, with the same snapshot the summary shows */
 static int record_finish(struct zt_sink *s, const struct zt_snapshot *snap)
 {
-	struct zt_capture_writer *w = &((struct record *)s)->w;
-	int err;
+	struct record *r = (struct record *)s;
+	struct zt_capture_writer *w = &r->w;
+	int err = w->fd >= 0 ? record_close(r, snap, "exit") : -EBADF; /* a rotation could not open the new file */
+	unsigned long long written = r->done_written + w->written, unwritten = r->done_unwritten + w->unwritten;
+	char files[64] = "";
 
-	zt_capture_writer_trailer(w, snap, "exit", 0);
-	err = zt_capture_writer_close(w);
+	if (r->files > 1)
+		snprintf(files, sizeof(files), " (and the %u files before it, rotated)", r->files - 1);
 	if (err)
-		fprintf(stderr, "zpcitrace: %llu events written to %s; %llu could not be written (%s)%s\n",
-			(unsigned long long)w->written, s->args.path, (unsigned long long)w->unwritten, strerror(-err),
-			w->unwritten || !w->written ? "" : ", nor the trailer");
+		fprintf(stderr, "zpcitrace: %llu events written to %s%s; %llu could not be written (%s)%s\n", written,
+			s->args.path, files, unwritten, strerror(-err), unwritten || !written ? "" : ", nor the trailer");
 	else
-		fprintf(stderr, "zpcitrace: %llu events written to %s\n", (unsigned long long)w->written, s->args.path);
+		fprintf(stderr, "zpcitrace: %llu events written to %s%s\n", written, s->args.path, files);
 	return zt_sink_summary(snap, false) ?: err;
 }
 

@@ -46,6 +46,8 @@ static struct env {
 	bool status;           /* zpcitrace status */
 	const char *capture_path; /* record -w */
 	unsigned long flight_n;   /* record --flight-recorder N */
+	unsigned long rotate_mb;  /* record -C: a new FILE past this many million bytes */
+	unsigned long rotate_files; /* record -W: FILE and FILE.1 ... FILE.N-1 are kept */
 	struct zt_attach_opts attach;
 } env;
 
@@ -92,6 +94,9 @@ static const char record_doc[] =
 	"  zpcitrace record -w fr.jsonl --flight-recorder 1000\n"
 	"        # the last 1000 events: on SIGUSR1, a queue overflow or a discard\n"
 	"        # (fr.jsonl.1, fr.jsonl.2, ...) and at exit (fr.jsonl)\n"
+	"  zpcitrace record -w /var/lib/zpcitrace/capture.jsonl -C 64 -W 8\n"
+	"        # at most 8 files of about 64 MB: capture.jsonl, then .1 (newest)\n"
+	"        # to .7 (oldest); each reads by itself\n"
 	"\n"
 	"FILE '-' is stdout. A file is written beside FILE and renamed into place.\n";
 
@@ -127,6 +132,10 @@ static const struct argp_option record_options[] = {
 	{ "write", 'w', "FILE", 0, "Write the capture to FILE (required)", 0 },
 	{ "flight-recorder", OPT_FLIGHT, "N", 0, "Keep the last N events; write them on SIGUSR1, on a queue "
 						"overflow or discard (FILE.1, FILE.2, ...), and at exit (FILE)", 0 },
+	{ "file-size", 'C', "MB", 0, "Once FILE holds MB million bytes, close it, shift it to FILE.1 (as FILE.1 "
+				     "to FILE.2, ...) and start FILE anew, with the queues as they are", 0 },
+	{ "file-count", 'W', "N", 0, "With -C: keep FILE and FILE.1 to FILE.N-1 (N from 2 to 1000); the oldest "
+				     "goes", 0 },
 	OPT_VERBOSE, OPT_FID_, OPT_ATTACH, ZT_ARGS_STD,
 	{},
 };
@@ -155,6 +164,35 @@ static void check_conflicts(void)
 		zt_usage_error(command, "--prom writes metrics, not events: -j and -T go with the live view");
 	if (env.record && env.flight_n && !strcmp(env.capture_path, "-"))
 		zt_usage_error(command, "--flight-recorder writes files FILE.1, FILE.2, ...: not to stdout");
+	if (!env.rotate_mb != !env.rotate_files)
+		zt_usage_error(command, "-C and -W go together: the size of a file, and how many files to keep");
+	if (env.rotate_mb && (env.flight_n || !strcmp(env.capture_path, "-")))
+		zt_usage_error(command, "-C rotates the files of a capture: not with --flight-recorder, nor to stdout");
+}
+
+/* record's own options: ARGP_ERR_UNKNOWN for the others */
+static error_t parse_record_arg(int key, char *arg)
+{
+	switch (key) {
+	case 'w':
+		env.capture_path = arg;
+		break;
+	case OPT_FLIGHT:
+		if (zt_parse_count(arg, 100000000, &env.flight_n))
+			zt_usage_error(command, "--flight-recorder: '%s' is not a number of events (1 to 100000000)", arg);
+		break;
+	case 'C':
+		if (zt_parse_count(arg, 1000000, &env.rotate_mb))
+			zt_usage_error(command, "-C: '%s' is not a size in million bytes (1 to 1000000)", arg);
+		break;
+	case 'W':
+		if (zt_parse_count(arg, 1000, &env.rotate_files) || env.rotate_files < 2)
+			zt_usage_error(command, "-W: '%s' is not a number of files (2 to 1000)", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
@@ -198,12 +236,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.prom_path = arg;
 		break;
 	case 'w':
-		env.capture_path = arg;
-		break;
 	case OPT_FLIGHT:
-		if (zt_parse_count(arg, 100000000, &env.flight_n))
-			zt_usage_error(command, "--flight-recorder: '%s' is not a number of events (1 to 100000000)", arg);
-		break;
+	case 'C':
+	case 'W':
+		return parse_record_arg(key, arg);
 	case ARGP_KEY_END:
 		check_conflicts();
 		break;
@@ -492,6 +528,16 @@ static void read_queues_at_start(struct tracer *t)
 		fprintf(stderr, "zpcitrace: read the queues of %d functions\n", n);
 }
 
+/* a rotated capture's new file starts with the queues as they are, so that it reads by itself */
+static void read_queues_again(void *ctx)
+{
+	struct tracer *t = ctx;
+	int n = zt_attach_read_queues(t->attach);
+
+	if (n < 0 && n != -ENOENT)
+		fprintf(stderr, "zpcitrace: cannot read the queues for the new file: %s\n", strerror(-n));
+}
+
 /* the command line's subcommand: report runs by itself; record and status set the mode */
 static int parse(int argc, char **argv)
 {
@@ -542,7 +588,9 @@ static int open_sink(struct tracer *t)
 {
 	struct zt_sink_args a = { .path = env.record ? env.capture_path : env.prom_path, .flight_n = env.flight_n,
 				  .json = env.json, .timestamp = env.timestamp, .realtime_off = t->realtime_off,
-				  .meta = &t->meta, .snapshot = snapshot_now, .snapshot_ctx = t };
+				  .meta = &t->meta, .snapshot = snapshot_now, .snapshot_ctx = t,
+				  .rotate_bytes = env.rotate_mb * 1000000ull, .rotate_files = env.rotate_files,
+				  .read_queues = read_queues_again };
 
 	if (env.record)
 		capture_meta(t);

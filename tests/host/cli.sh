@@ -170,6 +170,17 @@ run "$bin" --prom "$tmp/x.prom" -T
 check "--prom with -T is refused (exit 64)" test "$rc" = 64
 run "$bin" record -w - --flight-recorder 9
 check "--flight-recorder to stdout is refused (exit 64)" test "$rc" = 64
+run "$bin" record -w "$tmp/r.jsonl" -C 16
+check "record -C without -W is refused in one line (exit 64)" \
+	test "$rc" = 64 -a "$(lines "$err")" = 1 -a -n "$(grep -e '-C and -W go together' "$tmp/err")"
+run "$bin" record -w "$tmp/r.jsonl" -C 16 -W 1
+check "record -W 1 is refused: a rotation keeps at least FILE and FILE.1 (exit 64)" \
+	test "$rc" = 64 -a -n "$(grep -e "-W: '1' is not a number of files (2 to 1000)" "$tmp/err")"
+run "$bin" record -w - -C 16 -W 4
+check "record -C to stdout, or with --flight-recorder, is refused (exit 64)" \
+	test "$rc" = 64 -a -n "$(grep -e '-C rotates the files of a capture' "$tmp/err")"
+run "$bin" -C 16 -W 4
+check "-C and -W are record's options: the live view refuses them (exit 64)" test "$rc" = 64
 run "$bin" --no-such-flag
 check "argp's errors are one line with one prefix (zpcitrace:, not the path)" \
 	test "$(lines "$err")" = 1 -a "${err#zpcitrace: }" != "$err"

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/* record -C/-W: the capture rotates by size and keeps a bounded number of files, each a capture by itself. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "capture.h"
+#include "sink.h"
+
+struct fake_tracer {
+	struct zt_corr corr;
+	unsigned long long drops; /* the ring buffer's losses so far */
+	int queue_reads;
+};
+
+static void fake_snapshot(void *ctx, struct zt_snapshot *out)
+{
+	struct fake_tracer *t = ctx;
+
+	*out = (struct zt_snapshot){ .corr = &t->corr, .now_ns = 1000, .ringbuf_drops = t->drops };
+}
+
+static void fake_read_queues(void *ctx)
+{
+	((struct fake_tracer *)ctx)->queue_reads++;
+}
+
+static off_t size_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : st.st_size;
+}
+
+static void test_rotates_by_size_and_keeps_n_files(void **state)
+{
+	char dir[] = "/tmp/zt-rot-XXXXXX", path[256], name[300];
+	struct zt_capture_meta meta = { .hostname = "h", .zpcitrace = "test" };
+	static struct fake_tracer t;
+	struct zt_snapshot end;
+	struct zt_sink *s;
+	uint64_t events = 0;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/cap.jsonl", dir);
+	zt_corr_init(&t.corr);
+	struct zt_sink_args a = { .path = path, .meta = &meta, .snapshot = fake_snapshot, .snapshot_ctx = &t,
+				  .rotate_bytes = 4000, .rotate_files = 3, .read_queues = fake_read_queues };
+	s = zt_sink_record_new(&a);
+	assert_non_null(s);
+	assert_int_equal(s->start(s), 0);
+	for (int i = 0; i < 200; i++) {
+		struct zt_event e = { .type = ZT_EV_ARRIVAL, .ts_ns = 100 + i, .has_fn = 1, .fid = 1 };
+
+		s->event(s, &e, NULL);
+		t.drops += i % 10 == 0; /* a loss now and then, to be counted in the file it happened in */
+		s->drained(s, false);
+	}
+	fake_snapshot(&t, &end);
+	assert_int_equal(s->finish(s, &end), 0);
+	s->free(s);
+	/* FILE, FILE.1, FILE.2: no more */
+	snprintf(name, sizeof(name), "%s.3", path);
+	assert_int_equal(size_of(name), -1);
+	for (int k = 0; k < 3; k++) {
+		struct zt_capture c;
+		char err[256];
+
+		snprintf(name, sizeof(name), k ? "%s.%d" : "%s", path, k);
+		/* each at most the bound and one event's line over it */
+		assert_true(size_of(name) > 0 && size_of(name) < 4000 + 1024);
+		assert_int_equal(zt_capture_read(name, &c, err, sizeof(err)), 0);
+		assert_true(c.has_trailer);
+		assert_string_equal(c.reason, k ? "rotate" : "exit");
+		assert_int_equal(c.gaps.skipped_lines, 0);
+		assert_true(c.nevents > 0);
+		/* its own losses: one every ten events, give or take the one at the file's start */
+		assert_true(c.ringbuf_lost <= c.nevents / 10 + 1);
+		events += c.nevents;
+		zt_capture_free(&c);
+		unlink(name);
+	}
+	/* the queues were read again for every file after the first; the oldest files are gone */
+	assert_true(t.queue_reads >= 3);
+	assert_true(events < 200);
+	rmdir(dir);
+	zt_corr_free(&t.corr);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rotates_by_size_and_keeps_n_files),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
