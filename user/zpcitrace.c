@@ -293,6 +293,14 @@ static void on_signal(int sig)
 	}
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 /* while the start lasts, say every START_NOTICE_S what it is doing: never a silent hang */
 static void *start_watchdog(void *arg)
 {
@@ -301,10 +309,16 @@ static void *start_watchdog(void *arg)
 	(void)arg;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals go to the main thread */
-	for (int ms = 100; !started; ms += 100) {
+	/* by the clock, not by counting sleeps: on a busy machine each sleep lasts longer than asked */
+	for (uint64_t t0 = mono_ns(), next = START_NOTICE_S; !started;) {
 		usleep(100 * 1000);
-		if (!started && ms % (START_NOTICE_S * 1000) == 0)
-			fprintf(stderr, "zpcitrace: still starting after %d s: %s\n", ms / 1000, (const char *)zt_attach_stage);
+		uint64_t s = (mono_ns() - t0) / 1000000000ull;
+
+		if (!started && s >= next) {
+			fprintf(stderr, "zpcitrace: still starting after %llu s: %s\n", (unsigned long long)s,
+				(const char *)zt_attach_stage);
+			next = s + START_NOTICE_S;
+		}
 	}
 	return NULL;
 }
@@ -346,14 +360,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	t->sink->event(t->sink, e, &note);
 	return 0;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 static long long realtime_offset_ns(void)

@@ -233,13 +233,13 @@ def scenario_one(args, bed, c):
     c.check(f"{p}: every hook is attached as {mode}, reported by -v and in the exit summary, with the uapi form", modes)
 
     def start_says_what_it_does():
-        console = open(os.path.join(r.dir, "..", "console.log")).read()
-        (ready, started), = re.findall(r"ZT: zpcitrace ready uptime=(\S+) started=(\S+)", console)
         for stage in ("reading /proc/kallsyms", "loading and verifying the BPF programs for vmlinux", "reading the queues"):
             eq(r.trace_err.count(f"zpcitrace: {stage}\n"), 1, f"-v lines for the stage '{stage}'")
-        # a start that took longer than 5 s said so while it lasted (fast ones have nothing to say)
-        if float(ready) - float(started) > 6 and "zpcitrace: still starting after 5 s: " not in r.trace_err:
-            raise AssertionError(f"a start of {float(ready) - float(started):.1f} s said nothing while it lasted")
+        # a load that took longer than 5 s (by zpcitrace's own clock; a busy host makes it long) said so while it
+        # lasted; fast ones have nothing to say. The notice comes within 100 ms of 5 s: 7 s leaves it room
+        (took_ms,) = re.findall(r"^zpcitrace: loaded and attached in ([\d.]+) ms$", r.trace_err, re.M)
+        if float(took_ms) > 7000 and not re.search(r"^zpcitrace: still starting after \d+ s: \S", r.trace_err, re.M):
+            raise AssertionError(f"a load of {float(took_ms) / 1000:.1f} s said nothing while it lasted")
     c.check(f"{p}: -v names each start stage; a start longer than 5 s says which stage it is in", start_says_what_it_does)
 
     def prog_stats():
