@@ -20,7 +20,11 @@ kernel_dir = $(ZPCITRACE_CACHE)/kernels/$(shell cat $(KERNEL_STAMP))
 CLANG ?= clang
 LLVM_STRIP ?= llvm-strip
 PYTHON ?= python3
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+# the packages' version: 0.1.0+git<commits>.<hash> from a checkout (it grows with every commit, so a newer build
+# upgrades an older one); a source tarball's build passes VERSION itself (debian/rules, zpcitrace.spec)
+PKG_BASE := 0.1.0
+PKG_VERSION ?= $(PKG_BASE)+git$(shell git rev-list --count HEAD 2>/dev/null || echo 0).$(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
+VERSION ?= $(PKG_VERSION)
 WARN := -Wall -Wextra
 # the BPF programs always target s390 kernels; only the byte order follows the machine that loads them
 BPF_CFLAGS := -g -O2 -D__TARGET_ARCH_s390 -fms-extensions -Wno-microsoft-anon-tag -Wall -Ivmlinux/s390x -Ibpf
@@ -55,7 +59,8 @@ CORE_SRCS := user/atomic.c user/event.c user/event_fields.c user/text.c user/jso
 	user/json.c user/capture.c user/perfetto.c user/report.c user/args.c user/status.c user/sink_live.c user/sink_prom.c user/sink_record.c user/flight.c
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(CORE_SRCS))
 
-.PHONY: all deps check check-run unit host-test fuzz bench bench-run e2e demo demo-run vmlinux test-kernels clean
+.PHONY: all deps check check-run unit host-test fuzz bench bench-run e2e demo demo-run vmlinux test-kernels clean \
+	deb rpm packages-test
 comma := ,
 .DELETE_ON_ERROR:
 
@@ -204,6 +209,40 @@ e2e: $(BED_INITRD) $(if $(JIT_KERNEL)$(V12_KERNEL),$(JIT_INITRD)) $(NOSERIES_INI
 # the bed's test kernels from Debian's linux-source-7.3 (tests/kernels/README.md): about an hour, once
 test-kernels:
 	bash mk/deps.sh test-kernels >/dev/null
+
+# ---- packages (make deb, make rpm; README "Install") ----------------------------------------------------
+
+PKG_FILES := debian/control debian/rules debian/changelog debian/copyright debian/zpcitrace.postrm \
+	debian/zpcitrace.docs debian/zpcitrace.manpages debian/zpcitrace.lintian-overrides packaging/zpcitrace.default $(wildcard packaging/systemd/*.service) \
+	docs/zpcitrace.8 README.md
+DEB := build/deb/zpcitrace_$(PKG_VERSION)_s390x.deb
+
+deb: $(DEB)
+
+# debhelper's own sequence (dh_installsystemd, dh_installdeb, ...) for the host architecture s390x: the static
+# cross build, packaged as a native s390x build would be
+$(DEB): build/s390x/zpcitrace $(PKG_FILES)
+	@mkdir -p $(@D)
+	rm -rf debian/zpcitrace debian/.debhelper debian/debhelper-build-stamp debian/files debian/*.substvars
+	ZT_PKG_VERSION=$(PKG_VERSION) ZT_DEB_DIR=$(CURDIR)/$(@D) DEB_BUILD_OPTIONS=nocheck \
+		dpkg-architecture -a s390x -f -c debian/rules binary
+	rm -rf debian/zpcitrace debian/.debhelper debian/debhelper-build-stamp debian/files debian/*.substvars
+
+# the source tarball (git archive): what zpcitrace.spec builds from natively (rpmbuild -tb)
+TARBALL := build/rpm/SOURCES/zpcitrace-$(PKG_VERSION).tar.gz
+RPM := build/rpm/RPMS/s390x/zpcitrace-$(PKG_VERSION)-1.s390x.rpm
+
+$(TARBALL): $(PKG_FILES) zpcitrace.spec
+	@mkdir -p $(@D)
+	git archive --format=tar.gz --prefix=zpcitrace-$(PKG_VERSION)/ -o $@ HEAD
+
+rpm: $(RPM)
+
+# the spec's native build is for s390x RHEL/SLES (its BuildRequires); here it packages the cross build
+# (--with prebuilt), and rpmbuild checks no BuildRequires against this Debian host's empty rpm database
+$(RPM): build/s390x/zpcitrace $(TARBALL) zpcitrace.spec
+	rpmbuild -bb --quiet --target s390x --nodeps --with prebuilt --define "_topdir $(CURDIR)/build/rpm" \
+		--define "zt_pkg_version $(PKG_VERSION)" --define "zt_prebuilt $(CURDIR)/build/s390x/zpcitrace" zpcitrace.spec
 
 # ---- benchmarks (make bench; figures and ratios, docs/performance.md) ------------------------------------
 
