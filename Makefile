@@ -242,7 +242,8 @@ rpm: $(RPM)
 # (--with prebuilt), and rpmbuild checks no BuildRequires against this Debian host's empty rpm database
 $(RPM): build/s390x/zpcitrace $(TARBALL) zpcitrace.spec
 	rpmbuild -bb --quiet --target s390x --nodeps --with prebuilt --define "_topdir $(CURDIR)/build/rpm" \
-		--define "__strip s390x-linux-gnu-strip" --define "__objdump s390x-linux-gnu-objdump" --define "_buildshell /bin/bash" \
+		--define "__strip s390x-linux-gnu-strip" --define "__objdump s390x-linux-gnu-objdump" \
+		--define "__brp_compress bash /usr/lib/rpm/brp-compress /usr" \
 		--define "zt_pkg_version $(PKG_VERSION)" --define "zt_prebuilt $(CURDIR)/build/s390x/zpcitrace" zpcitrace.spec
 
 # ---- benchmarks (make bench; figures and ratios, docs/performance.md) ------------------------------------
