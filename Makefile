@@ -246,6 +246,10 @@ $(RPM): build/s390x/zpcitrace $(TARBALL) zpcitrace.spec
 		--define "__brp_compress bash /usr/lib/rpm/brp-compress /usr" \
 		--define "zt_pkg_version $(PKG_VERSION)" --define "zt_prebuilt $(CURDIR)/build/s390x/zpcitrace" zpcitrace.spec
 
+# lintian, rpmlint, contents, scripts, an rpm --root install (tests/host/packages.sh)
+packages-test: $(DEB) $(RPM) zpcitrace
+	bash tests/host/packages.sh $(DEB) $(RPM) ./zpcitrace
+
 # ---- benchmarks (make bench; figures and ratios, docs/performance.md) ------------------------------------
 
 build/bench/storm.bpf.o: tests/bench/storm.bpf.c bpf/zt_event.h bpf/submit.h
@@ -289,7 +293,7 @@ check: deps
 
 # a short fuzzing pass as a regression test ('make fuzz' runs the full 10 million); the e2e tests last, so
 # that their "N passed, N failed" closes the output
-check-run: unit host-test
+check-run: unit host-test packages-test
 	$(MAKE) --no-print-directory fuzz FUZZ_RUNS=300000
 	$(MAKE) --no-print-directory e2e
 
