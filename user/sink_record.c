@@ -118,10 +118,11 @@ static int record_finish(struct zt_sink *s, const struct zt_snapshot *snap)
 	struct zt_capture_writer *w = &r->w;
 	int err = w->fd >= 0 ? record_close(r, snap, "exit") : -EBADF; /* a rotation could not open the new file */
 	unsigned long long written = r->done_written + w->written, unwritten = r->done_unwritten + w->unwritten;
-	char files[64] = "";
+	char files[96] = "";
 
 	if (r->files > 1)
-		snprintf(files, sizeof(files), " (and the %u files before it, rotated)", r->files - 1);
+		snprintf(files, sizeof(files), " and the %u files rotated before it (%lu kept)", r->files - 1,
+			 s->args.rotate_files);
 	if (err)
 		fprintf(stderr, "zpcitrace: %llu events written to %s%s; %llu could not be written (%s)%s\n", written,
 			s->args.path, files, unwritten, strerror(-err), unwritten || !written ? "" : ", nor the trailer");
