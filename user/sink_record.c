@@ -51,10 +51,12 @@ static int record_close(struct record *r, const struct zt_snapshot *snap, const 
 	return zt_capture_writer_close(&r->w);
 }
 
-/* FILE.N-2 to FILE.N-1, ..., FILE to FILE.1: the oldest is replaced */
-static void shift_files(const char *path, unsigned long keep)
+/* FILE.N-2 to FILE.N-1, ..., FILE to FILE.1: the oldest is replaced. 0, or -errno when FILE could not move (a
+ * new FILE would replace it) */
+static int shift_files(const char *path, unsigned long keep)
 {
 	char from[4096], to[4096];
+	int err = 0;
 
 	for (unsigned long i = keep - 1; i >= 1; i--) {
 		snprintf(to, sizeof(to), "%s.%lu", path, i);
@@ -62,9 +64,13 @@ static void shift_files(const char *path, unsigned long keep)
 			snprintf(from, sizeof(from), "%s.%lu", path, i - 1);
 		else
 			snprintf(from, sizeof(from), "%s", path);
-		if (rename(from, to) && errno != ENOENT)
+		if (rename(from, to) && errno != ENOENT) {
+			if (i == 1) /* an older file that did not move is replaced by the next: said, not fatal */
+				err = -errno;
 			fprintf(stderr, "zpcitrace: cannot rotate %s to %s: %s\n", from, to, strerror(errno));
+		}
 	}
+	return err;
 }
 
 static void rotate(struct record *r)
@@ -77,9 +83,14 @@ static void rotate(struct record *r)
 	err = record_close(r, &snap, "rotate");
 	r->done_written += r->w.written;
 	r->done_unwritten += r->w.unwritten;
+	r->w.written = r->w.unwritten = 0; /* counted once, whether or not a new file follows */
 	if (err)
 		fprintf(stderr, "zpcitrace: closing %s for rotation: %s\n", s->args.path, strerror(-err));
-	shift_files(s->args.path, s->args.rotate_files);
+	if (shift_files(s->args.path, s->args.rotate_files)) {
+		fprintf(stderr, "zpcitrace: %s stays as it is: nothing more is written, the events are counted\n",
+			s->args.path);
+		return;
+	}
 	r->ringbuf_at_open = snap.ringbuf_drops;
 	r->failing = false;
 	if (!record_open(r) && s->args.read_queues)
@@ -88,8 +99,14 @@ static void rotate(struct record *r)
 
 static void record_event(struct zt_sink *s, const struct zt_event *e, const struct zt_match *note)
 {
+	struct record *r = (struct record *)s;
+
 	(void)note;
-	zt_capture_writer_event(&((struct record *)s)->w, e, s->args.realtime_off);
+	if (r->w.fd < 0) { /* a rotation left no file to write: counted, never dropped silently */
+		r->done_unwritten++;
+		return;
+	}
+	zt_capture_writer_event(&r->w, e, s->args.realtime_off);
 }
 
 /* whole lines: a kill loses at most this batch. A failed write is said when it starts and when writes work
@@ -116,7 +133,7 @@ static int record_finish(struct zt_sink *s, const struct zt_snapshot *snap)
 {
 	struct record *r = (struct record *)s;
 	struct zt_capture_writer *w = &r->w;
-	int err = w->fd >= 0 ? record_close(r, snap, "exit") : -EBADF; /* a rotation could not open the new file */
+	int err = w->fd >= 0 ? record_close(r, snap, "exit") : -EIO; /* a rotation left no file to write */
 	unsigned long long written = r->done_written + w->written, unwritten = r->done_unwritten + w->unwritten;
 	char files[96] = "";
 

@@ -93,10 +93,54 @@ static void test_rotates_by_size_and_keeps_n_files(void **state)
 	zt_corr_free(&t.corr);
 }
 
+/* FILE cannot move to FILE.1 (a directory is in the way, -W 2): FILE keeps what it has, the events after are
+ * counted as not written, and the end is an error */
+static void test_failed_rotation_is_counted(void **state)
+{
+	char dir[] = "/tmp/zt-rot-XXXXXX", path[256], blocker[300], inside[320];
+	struct zt_capture_meta meta = { .hostname = "h", .zpcitrace = "test" };
+	static struct fake_tracer t;
+	struct zt_snapshot end;
+	struct zt_capture c;
+	char err[256];
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/cap.jsonl", dir);
+	snprintf(blocker, sizeof(blocker), "%s.1", path);
+	snprintf(inside, sizeof(inside), "%s/x", blocker);
+	assert_int_equal(mkdir(blocker, 0755), 0);
+	fclose(fopen(inside, "w")); /* not empty: rename() cannot replace it */
+	zt_corr_init(&t.corr);
+	struct zt_sink_args a = { .path = path, .meta = &meta, .snapshot = fake_snapshot, .snapshot_ctx = &t,
+				  .rotate_bytes = 4000, .rotate_files = 2, .read_queues = fake_read_queues };
+	struct zt_sink *s = zt_sink_record_new(&a);
+	assert_int_equal(s->start(s), 0);
+	for (int i = 0; i < 100; i++) {
+		struct zt_event e = { .type = ZT_EV_ARRIVAL, .ts_ns = 100 + i, .has_fn = 1, .fid = 1 };
+
+		s->event(s, &e, NULL);
+		s->drained(s, false);
+	}
+	fake_snapshot(&t, &end);
+	assert_int_not_equal(s->finish(s, &end), 0);
+	s->free(s);
+	assert_int_equal(zt_capture_read(path, &c, err, sizeof(err)), 0);
+	assert_string_equal(c.reason, "rotate");
+	assert_true(c.nevents > 0 && c.nevents < 100);
+	assert_int_equal(t.queue_reads, 0);
+	zt_capture_free(&c);
+	unlink(path);
+	unlink(inside);
+	rmdir(blocker);
+	rmdir(dir);
+	zt_corr_free(&t.corr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rotates_by_size_and_keeps_n_files),
+		cmocka_unit_test(test_failed_rotation_is_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
