@@ -35,8 +35,8 @@ check "the .deb is for s390x, with the version in its name" \
 	"$(basename "$deb" | sed 's/^zpcitrace_\(.*\)_s390x\.deb$/\1/')"
 dpkg-deb -x "$deb" "$tmp/deb"
 dpkg-deb -e "$deb" "$tmp/deb/DEBIAN"
-want_files="usr/sbin/zpcitrace usr/share/man/man8/zpcitrace.8.gz lib/systemd/system/zpcitrace-exporter.service
-	lib/systemd/system/zpcitrace-recorder.service etc/default/zpcitrace usr/share/doc/zpcitrace/copyright
+want_files="usr/sbin/zpcitrace usr/share/man/man8/zpcitrace.8.gz usr/lib/systemd/system/zpcitrace-exporter.service
+	usr/lib/systemd/system/zpcitrace-recorder.service etc/default/zpcitrace usr/share/doc/zpcitrace/copyright
 	usr/share/doc/zpcitrace/README.md.gz usr/share/doc/zpcitrace/prometheus.md.gz"
 missing() { for f in $want_files; do [ -e "$tmp/$1/$f" ] || echo "missing $f"; done; }
 check "the .deb holds the tool, the man page, both units, /etc/default/zpcitrace and the docs" \
@@ -56,18 +56,18 @@ check "purge removes what the services wrote (the captures, the textfile)" \
 
 # the units: systemd's own check, with the tool's path pointing at a binary that exists here
 for u in zpcitrace-exporter zpcitrace-recorder; do
-	sed "s#/usr/sbin/zpcitrace#$(realpath "$native")#" "$tmp/deb/lib/systemd/system/$u.service" >"$tmp/$u.service"
+	sed "s#/usr/sbin/zpcitrace#$(realpath "$native")#" "$tmp/deb/usr/lib/systemd/system/$u.service" >"$tmp/$u.service"
 	check "systemd-analyze verify accepts $u.service" \
 		bash -c "out=\$(systemd-analyze verify --man=no '$tmp/$u.service' 2>&1); echo \"\$out\"; test -z \"\$out\""
 done
 check "both units: NoNewPrivileges, ProtectSystem=strict, the capabilities bounded, CAP_SYS_ADMIN explained" \
-	bash -c "for u in exporter recorder; do f='$tmp/deb/lib/systemd/system/zpcitrace-'\$u.service
+	bash -c "for u in exporter recorder; do f='$tmp/deb/usr/lib/systemd/system/zpcitrace-'\$u.service
 		grep -qx NoNewPrivileges=yes \$f && grep -qx ProtectSystem=strict \$f && grep -q '^ReadWritePaths=' \$f &&
 		grep -qx 'CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_ADMIN CAP_SYSLOG CAP_SYS_RESOURCE' \$f &&
 		grep -q '^#.*CAP_SYS_ADMIN.*BTF' \$f || exit 1; done"
 check "the recorder's capture is bounded: rotated with -C and -W under /var/lib/zpcitrace" \
 	grep -q '^ExecStart=/usr/sbin/zpcitrace record -w /var/lib/zpcitrace/capture.jsonl -C ${ZPCITRACE_FILE_MB} -W ${ZPCITRACE_FILES}' \
-	"$tmp/deb/lib/systemd/system/zpcitrace-recorder.service"
+	"$tmp/deb/usr/lib/systemd/system/zpcitrace-recorder.service"
 
 # ---- the .rpm ------------------------------------------------------------------------------------------------
 rpmlint -c "$top/packaging/rpmlint.toml" "$rpm" >"$tmp/rpmlint" 2>&1
