@@ -25,6 +25,10 @@ PYTHON ?= python3
 PKG_BASE := 0.1.0
 PKG_VERSION ?= $(PKG_BASE)+git$(shell git rev-list --count HEAD 2>/dev/null || echo 0).$(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
 VERSION ?= $(PKG_VERSION)
+DEB := build/deb/zpcitrace_$(PKG_VERSION)_s390x.deb
+# the system bed's upgrade: the same commit built again at a higher version
+NEXT_VERSION := $(PKG_VERSION).1
+DEB_NEXT := build/sysbed/zpcitrace_$(NEXT_VERSION)_s390x.deb
 WARN := -Wall -Wextra
 # the BPF programs always target s390 kernels; only the byte order follows the machine that loads them
 BPF_CFLAGS := -g -O2 -D__TARGET_ARCH_s390 -fms-extensions -Wno-microsoft-anon-tag -Wall -Ivmlinux/s390x -Ibpf
@@ -195,7 +199,20 @@ $(NOSERIES_INITRD): $(BED_DEPS) $(NOSERIES_DIR)/.complete | build/bed
 E2E_ARGS ?=
 NO_TEST_KERNEL_BEDS := $(if $(JIT_KERNEL),,jit-7.3) $(if $(V12_KERNEL),,v12-7.3)
 MISSING_TEST_KERNELS := $(if $(JIT_KERNEL),,vmlinuz-7.3-jit-s390x) $(if $(V12_KERNEL),,vmlinuz-7.3-v12-s390x)
-e2e: $(BED_INITRD) $(if $(JIT_KERNEL)$(V12_KERNEL),$(JIT_INITRD)) $(NOSERIES_INITRD)
+# the system bed (tests/e2e/system.py): the cached Debian sid root, an initramfs that mounts it over 9p, the .deb
+# and a newer build of it (the same commit at a higher version: the upgrade)
+SYSBED_STAMP := $(ZPCITRACE_CACHE)/sysbed/.complete
+SYSTEM_INITRD := build/bed/system.cpio.gz
+
+$(SYSBED_STAMP):
+	bash mk/deps.sh sysbed >/dev/null
+
+$(SYSTEM_INITRD): tests/e2e/guest/init-9p tests/e2e/bed.py $(KERNEL_STAMP) $(SYSROOT)/.complete | build/bed
+	$(PYTHON) tests/e2e/bed.py initrd --system --kernel-dir $(kernel_dir) --busybox $(BUSYBOX) --out $@
+
+SYSTEM_DEPS := $(SYSBED_STAMP) $(SYSTEM_INITRD) $(DEB) $(DEB_NEXT) $(S390_VMM) zpcitrace
+
+e2e: $(BED_INITRD) $(if $(JIT_KERNEL)$(V12_KERNEL),$(JIT_INITRD)) $(NOSERIES_INITRD) $(SYSTEM_DEPS)
 	$(if $(and $(CI),$(strip $(NO_TEST_KERNEL_BEDS))),$(error CI runs every bed: no $(strip $(MISSING_TEST_KERNELS)) in $(TEST_KERNEL_DIRS)))
 	$(if $(strip $(NO_TEST_KERNEL_BEDS)),@echo "e2e: skipping the beds $(strip $(NO_TEST_KERNEL_BEDS)): no \
 		$(strip $(MISSING_TEST_KERNELS)) in $(TEST_KERNEL_DIRS); 'make test-kernels' builds it (about an hour, once)")
@@ -204,7 +221,9 @@ e2e: $(BED_INITRD) $(if $(JIT_KERNEL)$(V12_KERNEL),$(JIT_INITRD)) $(NOSERIES_INI
 		$(if $(JIT_KERNEL),--bed jit-7.3=$(JIT_KERNEL)$(comma)$(JIT_INITRD)) \
 		$(if $(V12_KERNEL),--bed v12-7.3=$(V12_KERNEL)$(comma)$(JIT_INITRD)) \
 		$(addprefix --skip-bed ,$(NO_TEST_KERNEL_BEDS)) \
-		--bed debian-6.12=$(NOSERIES_DIR)/vmlinuz,$(NOSERIES_INITRD)
+		--bed debian-6.12=$(NOSERIES_DIR)/vmlinuz,$(NOSERIES_INITRD) \
+		--bed system-7.3=$(kernel_dir)/vmlinuz,$(SYSTEM_INITRD) --system-root $(dir $(SYSBED_STAMP))root \
+		--system-modules $(kernel_dir)/modules --deb $(DEB) --deb-next $(DEB_NEXT) --vmm $(S390_VMM) --zpcitrace ./zpcitrace
 
 # the bed's test kernels from Debian's linux-source-7.3 (tests/kernels/README.md): about an hour, once
 test-kernels:
@@ -215,18 +234,25 @@ test-kernels:
 PKG_FILES := debian/control debian/rules debian/changelog debian/copyright debian/zpcitrace.postrm \
 	debian/zpcitrace.docs debian/zpcitrace.manpages debian/zpcitrace.lintian-overrides packaging/zpcitrace.default $(wildcard packaging/systemd/*.service) \
 	docs/zpcitrace.8 README.md
-DEB := build/deb/zpcitrace_$(PKG_VERSION)_s390x.deb
-
 deb: $(DEB)
 
 # debhelper's own sequence (dh_installsystemd, dh_installdeb, ...) for the host architecture s390x: the static
 # cross build, packaged as a native s390x build would be
-$(DEB): build/s390x/zpcitrace $(PKG_FILES)
+# $(call debian_binary,VERSION,OUT): the package of the cross build in OUT (built there at VERSION), into $(@D)
+define debian_binary
 	@mkdir -p $(@D)
 	rm -rf debian/zpcitrace debian/.debhelper debian/debhelper-build-stamp debian/files debian/*.substvars
-	ZT_PKG_VERSION=$(PKG_VERSION) ZT_DEB_DIR=$(CURDIR)/$(@D) DEB_BUILD_OPTIONS=nocheck \
+	ZT_PKG_VERSION=$(1) ZT_OUT=$(2) ZT_DEB_DIR=$(CURDIR)/$(@D) DEB_BUILD_OPTIONS=nocheck \
 		dpkg-architecture -a s390x -f -c debian/rules binary
 	rm -rf debian/zpcitrace debian/.debhelper debian/debhelper-build-stamp debian/files debian/*.substvars
+endef
+
+$(DEB): build/s390x/zpcitrace $(PKG_FILES)
+	$(call debian_binary,$(PKG_VERSION),build/s390x)
+
+# the system bed's upgrade: a newer build, compiled anew at NEXT_VERSION (after $(DEB): one debian/ at a time)
+$(DEB_NEXT): $(DEB)
+	$(call debian_binary,$(NEXT_VERSION),build/sysbed/s390x-next)
 
 # the source tarball (git archive): what zpcitrace.spec builds from natively (rpmbuild -tb)
 TARBALL := build/rpm/SOURCES/zpcitrace-$(PKG_VERSION).tar.gz

@@ -1,5 +1,5 @@
 #!/bin/bash
-# deps.sh [host|sysroot|kernel|kernel-noseries|bench|all] - install what zpcitrace needs on a Debian 12 x86_64 machine.
+# deps.sh [host|sysroot|kernel|kernel-noseries|sysbed|bench|test-kernels|all] - install what zpcitrace needs on a Debian 12 x86_64 machine.
 #
 #   host     Debian packages for the build and the bed (apt-get, as root; only what is missing).
 #   sysroot  s390x static libraries (libbpf, libelf, zlib, zstd), busybox, and an s390x bpftool (run under
@@ -13,6 +13,9 @@
 #   test-kernels
 #            the bed's own test kernels (tests/kernels/README.md), built from Debian's linux-source-7.3 with the
 #            committed config and patch into $ZPCITRACE_CACHE/test-kernels; about an hour, once.
+#   sysbed   the system bed's root: a Debian sid s390x userspace with systemd and prometheus-node-exporter
+#            (debootstrap resolves it from the package metadata; its second stage runs under qemu-user), kept
+#            under $ZPCITRACE_CACHE/sysbed/root. Each system e2e run boots a copy of it (tests/e2e/system.py).
 #   bench    for make bench only: Debian's s390x bpftrace and bpftool with their library closure, unpacked as
 #            a root for chroot in the guest (the comparison script runs beside zpcitrace on the same hooks).
 #
@@ -35,11 +38,12 @@ say() { echo "deps: $*" >&2; }
 die() { echo "deps: error: $*" >&2; exit 1; }
 
 # libclang-rt-14-dev: the libFuzzer and sanitizer runtimes of Debian 12's clang (make fuzz, and make check's pass);
-# debhelper, lintian, rpm, rpmlint, file, systemd (systemd-analyze): make deb, make rpm and their checks
+# debhelper, lintian, rpm, rpmlint, file, systemd (systemd-analyze): make deb, make rpm and their checks;
+# debootstrap: the system bed's root
 HOST_PKGS="make gcc libc6-dev clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config libcmocka-dev
   qemu-system-misc qemu-user-static gcc-s390x-linux-gnu libc6-dev-s390x-cross cpio xz-utils xxd python3
   ca-certificates debian-archive-keyring prometheus prometheus-node-exporter curl
-  debhelper lintian rpm rpmlint file systemd"
+  debhelper lintian rpm rpmlint file systemd debootstrap"
 
 host() {
 	local missing=()
@@ -211,6 +215,49 @@ check_series() {
 	esac | grep -ac zpci_get_pending_error >/dev/null   # not -q: an early exit would SIGPIPE the decompressor
 }
 
+SYSBED=$CACHE/sysbed
+# what the system bed's guest runs beyond minbase: systemd as init, udev and kmod for the vfio modules, curl and
+# Debian's node_exporter for the textfile
+SYSBED_PKGS=systemd,systemd-sysv,udev,kmod,curl,ca-certificates,prometheus-node-exporter
+
+# s390x binaries run through qemu-user: the kernel's binfmt_misc entry, registered if missing. F: the interpreter
+# is opened now, so it works inside chroots that lack it.
+binfmt_s390x() {
+	local b=/proc/sys/fs/binfmt_misc
+	[ -e $b/register ] || mount -t binfmt_misc binfmt_misc $b || die "cannot mount binfmt_misc"
+	[ -e $b/qemu-s390x ] && return 0
+	printf '%s' ':qemu-s390x:M::\x7fELF\x02\x02\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x16:\xff\xff\xff\xff\xff\xff\xff\xfc\xff\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff:/usr/bin/qemu-s390x-static:F' \
+		> $b/register 2>/dev/null || [ -e $b/qemu-s390x ] || die "cannot register qemu-s390x-static with binfmt_misc"
+}
+
+sysbed() {
+	[ -e "$SYSBED/.complete" ] && return 0
+	[ "$(id -u)" = 0 ] || die "the system bed's root needs root (debootstrap, chroot); run 'make deps' as root"
+	binfmt_s390x
+	local mirror tmp=$SYSBED/root.new
+	mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+	[ -n "$mirror" ] || mirror=http://deb.debian.org/debian
+	rm -rf --one-file-system "$tmp" "$SYSBED/root"
+	mkdir -p "$SYSBED"
+	say "making the system bed's root: Debian sid s390x with systemd and prometheus-node-exporter (a few minutes)"
+	debootstrap --foreign --arch=s390x --variant=minbase --include=$SYSBED_PKGS \
+		--keyring=/usr/share/keyrings/debian-archive-keyring.gpg sid "$tmp" "$mirror" > "$SYSBED/debootstrap.log" 2>&1 ||
+		{ tail -n 20 "$SYSBED/debootstrap.log" >&2; die "debootstrap (first stage) failed"; }
+	chroot "$tmp" /debootstrap/debootstrap --second-stage >> "$SYSBED/debootstrap.log" 2>&1 ||
+		{ tail -n 20 "$SYSBED/debootstrap.log" >&2; die "debootstrap (second stage, under qemu-user) failed"; }
+	rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/*_Packages
+	echo zt-sysbed > "$tmp/etc/hostname"
+	# the initramfs mounts the 9p root; nothing more to mount
+	: > "$tmp/etc/fstab"
+	# no timers that download or scrub while the bed runs
+	for u in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer; do
+		ln -sf /dev/null "$tmp/etc/systemd/system/$u"
+	done
+	chroot "$tmp" dpkg-query -W -f '${Package} ${Version}\n' > "$SYSBED/packages.txt"
+	mv "$tmp" "$SYSBED/root"
+	touch "$SYSBED/.complete"
+}
+
 TEST_KERNELS=$CACHE/test-kernels
 TEST_KERNEL_PKGS="make flex bison bc libssl-dev libelf-dev dwarves gcc-s390x-linux-gnu"
 test_kernels() {
@@ -234,6 +281,7 @@ print_paths() {
 		echo "KERNEL_VERSION=$(cat "$k/version")"
 	fi
 	[ -e "$KERNELS/noseries/.complete" ] && echo "KERNEL_NOSERIES_DIR=$KERNELS/noseries"
+	[ -e "$SYSBED/.complete" ] && echo "SYSBED_ROOT=$SYSBED/root"
 	return 0
 }
 
@@ -244,9 +292,10 @@ sysroot) sysroot ;;
 kernel) kernel ;;
 kernel-noseries) kernel_noseries ;;
 bench) bench_root ;;
+sysbed) sysbed ;;
 test-kernels) test_kernels ;;
-all) host; sysroot; kernel; kernel_noseries ;;
+all) host; sysroot; kernel; kernel_noseries; sysbed ;;
 paths) ;;
-*) die "usage: deps.sh [host|sysroot|kernel|kernel-noseries|bench|test-kernels|all|paths]" ;;
+*) die "usage: deps.sh [host|sysroot|kernel|kernel-noseries|sysbed|bench|test-kernels|all|paths]" ;;
 esac
 print_paths

@@ -4,11 +4,15 @@ modules, booted under qemu-system-s390x (TCG) with two zPCI virtio-rng functions
 zPCI IOMMU. Results come back over the console and as a tar on a virtio-blk disk.
 
   bed.py initrd [--kernel-dir K] --busybox B --bin FILE... [--tree DIR...] --out BASE.cpio.gz   (no K: all built in)
+  bed.py initrd --system --kernel-dir K --busybox B --out SYSTEM.cpio.gz
   bed.py run --kernel-dir K --initrd BASE.cpio.gz --out RUNDIR [--conf 'KEY=VALUE'...] [--live] [--timeout S]
-             [--mem MIB] [--smp N]
+             [--mem MIB] [--smp N] [--root DIR]
 
 A run appends a small cpio with /scenario.conf to the base initramfs (the kernel unpacks concatenated
 archives), so one base image serves every scenario.
+
+The system bed (--system, tests/e2e/system.py) is the other kind: its initramfs only mounts a Debian root the host
+shares over virtio-9p (run --root DIR) and starts its systemd; results are files the guest leaves in that root.
 """
 import argparse
 import lzma
@@ -27,6 +31,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 # what the guest needs: the results disk, and vfio-pci with the type1 IOMMU backend
 WANTED_MODULES = ["virtio_blk", "vfio_iommu_type1", "vfio-pci"]
+# the system bed's initramfs: just the 9p root (the root's own modprobe loads vfio)
+SYSTEM_MODULES = ["9pnet_virtio", "9p"]
 
 
 def norm(name):
@@ -108,11 +114,12 @@ def cmd_initrd(a):
         for d in ("bin", "sbin", "proc", "sys", "dev", "tmp", "mods"):
             os.makedirs(os.path.join(r, d))
         shutil.copy(a.busybox, os.path.join(r, "bin", "busybox"))
-        shutil.copy(os.path.join(HERE, "guest", "init"), os.path.join(r, "init"))
+        shutil.copy(os.path.join(HERE, "guest", "init-9p" if a.system else "init"), os.path.join(r, "init"))
         os.chmod(os.path.join(r, "init"), 0o755)
         for b in a.bin:
             shutil.copy(b, os.path.join(r, os.path.basename(b)))
-        modules = module_closure(os.path.join(a.kernel_dir, "modules"), WANTED_MODULES) if a.kernel_dir else []
+        wanted = SYSTEM_MODULES if a.system else WANTED_MODULES
+        modules = module_closure(os.path.join(a.kernel_dir, "modules"), wanted) if a.kernel_dir else []
         for i, (name, blob) in enumerate(modules):
             with open(os.path.join(r, "mods", f"{10 + i}_{name}.ko"), "wb") as f:
                 f.write(blob)
@@ -123,11 +130,14 @@ def cmd_initrd(a):
         os.replace(a.out + ".tmp", a.out)
 
 
-def qemu_cmd(kernel, initrd, disk, append, qmp_path, mem, smp):
+def qemu_cmd(kernel, initrd, disk, append, qmp_path, mem, smp, root=None):
+    # the system bed's root: virtio-9p on the channel subsystem (-virtfs would make it a PCI function, taking uid 1)
+    share = ["-fsdev", f"local,id=fs0,path={root},security_model=passthrough",
+             "-device", "virtio-9p-ccw,fsdev=fs0,mount_tag=root"] if root else []
     return ["qemu-system-s390x", "-qmp", f"unix:{qmp_path},server=on,wait=off", "-M", "s390-ccw-virtio", "-cpu", "max", "-smp", str(smp), "-m", str(mem),
             "-nographic", "-no-reboot", "-nic", "none", "-kernel", kernel, "-initrd", initrd,
             "-append", f"console=ttysclp0 panic=-1 loglevel=4 {append}",
-            "-drive", f"file={disk},format=raw,if=none,id=d0", "-device", "virtio-blk-ccw,drive=d0",
+            "-drive", f"file={disk},format=raw,if=none,id=d0", "-device", "virtio-blk-ccw,drive=d0", *share,
             # fid 1 sits behind the zPCI IOMMU, so a bad DMA raises a real error event; fid 2 does not
             "-device", "zpci,uid=1,fid=1,target=rng0",
             "-device", "virtio-rng-pci,id=rng0,iommu_platform=on,disable-legacy=on",
@@ -203,7 +213,7 @@ def cmd_run(a):
         cpio(r, initrd, append_to=a.initrd)
     kernel = os.path.join(a.kernel_dir, "vmlinuz") if a.kernel_dir else a.kernel
     qmp_path = os.path.join(tempfile.mkdtemp(prefix="zt-qmp-"), "qmp.sock")
-    cmd = qemu_cmd(kernel, initrd, disk, a.append, qmp_path, a.mem, a.smp)
+    cmd = qemu_cmd(kernel, initrd, disk, a.append, qmp_path, a.mem, a.smp, a.root)
     t0 = time.time()
     log = open(os.path.join(a.out, "console.log"), "w")
     log.write("[host] " + " ".join(cmd) + "\n")
@@ -268,6 +278,7 @@ def main():
     i.add_argument("--bin", action="append", default=[])
     i.add_argument("--tree", action="append", default=[], help="a directory whose contents join the guest's /")
     i.add_argument("--out", required=True)
+    i.add_argument("--system", action="store_true", help="the system bed's initramfs: mount the 9p root, start its init")
     r = sub.add_parser("run")
     r.add_argument("--kernel-dir")
     r.add_argument("--kernel", help="a vmlinuz outside a kernel dir")
@@ -279,6 +290,7 @@ def main():
     r.add_argument("--timeout", type=float, default=300)
     r.add_argument("--mem", type=int, default=1024, help="guest memory in MiB")
     r.add_argument("--smp", type=int, default=1, help="guest CPUs")
+    r.add_argument("--root", help="a directory the guest mounts as its root over virtio-9p (the system bed)")
     a = ap.parse_args()
     {"initrd": cmd_initrd, "run": cmd_run}[a.cmd](a)
 

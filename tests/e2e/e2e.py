@@ -8,7 +8,8 @@ raises two events for one trigger) and with the guest's dmesg.
 
 Beds: debian-7.3 (Debian's kernel: no BPF JIT, kprobes), jit-7.3 (the same series built with the JIT:
 fentry/fexit), v12-7.3 (that kernel with the seed's v12 uAPI: feature 12, dequeued inline), debian-6.12 (no error
-queue: zpcitrace degrades). Ends with "N passed, N failed".
+queue: zpcitrace degrades), system-7.3 (Debian's kernel booting a Debian sid root with systemd: the packages and
+services, tests/e2e/system.py). Ends with "N passed, N failed".
 """
 import argparse
 import hashlib
@@ -26,6 +27,7 @@ import urllib.request
 
 from parse import (books_of_text, kv, parse_gt, parse_summary, parse_trace, parse_trace_json, parse_trace_jsonl,
                    prom_samples)
+from system import scenario_system
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ALL_HOOKS = ["zpci_event_error", "zpci_store_pci_error", "vfio_pci_core_aer_err_detected",
@@ -993,6 +995,7 @@ SCENARIOS = {  # name: (fn, beds)
     "noseries": (scenario_noseries, ["debian-6.12"]),
     "v12": (scenario_v12, ["v12-7.3"]),
     "v12-prom": (scenario_v12_prom, ["v12-7.3"]),
+    "system": (scenario_system, ["system-7.3"]),
 }
 
 
@@ -1015,6 +1018,13 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("-k", dest="only", action="append", help="run only these scenarios")
     ap.add_argument("--skip-bed", action="append", default=[], help="a bed without its kernel: its scenarios are skipped")
+    system = ap.add_argument_group("the system bed (scenario system)")
+    system.add_argument("--system-root", help="the cached Debian root (mk/deps.sh sysbed)")
+    system.add_argument("--system-modules", help="the bed kernel's modules directory, copied into the root")
+    system.add_argument("--deb", help="the package (make deb)")
+    system.add_argument("--deb-next", help="a newer build of it, for the upgrade")
+    system.add_argument("--vmm", help="the static s390x guest VMM")
+    system.add_argument("--zpcitrace", default=ZPCITRACE_HOST, help="this host's zpcitrace, for report")
     a = ap.parse_args()
     beds = {}
     c = Checks()
