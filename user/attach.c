@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -471,11 +472,33 @@ static int check_kernel(const struct zt_attach *a)
 	return 0;
 }
 
+/* Loading needs CAP_BPF and attaching CAP_PERFMON (CAP_SYS_ADMIN covers both): without them nothing can work,
+ * so say so before the slow parts (kallsyms, BTF), not after them. An unreadable CapEff proves nothing. */
+static bool may_trace(void)
+{
+	unsigned long long eff;
+	char line[256];
+	bool known = false;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return true;
+	while (!known && fgets(line, sizeof(line), f))
+		known = sscanf(line, "CapEff: %llx", &eff) == 1;
+	fclose(f);
+	return !known || (eff >> CAP_SYS_ADMIN & 1) || ((eff >> CAP_BPF & 1) && (eff >> CAP_PERFMON & 1));
+}
+
 int zt_attach_prepare(struct zt_attach *a)
 {
 	bool all[ZT_NR_HOOKS];
 	int err;
 
+	if (!may_trace()) {
+		fprintf(stderr, "zpcitrace: not allowed to load BPF programs (no CAP_BPF and CAP_PERFMON, nor "
+				"CAP_SYS_ADMIN): run as root\n");
+		return -EPERM;
+	}
 	set_stage(a, "reading " KALLSYMS);
 	for (int h = 0; h < ZT_NR_HOOKS; h++)
 		all[h] = true;
