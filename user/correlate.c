@@ -561,13 +561,20 @@ void zt_fn_books(const struct zt_fn *f, struct zt_books *b)
 		      f->n[ZT_C_STORED] + b->at_start == b->dequeued + b->lost + b->discarded + b->pending + b->unseen;
 }
 
-uint64_t zt_fn_oldest_pending_ns(const struct zt_fn *f, uint64_t now_ns)
+uint64_t zt_fn_oldest_pending_at(const struct zt_fn *f)
 {
 	uint64_t oldest = 0;
 
 	for (int i = 0; i < ZT_QUEUE_DEPTH; i++)
 		if (f->slot[i].valid && !behind_head(f, &f->slot[i]) && (!oldest || f->slot[i].enqueue_ns < oldest))
 			oldest = f->slot[i].enqueue_ns;
+	return oldest;
+}
+
+uint64_t zt_fn_oldest_pending_ns(const struct zt_fn *f, uint64_t now_ns)
+{
+	uint64_t oldest = zt_fn_oldest_pending_at(f);
+
 	return oldest ? elapsed(oldest, now_ns) : 0;
 }
 

@@ -118,6 +118,8 @@ void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_match *n
 uint64_t zt_fn_full_ns(const struct zt_fn *f, uint64_t now_ns);
 /* age of the oldest error still queued, 0 when none */
 uint64_t zt_fn_oldest_pending_ns(const struct zt_fn *f, uint64_t now_ns);
+/* when the oldest error still queued was stored (the events' clock), 0 when none */
+uint64_t zt_fn_oldest_pending_at(const struct zt_fn *f);
 /* errors still queued: traced ones the queue's head has not passed */
 int zt_fn_pending(const struct zt_fn *f);
 /* the entry in this slot is one of them */

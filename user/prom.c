@@ -70,7 +70,7 @@ static void fn_metric(FILE *out, const struct zt_snapshot *s, const char *name, 
 {
 	head(out, name, type, help);
 	for (size_t i = 0; i < s->corr->nfns; i++)
-		fprintf(out, "%s{fid=\"0x%08x\"} %.9g\n", name, s->corr->fns[i].fid, value(s, &s->corr->fns[i]));
+		fprintf(out, "%s{fid=\"0x%08x\"} %.15g\n", name, s->corr->fns[i].fid, value(s, &s->corr->fns[i]));
 }
 
 static double depth_max(const struct zt_snapshot *s, const struct zt_fn *f)
@@ -118,6 +118,13 @@ static double balanced(const struct zt_snapshot *s, const struct zt_fn *f)
 static double last_error(const struct zt_snapshot *s, const struct zt_fn *f)
 {
 	return f->last_error_ns ? ((double)f->last_error_ns + (double)s->realtime_off) / 1e9 : 0;
+}
+
+static double oldest_pending(const struct zt_snapshot *s, const struct zt_fn *f)
+{
+	uint64_t at = zt_fn_oldest_pending_at(f);
+
+	return at ? ((double)at + (double)s->realtime_off) / 1e9 : 0;
 }
 
 /* what the run is: the version, how each function is hooked, which functions it saw */
@@ -229,6 +236,8 @@ void zt_prom_render(const struct zt_snapshot *s, FILE *out)
 		  "1 when errors were queued for the function and no process ever asked for them.", no_consumer);
 	fn_metric(out, s, "zpcitrace_last_error_timestamp_seconds", "gauge",
 		  "Unix time of the function's newest error (0: none).", last_error);
+	fn_metric(out, s, "zpcitrace_queue_oldest_pending_timestamp_seconds", "gauge",
+		  "Unix time the oldest error still queued was stored (0: none queued).", oldest_pending);
 	wait_histograms(c, out);
 	head(out, "zpcitrace_ringbuf_lost_events_total", "counter",
 	     "Events the kernel could not hand to zpcitrace (ring buffer full).");

@@ -140,6 +140,7 @@ static void test_discard_at_close_and_oldest_pending(void **state)
 	struct zt_fn *f = zt_corr_fn(&c, 3);
 	assert_int_equal(zt_fn_pending(f), 2);
 	assert_int_equal(zt_fn_oldest_pending_ns(f, 60 * MS), 50 * MS - 1);
+	assert_int_equal(zt_fn_oldest_pending_at(f), 10 * MS + 1);
 	assert_true(zt_fn_no_consumer(f));
 	struct zt_event e = base(ZT_EV_CLOSE, 3, 70 * MS);
 	e.discarded = 2;
@@ -149,6 +150,7 @@ static void test_discard_at_close_and_oldest_pending(void **state)
 	assert_int_equal(f->n[ZT_C_CLOSES], 1);
 	assert_int_equal(zt_fn_pending(f), 0);
 	assert_int_equal(zt_fn_oldest_pending_ns(f, 80 * MS), 0);
+	assert_int_equal(zt_fn_oldest_pending_at(f), 0);
 	zt_corr_free(&c);
 }
 

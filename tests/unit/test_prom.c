@@ -148,6 +148,31 @@ static void test_counts(void **state)
 	zt_corr_free(&c);
 }
 
+/* the alert on unread errors compares this timestamp with time(): whole seconds and milliseconds survive */
+static void test_oldest_pending_timestamp(void **state)
+{
+	struct zt_corr c;
+	(void)state;
+	zt_corr_init(&c);
+	for (int i = 0; i < 2; i++) {
+		struct zt_event a = ev(ZT_EV_ARRIVAL, 3, (uint64_t)(i + 1) * 250 * MS, 4);
+		struct zt_event q = ev(ZT_EV_ENQUEUE, 3, (uint64_t)(i + 1) * 250 * MS, 4);
+		zt_corr_add(&c, &a, NULL);
+		q.result = ZT_ENQ_STORED, q.has_slot = 1, q.slot = (uint8_t)i, q.q_tail = (uint8_t)(i + 1), q.q_count = (uint8_t)(i + 1);
+		zt_corr_add(&c, &q, NULL);
+	}
+	struct zt_snapshot s = { .corr = &c, .realtime_off = 1764712345000000000ll };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	zt_prom_render(&s, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "\nzpcitrace_queue_oldest_pending_timestamp_seconds{fid=\"0x00000003\"} 1764712345.25\n"));
+	assert_non_null(strstr(buf, "\nzpcitrace_last_error_timestamp_seconds{fid=\"0x00000003\"} 1764712345.5\n"));
+	free(buf);
+	zt_corr_free(&c);
+}
+
 static void test_atomic_write_mode_and_symlink(void **state)
 {
 	struct zt_corr c;
@@ -228,6 +253,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_promtool_accepts_without_lint_warnings),
 		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_oldest_pending_timestamp),
 		cmocka_unit_test(test_atomic_write_mode_and_symlink),
 		cmocka_unit_test(test_kill_mid_write),
 	};
