@@ -64,7 +64,7 @@ CORE_SRCS := user/atomic.c user/event.c user/event_fields.c user/text.c user/jso
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(CORE_SRCS))
 
 .PHONY: all deps check check-run unit host-test fuzz bench bench-run e2e demo demo-run vmlinux test-kernels clean \
-	deb rpm packages-test
+	deb rpm packages-test rules-test
 comma := ,
 .DELETE_ON_ERROR:
 
@@ -233,7 +233,7 @@ test-kernels:
 
 PKG_FILES := debian/control debian/rules debian/changelog debian/copyright debian/zpcitrace.postrm \
 	debian/zpcitrace.docs debian/zpcitrace.manpages debian/zpcitrace.lintian-overrides packaging/zpcitrace.default $(wildcard packaging/systemd/*.service) \
-	docs/zpcitrace.8 README.md
+	packaging/prometheus/zpcitrace.rules.yml docs/zpcitrace.8 docs/runbook.md docs/prometheus.md README.md
 deb: $(DEB)
 
 # debhelper's own sequence (dh_installsystemd, dh_installdeb, ...) for the host architecture s390x: the static
@@ -275,6 +275,11 @@ $(RPM): build/s390x/zpcitrace $(TARBALL) zpcitrace.spec
 # lintian, rpmlint, contents, scripts, an rpm --root install (tests/host/packages.sh)
 packages-test: $(DEB) $(RPM) zpcitrace
 	bash tests/host/packages.sh $(DEB) $(RPM) ./zpcitrace
+
+# the alert and recording rules (docs/prometheus.md, docs/runbook.md): valid, and each alert fires and stays quiet
+rules-test:
+	promtool check rules packaging/prometheus/zpcitrace.rules.yml
+	promtool test rules tests/prom/zpcitrace.rules.test.yml
 
 # ---- benchmarks (make bench; figures and ratios, docs/performance.md) ------------------------------------
 
@@ -319,7 +324,7 @@ check: deps
 
 # a short fuzzing pass as a regression test ('make fuzz' runs the full 10 million); the e2e tests last, so
 # that their "N passed, N failed" closes the output
-check-run: unit host-test packages-test
+check-run: unit host-test packages-test rules-test
 	$(MAKE) --no-print-directory fuzz FUZZ_RUNS=300000
 	$(MAKE) --no-print-directory e2e
 
