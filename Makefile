@@ -89,7 +89,12 @@ $(OUT)/zpcitrace.skel.h: $(OUT)/zpcitrace.bpf.o
 # header dependencies from the compiler (-MMD): each object is rebuilt when a header it includes changes
 DEPFLAGS = -MMD -MP
 
-$(OUT)/zpcitrace.o: user/zpcitrace.c $(OUT)/zpcitrace.skel.h
+# the version compiled in: rewritten only when it changes, so a new commit rebuilds zpcitrace.o (the packages'
+# version and the binary's agree) and nothing else
+$(OUT)/version: FORCE | $(OUT)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+
+$(OUT)/zpcitrace.o: user/zpcitrace.c $(OUT)/zpcitrace.skel.h $(OUT)/version
 	$(CC) $(WARN) $(USER_CFLAGS) $(DEPFLAGS) -DZT_VERSION='"$(VERSION)"' -Ibpf -Iuser -I$(OUT) -c $< -o $@
 
 $(OUT)/attach.o: user/attach.c $(OUT)/zpcitrace.skel.h

@@ -44,6 +44,8 @@ check "the .deb holds the tool, the man page, both units, /etc/default/zpcitrace
 	test -z "$(missing deb)"
 check "/usr/sbin/zpcitrace is the static s390x build" \
 	bash -c "file '$tmp/deb/usr/sbin/zpcitrace' | grep -q 'IBM S/390.*statically linked'"
+check "its binary's version is the package's (a new commit rebuilds the version it reports)" \
+	test "$(qemu-s390x-static "$tmp/deb/usr/sbin/zpcitrace" --version)" = "zpcitrace $(dpkg-deb -f "$deb" Version)"
 check "/etc/default/zpcitrace is a conffile" grep -qx /etc/default/zpcitrace "$tmp/deb/DEBIAN/conffiles"
 check "postinst enables and starts the exporter (debhelper), and leaves the recorder to the operator" \
 	bash -c "grep -q \"deb-systemd-helper enable 'zpcitrace-exporter.service'\" '$tmp/deb/DEBIAN/postinst' &&
