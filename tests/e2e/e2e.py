@@ -27,6 +27,7 @@ import urllib.request
 
 from parse import (books_of_text, kv, parse_gt, parse_summary, parse_trace, parse_trace_json, parse_trace_jsonl,
                    prom_samples)
+from alerts import scenario_alerts
 from system import scenario_system
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -997,6 +998,7 @@ SCENARIOS = {  # name: (fn, beds)
     "noseries": (scenario_noseries, ["debian-6.12"]),
     "v12": (scenario_v12, ["v12-7.3"]),
     "v12-prom": (scenario_v12_prom, ["v12-7.3"]),
+    "alerts": (scenario_alerts, ["debian-7.3"]),
     "system": (scenario_system, ["system-7.3"]),
 }
 

@@ -20,6 +20,8 @@
  *   close         close the device (stops mediated recovery; the kernel discards what is still queued)
  *   sleep-MS      sleep MS milliseconds
  *   await         say so (/tmp/vmm-waiting) and wait until /tmp/go exists: the bed starts zpcitrace meanwhile
+ *   hold          say so (/tmp/vmm-holding) and wait until /tmp/release exists, the device kept open: the bed
+ *                 copies an output while errors are queued
  *
  * Ground truth goes to stdout, one "GT <what> key=value..." line per observation; t* values are
  * CLOCK_MONOTONIC nanoseconds (the clock of bpf_ktime_get_ns), taken just before and after each call. */
@@ -486,15 +488,27 @@ static void cmd_error(int below_aperture)
 	   signals, (unsigned long long)t0, (unsigned long long)t1, (unsigned long long)iova);
 }
 
-static void cmd_await(void)
+/* create SAY, then wait (at most 300 s) until the bed creates UNTIL */
+static void wait_for_bed(const char *say, const char *until)
 {
-	int fd = open("/tmp/vmm-waiting", O_CREAT | O_WRONLY, 0644);
+	int fd = open(say, O_CREAT | O_WRONLY, 0644);
 
 	if (fd >= 0)
 		close(fd);
-	for (int i = 0; i < 6000 && access("/tmp/go", F_OK); i++)
+	for (int i = 0; i < 6000 && access(until, F_OK); i++)
 		usleep(50000);
+}
+
+static void cmd_await(void)
+{
+	wait_for_bed("/tmp/vmm-waiting", "/tmp/go");
 	gt("await t=%llu", (unsigned long long)now_ns());
+}
+
+static void cmd_hold(void)
+{
+	wait_for_bed("/tmp/vmm-holding", "/tmp/release");
+	gt("hold t=%llu", (unsigned long long)now_ns());
 }
 
 int main(int argc, char **argv)
@@ -535,6 +549,8 @@ int main(int argc, char **argv)
 			usleep(atoi(c + 6) * 1000);
 		else if (!strcmp(c, "await"))
 			cmd_await();
+		else if (!strcmp(c, "hold"))
+			cmd_hold();
 		else {
 			fprintf(stderr, "zpci_vmm: unknown command '%s'\n", c);
 			return 2;
