@@ -239,6 +239,7 @@ test-kernels:
 PKG_FILES := debian/control debian/rules debian/changelog debian/copyright debian/zpcitrace.postrm \
 	debian/zpcitrace.docs debian/zpcitrace.manpages debian/zpcitrace.lintian-overrides packaging/zpcitrace.default $(wildcard packaging/systemd/*.service) \
 	packaging/prometheus/zpcitrace.rules.yml docs/zpcitrace.8 docs/runbook.md docs/prometheus.md README.md
+
 deb: $(DEB)
 
 # debhelper's own sequence (dh_installsystemd, dh_installdeb, ...) for the host architecture s390x: the static

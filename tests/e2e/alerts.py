@@ -100,8 +100,15 @@ class Stack:
 
     def __init__(self, textfiles, rules, logdir):
         self.dir = tempfile.mkdtemp(prefix="zt-alerts-")
-        self.logdir, self.procs = logdir, []
+        self.logdir, self.procs, self.logs = logdir, [], []
         self.hook = Webhook()
+        try:
+            self.launch(textfiles, rules)
+        except BaseException:
+            self.stop()  # what already runs goes, whatever failed to start
+            raise
+
+    def launch(self, textfiles, rules):
         self.am_port, self.prom_port = free_port(), free_port()
         targets = []
         for name, path in textfiles.items():
@@ -132,6 +139,7 @@ class Stack:
 
     def start(self, name, *cmd):
         log = open(os.path.join(self.logdir, f"{name}.log"), "w")
+        self.logs.append(log)
         self.procs.append(subprocess.Popen(["timeout", str(LIFETIME), *cmd], stdout=log, stderr=subprocess.STDOUT,
                                            stdin=subprocess.DEVNULL, env={**os.environ, "TZ": "UTC"}))
 
@@ -172,6 +180,8 @@ class Stack:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+        for log in self.logs:
+            log.close()
         self.hook.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
