@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,9 +24,9 @@ import time
 import traceback
 import urllib.request
 
-from parse import (books_of_text, kv, parse_gt, parse_summary, parse_trace, parse_trace_json, parse_trace_jsonl,
-                   prom_samples)
-from alerts import scenario_alerts
+from parse import (books_of_text, gt_notified, gt_reads, kv, parse_gt, parse_summary, parse_trace, parse_trace_json,
+                   parse_trace_jsonl, prom_samples)
+from alerts import free_port, scenario_alerts
 from system import scenario_system
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -73,16 +72,14 @@ class Run:
         return [f for w, f in self.gt if w == what]
 
     def reads(self):
-        """the GETs that returned an error (v12 answers an empty queue with rc 0 and pec 0)"""
-        return [g for g in self.gt_of("get") if g["rc"] == "0" and int(g["pec"], 16) != 0]
+        return gt_reads(self.gt)
 
     def vmm2(self):
         """the ground truth of the VMM session after a module reload"""
         return parse_gt(self.path("vmm2.txt"))
 
     def notified(self):
-        """error notifications the VMM received (eventfd counts)"""
-        return sum(int(g["eventfd"]) for g in self.gt_of("error"))
+        return gt_notified(self.gt)
 
 
 class Checks:
@@ -440,9 +437,7 @@ def node_exporter_scrape(prom_file):
     """serve prom_file with a real node_exporter (textfile collector only) on loopback; return /metrics"""
     d = tempfile.mkdtemp(prefix="zt-textfile-")
     shutil.copy(prom_file, os.path.join(d, "zpcitrace.prom"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     p = subprocess.Popen(["prometheus-node-exporter", f"--web.listen-address=127.0.0.1:{port}",
                           "--collector.disable-defaults", "--collector.textfile",
                           f"--collector.textfile.directory={d}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -704,8 +699,8 @@ def scenario_reload(args, bed, c, prom=False):
     r = bed.boot(args, name, "open error get close", trace=trace, conf=["ZT_RELOAD=1", 'ZT_VMM2="open error get close"'])
     p = f"{bed.name}/{name}"
     gt2 = r.vmm2()
-    reads = r.reads() + [f for w, f in gt2 if w == "get" and f["rc"] == "0"]
-    notified = r.notified() + sum(int(f["eventfd"]) for w, f in gt2 if w == "error")
+    reads = r.reads() + gt_reads(gt2)
+    notified = r.notified() + gt_notified(gt2)
 
     def unloads():
         eq(open(os.path.join(r.dir, "rmmod.txt")).read().split("\n")[:2],

@@ -78,6 +78,16 @@ def parse_gt(path):
     return out
 
 
+def gt_notified(gt):
+    """error notifications the VMM received (eventfd counts), from parse_gt's list"""
+    return sum(int(f["eventfd"]) for w, f in gt if w == "error")
+
+
+def gt_reads(gt):
+    """the GETs that returned an error (v12 answers an empty queue with rc 0 and pec 0)"""
+    return [f for w, f in gt if w == "get" and f["rc"] == "0" and int(f["pec"], 16) != 0]
+
+
 def parse_summary(text):
     """the exit summary of a run's stderr: ({counter: N}, {func: (mode, module)}, {fid: {COLUMN: value}} of the
     functions and of the books tables, {(latency table, key): {COUNT, P50, ...}})"""

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from parse import parse_gt, prom_samples
+from parse import gt_notified, gt_reads, parse_gt, prom_samples
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FID = 'fid="0x00000001"'
@@ -86,10 +86,10 @@ class Results:
         return parse_gt(os.path.join(self.out, f"{step}.vmm.txt"))
 
     def notified(self, step):
-        return sum(int(f["eventfd"]) for w, f in self.gt(step) if w == "error")
+        return gt_notified(self.gt(step))
 
     def reads(self, step):
-        return [f for w, f in self.gt(step) if w == "get" and f["rc"] == "0" and int(f["pec"], 16) != 0]
+        return gt_reads(self.gt(step))
 
     def metrics(self, name):
         return prom_samples(self.text(name))
