@@ -28,13 +28,15 @@ invocation() { systemctl show -p InvocationID --value zpcitrace-$1; }
 vfio_modules() { grep -c '^vfio' /proc/modules; }
 
 # wait_journal UNIT TEXT [N]: until this invocation of the unit has logged TEXT N times (default 1), at most 300 s
-# (a guard against a hang: under TCG, loading the programs alone takes seconds)
+# by the clock (a guard against a hang: under TCG, loading the programs alone takes seconds). Each journalctl
+# is bounded too: one once hung the session past the host's timeout.
 wait_journal() {
-	inv=$(invocation $1) i=0
-	while [ "$(journalctl -q _SYSTEMD_INVOCATION_ID=$inv -o cat | grep -cF "$2")" -lt "${3:-1}" ] && [ $i -lt 300 ]; do
-		sleep 1; i=$((i + 1))
+	inv=$(invocation $1) t0=$(cut -d. -f1 /proc/uptime)
+	until [ "$(timeout 20 journalctl -q _SYSTEMD_INVOCATION_ID=$inv -o cat | grep -cF "$2")" -ge "${3:-1}" ] ||
+		[ $(($(cut -d. -f1 /proc/uptime) - t0)) -ge 300 ]; do
+		sleep 1
 	done
-	say "waited $i s for zpcitrace-$1 to log '$2' x${3:-1}"
+	say "waited $(($(cut -d. -f1 /proc/uptime) - t0)) s for zpcitrace-$1 to log '$2' x${3:-1}"
 }
 set_option() { sed -i "s/^$1=.*/$1=$2/" /etc/default/zpcitrace; }
 vmm() { # STEP COMMAND...: a VMM session on the vfio-bound function
@@ -123,8 +125,8 @@ cp -a /var/lib/zpcitrace/. $O/capture/
 stat -c '%a %U %n' /var/lib/zpcitrace > $O/recorder.dir
 say "recorder: $(ls /var/lib/zpcitrace | tr '\n' ' ')"
 
-journalctl -q -u zpcitrace-exporter -o cat > $O/exporter.journal
-journalctl -q -u zpcitrace-recorder -o cat > $O/recorder.journal
+timeout 60 journalctl -q -u zpcitrace-exporter -o cat > $O/exporter.journal
+timeout 60 journalctl -q -u zpcitrace-recorder -o cat > $O/recorder.journal
 
 # ---- purge
 dpkg -L zpcitrace > $O/purge.files
