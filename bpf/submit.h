@@ -1,26 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* How zpcitrace hands a record to user space: wake the loader for the first record after a quiet spell;
- * in a storm, let it poll instead of paying a wakeup (and a syscall) per record. The loader keeps polling
- * every ZT_WAKEUP_INTERVAL_NS while records come (zt_submit). The exporter wakes even less (zt_submit_lazy).
+/* How zpcitrace hands a record to user space. A wakeup runs in the traced thread, inside the program (the
+ * irq_work, and with fexit, which runs preemptible, maybe the woken loader itself): it costs the traced kernel
+ * path more than the rest of the program. So the programs never wake the loader for a record, only when the
+ * buffer of size bytes is half full, to make room; the loader polls instead (user/zpcitrace.c: every 100 ms in
+ * the live view, 1 s when recording, at each export with --prom; every 10 ms while records come).
  * Shared with the storm benchmark. */
 #ifndef ZPCITRACE_SUBMIT_H
 #define ZPCITRACE_SUBMIT_H
 
-#define ZT_WAKEUP_INTERVAL_NS (10 * 1000 * 1000)
-
-static __always_inline void zt_submit(void *rec, __u64 now, __u64 *last_wakeup_ns)
-{
-	if (now - *last_wakeup_ns >= ZT_WAKEUP_INTERVAL_NS) {
-		*last_wakeup_ns = now;
-		bpf_ringbuf_submit(rec, BPF_RB_FORCE_WAKEUP);
-	} else {
-		bpf_ringbuf_submit(rec, BPF_RB_NO_WAKEUP);
-	}
-}
-
-/* The exporter (--prom) reads the ring buffer at each export: a wakeup, which runs in the traced thread
- * inside the program, only when the buffer of size bytes is half full. */
-static __always_inline void zt_submit_lazy(void *rec, void *ringbuf, __u64 size)
+static __always_inline void zt_submit(void *rec, void *ringbuf, __u64 size)
 {
 	int room = bpf_ringbuf_query(ringbuf, BPF_RB_AVAIL_DATA) < size / 2;
 

@@ -28,7 +28,6 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile bool filter_fid_on = false;
 const volatile __u32 filter_fid = 0;
 const volatile bool derive_enqueue = false; /* no store hook: derive the outcome at zpci_event_error's exit */
-const volatile bool lazy_wakeup = false;    /* the exporter drains at each export: wake it only to make room */
 
 #define EVENTS_BYTES (256 * 1024)
 
@@ -79,7 +78,6 @@ struct {
 } zdev_by_fid SEC(".maps");
 
 __u64 ringbuf_drops = 0;   /* records the ring buffer could not take */
-__u64 last_wakeup_ns = 0;
 
 /* v12 of the series kept mediated_recovery in struct zpci_dev and returned {version, pending_errors, pec} */
 struct zpci_dev___v12 {
@@ -118,10 +116,7 @@ static __always_inline struct zt_event *reserve(__u32 type)
 
 static __always_inline void submit(struct zt_event *e)
 {
-	if (lazy_wakeup)
-		zt_submit_lazy(e, &events, EVENTS_BYTES);
-	else
-		zt_submit(e, e->ts_ns, &last_wakeup_ns);
+	zt_submit(e, &events, EVENTS_BYTES);
 }
 
 static __always_inline void stash(__u32 hook, struct call *c)
@@ -646,8 +641,9 @@ static __always_inline int on_avail_enter(struct zpci_ccdf_avail *ccdf)
 
 /* ---- the queues at start: read_queues walks zpci_list, one function per run ----------------------------- */
 
-/* &zpci_list (static in arch/s390/pci/pci.c, so not in BTF): the loader takes it from /proc/kallsyms */
-const volatile __u64 zpci_list_addr = 0;
+/* &zpci_list (static in arch/s390/pci/pci.c, so not in BTF): find_zpci_list asks the kernel's own kallsyms
+ * lookup (reading /proc/kallsyms takes seconds under TCG); the loader reads that file only when it cannot */
+__u64 zpci_list_addr = 0;
 /* the walk's cursor, kept between runs: the loader runs the program (BPF_PROG_TEST_RUN) until snap_done. One
  * function per run keeps the program loop-free, so the verifier has little to do (it runs under TCG too). */
 __u64 snap_pos = 0;
@@ -699,6 +695,28 @@ static __always_inline void snapshot_function(struct zpci_dev *zdev)
 		put_ccdf(e, (void *)zdev + base + slot * sizeof(struct zpci_ccdf_err));
 		submit(e);
 	}
+}
+
+/* the uAPI the feature hook is relocated against, for the loader (run once at load): 1 merged ({data}), 2 v12
+ * ({version, pending_errors, pec}), 0 not described */
+__u32 uapi_form = 0;
+
+SEC("syscall")
+int which_uapi(void *ctx)
+{
+	uapi_form = bpf_core_field_exists(((struct vfio_device_feature_zpci_err *)0)->data) ? 1 : uapi_v12() ? 2 : 0;
+	return 0;
+}
+
+SEC("syscall")
+int find_zpci_list(void *ctx)
+{
+	const char name[] = "zpci_list";
+	__u64 addr = 0;
+	long err = bpf_kallsyms_lookup_name(name, sizeof(name), 0, &addr);
+
+	zpci_list_addr = err ? 0 : addr;
+	return err;
 }
 
 SEC("raw_tp")

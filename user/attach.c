@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
@@ -37,15 +38,27 @@ struct zt_attach {
 	bool attached[ZT_MAX_OBJS];
 	struct btf *btf;                         /* kernel_btf(), parsed once */
 	bool btf_tried;
+	struct btf *mod_btf;                     /* module_btf(): the last module's split BTF */
+	char mod_btf_name[64];
 	enum zt_uapi uapi;                       /* as the feature hook's BTF says, when it last loaded */
+	struct zt_attach_costs costs;            /* since the start, or since the last module came */
 };
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+#define BPF_JIT_SYSCTL "/proc/sys/net/core/bpf_jit_enable"
 /* read_queues walks one function per run: a bound on runs for a list that changes under it */
 #define MAX_QUEUE_RUNS 65536
 
 const char *volatile zt_attach_stage = "starting";
-static char stage_text[ZT_MAX_OBJS][96];
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+static char stage_text[ZT_MAX_OBJS][192];
 
 /* -v says each stage as it begins: a slow start shows where its time goes */
 static void set_stage(const struct zt_attach *a, const char *text)
@@ -80,15 +93,42 @@ static bool module_loaded(const char *mod)
 static struct btf *kernel_btf(struct zt_attach *a)
 {
 	if (!a->btf && !a->btf_tried) {
+		unsigned long long t = now_ns();
+
 		a->btf_tried = true;
-		a->btf = a->opts.btf_path ? btf__parse(a->opts.btf_path, NULL) : btf__load_vmlinux_btf();
+		/* read, not mmapped as btf__load_vmlinux_btf may: under qemu-user an mmap of it "succeeds" and faults */
+		a->btf = btf__parse(a->opts.btf_path ? a->opts.btf_path : VMLINUX_BTF, NULL);
+		a->costs.btf_ns += now_ns() - t;
+		a->costs.btf_parses++;
 	}
 	return a->btf;
+}
+
+/* module's split BTF over vmlinux's (/sys/kernel/btf/MODULE), parsed once per attach; NULL without it or --btf */
+static struct btf *module_btf(struct zt_attach *a, const char *module)
+{
+	struct btf *base = kernel_btf(a);
+	unsigned long long t;
+
+	if (!base || a->opts.btf_path)
+		return NULL;
+	if (a->mod_btf && !strcmp(a->mod_btf_name, module))
+		return a->mod_btf;
+	btf__free(a->mod_btf);
+	t = now_ns();
+	a->mod_btf = btf__load_module_btf(module, base);
+	a->costs.btf_ns += now_ns() - t;
+	a->costs.btf_parses++;
+	snprintf(a->mod_btf_name, sizeof(a->mod_btf_name), "%s", a->mod_btf ? module : "");
+	return a->mod_btf;
 }
 
 /* parsed, it weighs megabytes: a tracer that runs for months does not keep it */
 static void kernel_btf_release(struct zt_attach *a)
 {
+	btf__free(a->mod_btf);
+	a->mod_btf = NULL;
+	a->mod_btf_name[0] = 0;
 	btf__free(a->btf);
 	a->btf = NULL;
 	a->btf_tried = false;
@@ -119,29 +159,18 @@ static bool fentry_can_attach(struct zt_attach *a, const char *func)
 	return link_fd >= 0;
 }
 
-/* The uAPI the feature hook speaks, from the BTF of the place it lives (vmlinux, or its module's split BTF): the
- * same description of vfio_device_feature_zpci_err that the BPF side's ___v12 flavour is relocated against. */
-static enum zt_uapi uapi_in_btf(struct zt_attach *a, const char *module)
+/* The uAPI the feature hook speaks: which_uapi, relocated as the feature hook is (vmlinux's BTF, or its module's),
+ * says which description of vfio_device_feature_zpci_err the BPF side's ___v12 flavour matched. Its answer is in
+ * the shared .bss, which only the first object's skeleton maps. */
+static enum zt_uapi uapi_of(const struct zt_attach *a, struct zpcitrace_bpf *s)
 {
-	struct btf *base = kernel_btf(a), *mod = NULL, *btf = base;
-	enum zt_uapi u = ZT_UAPI_UNKNOWN;
-	const struct btf_type *t;
-	int id;
+	LIBBPF_OPTS(bpf_test_run_opts, o);
+	__u32 form;
 
-	if (base && *module && !a->opts.btf_path)
-		btf = mod = btf__load_module_btf(module, base);
-	id = btf ? btf__find_by_name_kind(btf, "vfio_device_feature_zpci_err", BTF_KIND_STRUCT) : -1;
-	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
-	for (int i = 0; t && i < btf_vlen(t); i++) {
-		const char *name = btf__name_by_offset(btf, btf_members(t)[i].name_off);
-
-		if (name && !strcmp(name, "data"))
-			u = ZT_UAPI_MERGED;
-		else if (name && !strcmp(name, "pending_errors"))
-			u = ZT_UAPI_V12;
-	}
-	btf__free(mod);
-	return u;
+	if (bpf_prog_test_run_opts(bpf_program__fd(s->progs.which_uapi), &o))
+		return ZT_UAPI_UNKNOWN;
+	form = a->objs[0]->bss->uapi_form;
+	return form == 1 ? ZT_UAPI_MERGED : form == 2 ? ZT_UAPI_V12 : ZT_UAPI_UNKNOWN;
 }
 
 static struct bpf_program *prog(struct zpcitrace_bpf *s, const char *kind, const char *stem)
@@ -177,11 +206,43 @@ static void detach_hook(struct zt_attach *a, int h)
 	}
 }
 
+/* &zpci_list for read_queues: the kernel looks it up (find_zpci_list); /proc/kallsyms only where that fails */
+static void find_zpci_list(struct zt_attach *a, struct zpcitrace_bpf *s)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o);
+	unsigned long long t;
+
+	if (!bpf_prog_test_run_opts(bpf_program__fd(s->progs.find_zpci_list), &o) && !o.retval &&
+	    s->bss->zpci_list_addr) {
+		a->zpci_list = s->bss->zpci_list_addr;
+		return;
+	}
+	t = now_ns();
+	zt_ksyms_addr(KALLSYMS, "zpci_list", &a->zpci_list); /* 0: said once loading proved the privileges */
+	a->costs.kallsyms_ns += now_ns() - t;
+	a->costs.kallsyms_reads++;
+	s->bss->zpci_list_addr = a->zpci_list;
+}
+
+/* where the hooks in todo live, for a stage's text: module ("" = vmlinux), and the modules of the others */
+static const char *places(const struct zt_attach *a, const char *module, const bool todo[ZT_NR_HOOKS])
+{
+	static char text[96];
+	size_t len = (size_t)snprintf(text, sizeof(text), "%s", module);
+
+	for (int h = 0; h < ZT_NR_HOOKS && len < sizeof(text); h++)
+		if (todo[h] && *a->module[h] && strcmp(a->module[h], module) && !strstr(text, a->module[h]))
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s", *text ? " and " : "vmlinux and ",
+						 a->module[h]);
+	return text;
+}
+
 /* open and load the object of one group (slot, module ""= vmlinux, the hooks in todo): fentry where the mode says
  * so. The first object owns the maps; the others share them. 0 or -errno */
 static int group_load(struct zt_attach *a, int slot, const char *module, const bool todo[ZT_NR_HOOKS])
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = a->opts.btf_path);
+	unsigned long long t = now_ns();
 	struct zpcitrace_bpf *s = zpcitrace_bpf__open_opts(&oo);
 	struct bpf_program *p;
 	int err = 0;
@@ -191,8 +252,6 @@ static int group_load(struct zt_attach *a, int slot, const char *module, const b
 	s->rodata->filter_fid_on = a->opts.filter_fid_on;
 	s->rodata->filter_fid = a->opts.filter_fid;
 	s->rodata->derive_enqueue = a->derive_enqueue;
-	s->rodata->lazy_wakeup = a->opts.lazy_wakeup;
-	s->rodata->zpci_list_addr = slot == 0 ? a->zpci_list : 0;
 	if (slot > 0) {
 		struct zpcitrace_bpf *o = a->objs[0];
 
@@ -201,7 +260,9 @@ static int group_load(struct zt_attach *a, int slot, const char *module, const b
 	}
 	bpf_object__for_each_program(p, s->obj)
 		bpf_program__set_autoload(p, false);
-	bpf_program__set_autoload(s->progs.read_queues, slot == 0 && a->zpci_list);
+	bpf_program__set_autoload(s->progs.read_queues, slot == 0 && a->queue);
+	bpf_program__set_autoload(s->progs.find_zpci_list, slot == 0 && a->queue);
+	bpf_program__set_autoload(s->progs.which_uapi, todo[ZT_HOOK_FEATURE]);
 	for (int h = 0; h < ZT_NR_HOOKS; h++) {
 		struct bpf_program *hp[2];
 
@@ -212,15 +273,21 @@ static int group_load(struct zt_attach *a, int slot, const char *module, const b
 			if (hp[i])
 				bpf_program__set_autoload(hp[i], true);
 	}
-	stage(a, slot, "loading and verifying the BPF programs for", module);
+	stage(a, slot, "loading and verifying the BPF programs for", places(a, module, todo));
 	err = err ?: zpcitrace_bpf__load(s);
+	a->costs.load_ns += now_ns() - t;
+	a->costs.objects++;
+	bpf_object__for_each_program(p, s->obj)
+		a->costs.programs += bpf_program__autoload(p);
 	if (err) {
 		zpcitrace_bpf__destroy(s);
 		return err;
 	}
 	a->objs[slot] = s;
+	if (slot == 0 && a->queue)
+		find_zpci_list(a, s);
 	if (todo[ZT_HOOK_FEATURE]) {
-		a->uapi = uapi_in_btf(a, module);
+		a->uapi = uapi_of(a, s);
 		if (a->opts.verbose)
 			fprintf(stderr, "zpcitrace: uapi %s: %s\n", zt_uapi_name(a->uapi), zt_uapi_what(a->uapi));
 	}
@@ -234,6 +301,7 @@ static int group_load(struct zt_attach *a, int slot, const char *module, const b
 static int group_attach(struct zt_attach *a, int slot)
 {
 	struct zpcitrace_bpf *s = a->objs[slot];
+	unsigned long long t = now_ns();
 	int err = 0;
 
 	stage(a, slot, "attaching the hooks in", a->obj_module[slot]);
@@ -248,6 +316,7 @@ static int group_attach(struct zt_attach *a, int slot)
 				continue;
 			a->progs[h][i] = hp[i];
 			a->links[h][i] = bpf_program__attach(hp[i]);
+			a->costs.links += a->links[h][i] != NULL;
 			if (!a->links[h][i]) {
 				err = -errno;
 				fprintf(stderr, "zpcitrace: cannot attach %s to %s: %s (-v tells more)\n",
@@ -259,6 +328,7 @@ static int group_attach(struct zt_attach *a, int slot)
 		if (a->group[slot][h])
 			detach_hook(a, h);
 	a->attached[slot] = !err;
+	a->costs.attach_ns += now_ns() - t;
 	return err;
 }
 
@@ -302,18 +372,55 @@ static int group_load_any(struct zt_attach *a, const char *module, const bool to
 	return err ?: slot;
 }
 
-/* which hooks are present and where; module hooks of a module not loaded yet are pending */
+/* Is func described by the kernel's BTF: vmlinux's, or that of module (loaded), which then holds it? The BTF
+ * describes the functions that have a symbol (pahole: those ftrace can patch), as /proc/kallsyms shows them, and
+ * is read in a fraction of the time (kallsyms: seconds under TCG, more while modules load). -1: no BTF to ask */
+static int in_btf(struct zt_attach *a, const char *func, const char *module, char where[64])
+{
+	struct btf *vmlinux = a->opts.btf_path ? NULL : kernel_btf(a), *mod;
+
+	if (!vmlinux)
+		return -1;
+	where[0] = 0;
+	if (btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC) > 0)
+		return 1;
+	if (!module || !module_loaded(module))
+		return 0;
+	mod = module_btf(a, module);
+	if (!mod)
+		return -1;
+	if (btf__find_by_name_kind(mod, func, BTF_KIND_FUNC) <= 0)
+		return 0;
+	snprintf(where, 64, "%s", module);
+	return 1;
+}
+
+/* which hooks are present and where; module hooks of a module not loaded yet are pending. From BTF; from
+ * /proc/kallsyms where there is none to ask (--btf, a module built without BTF) */
 static int locate(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
 {
 	struct zt_ksym_query q[ZT_NR_HOOKS];
+	bool ask_kallsyms = false;
+	int found[ZT_NR_HOOKS];
 	int err;
 
-	for (int h = 0; h < ZT_NR_HOOKS; h++)
+	for (int h = 0; h < ZT_NR_HOOKS; h++) {
 		q[h] = (struct zt_ksym_query){ .name = zt_hooks[h].func };
-	err = zt_ksyms_scan(KALLSYMS, q, ZT_NR_HOOKS);
-	if (err) {
-		fprintf(stderr, "zpcitrace: cannot read %s: %s\n", KALLSYMS, strerror(-err));
-		return err;
+		found[h] = which[h] ? in_btf(a, zt_hooks[h].func, zt_hooks[h].module, q[h].module) : 0;
+		q[h].found = found[h] > 0;
+		ask_kallsyms |= found[h] < 0;
+	}
+	if (ask_kallsyms) {
+		unsigned long long t = now_ns();
+
+		set_stage(a, "reading " KALLSYMS);
+		err = zt_ksyms_scan(KALLSYMS, q, ZT_NR_HOOKS);
+		a->costs.kallsyms_ns += now_ns() - t;
+		a->costs.kallsyms_reads++;
+		if (err) {
+			fprintf(stderr, "zpcitrace: cannot read %s: %s\n", KALLSYMS, strerror(-err));
+			return err;
+		}
 	}
 	for (int h = 0; h < ZT_NR_HOOKS; h++) {
 		if (!which[h])
@@ -348,9 +455,38 @@ static int group_failed(struct zt_attach *a, const char *module, int err)
 	return 0;
 }
 
-/* load one object per place the located hooks in which[] live: vmlinux first, its object owns the maps */
+/* At the start, one object for every located hook, the module ones too: libbpf parses the kernel's BTF once per
+ * object. True when it loaded; when it did not (a --btf file without the module's types, say), the modes are as
+ * before and the hooks load by place, so that those of vmlinux trace on without the others */
+static bool load_hooks_at_once(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
+{
+	bool todo[ZT_NR_HOOKS], modules = false, builtin = false;
+	enum zt_mode mode[ZT_NR_HOOKS];
+
+	if (a->objs[0])
+		return false;
+	for (int h = 0; h < ZT_NR_HOOKS; h++) {
+		todo[h] = which[h] && (a->mode[h] == ZT_MODE_KPROBE || a->mode[h] == ZT_MODE_FENTRY);
+		modules |= todo[h] && *a->module[h];
+		builtin |= todo[h] && !*a->module[h];
+	}
+	if (!modules || !builtin)
+		return false;
+	memcpy(mode, a->mode, sizeof(mode));
+	if (group_load_any(a, "", todo) == 0)
+		return true;
+	memcpy(a->mode, mode, sizeof(mode));
+	if (a->opts.verbose)
+		fprintf(stderr, "zpcitrace: loading all hooks at once failed; loading them by where they live\n");
+	return false;
+}
+
+/* load one object per place the located hooks in which[] live (or one for all, at the start): vmlinux first, its
+ * object owns the maps */
 static int load_hooks(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
 {
+	if (load_hooks_at_once(a, which))
+		return 0;
 	for (int round = 0; round < 2; round++) {
 		bool todo[ZT_NR_HOOKS] = { false };
 		const char *module = NULL;
@@ -444,22 +580,36 @@ struct zt_attach *zt_attach_new(const struct zt_attach_opts *opts)
 }
 
 /* vmlinux hooks attach as fentry where a probe shows the kernel can; module hooks never do (a trampoline would
- * hold a reference on the module, which then could not be unloaded while traced; plain kprobes do not) */
+ * hold a reference on the module, which then could not be unloaded while traced; plain kprobes do not).
+ * Trampolines are the JIT's: a kernel without one (no bpf_jit_enable) is not probed. One probe answers for all:
+ * a hook that still cannot take fentry fails at attach, and its object loads again with kprobes. */
 static void decide_modes(struct zt_attach *a)
 {
+	unsigned long long t = now_ns(), btf = a->costs.btf_ns;
+	int probed = -1;
+
+	if (a->opts.btf_path || a->opts.kprobes || a->opts.queues_only || access(BPF_JIT_SYSCTL, F_OK))
+		return;
 	set_stage(a, "probing fentry for the hooks in vmlinux");
-	for (int h = 0; h < ZT_NR_HOOKS; h++)
-		if (a->mode[h] == ZT_MODE_KPROBE && !*a->module[h] && !a->opts.btf_path && !a->opts.kprobes &&
-		    !a->opts.queues_only && fentry_can_attach(a, zt_hooks[h].func))
+	for (int h = 0; h < ZT_NR_HOOKS; h++) {
+		if (a->mode[h] != ZT_MODE_KPROBE || *a->module[h])
+			continue;
+		if (probed < 0) {
+			a->costs.probes++;
+			probed = fentry_can_attach(a, zt_hooks[h].func);
+		}
+		if (probed)
 			a->mode[h] = ZT_MODE_FENTRY;
+	}
+	a->costs.probe_ns += now_ns() - t - (a->costs.btf_ns - btf);
 }
 
 /* the kernel can be traced at all: zPCI and BTF. 0, or -ENOENT after saying why */
 static int check_kernel(const struct zt_attach *a)
 {
 	if (a->mode[ZT_HOOK_EVENT_ERROR] != ZT_MODE_KPROBE) {
-		fprintf(stderr, "zpcitrace: this kernel has no zPCI error path (no %s in %s); zPCI exists only on s390x\n",
-			zt_hooks[ZT_HOOK_EVENT_ERROR].func, KALLSYMS);
+		fprintf(stderr, "zpcitrace: this kernel has no zPCI error path (no function %s); zPCI exists only on s390x\n",
+			zt_hooks[ZT_HOOK_EVENT_ERROR].func);
 		return -ENOENT;
 	}
 	if (a->opts.btf_path ? access(a->opts.btf_path, R_OK) : access(VMLINUX_BTF, R_OK)) {
@@ -499,7 +649,7 @@ int zt_attach_prepare(struct zt_attach *a)
 				"CAP_SYS_ADMIN): run as root\n");
 		return -EPERM;
 	}
-	set_stage(a, "reading " KALLSYMS);
+	set_stage(a, "finding the hooked functions");
 	for (int h = 0; h < ZT_NR_HOOKS; h++)
 		all[h] = true;
 	/* listen before looking: a module that loads in between is announced, not missed */
@@ -516,8 +666,6 @@ int zt_attach_prepare(struct zt_attach *a)
 			zt_hooks[ZT_HOOK_GET].func, zt_hooks[ZT_HOOK_STORE].func,
 			a->opts.queues_only ? "there are no queues to show"
 					    : "tracing arrivals, notifications, availability and resets only");
-	else
-		zt_ksyms_addr(KALLSYMS, "zpci_list", &a->zpci_list); /* 0: said once loading proved the privileges */
 	if (a->opts.queues_only) {
 		for (int h = 0; h < ZT_NR_HOOKS; h++)
 			a->mode[h] = ZT_MODE_OFF;
@@ -598,10 +746,17 @@ bool zt_attach_has_pending(const struct zt_attach *a)
 /* attach the pending hooks in which[], whose module is there now; one line each */
 static int attach_pending(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
 {
-	bool failed = locate(a, which) || load_hooks(a, which) || attach_hooks(a);
+	unsigned long long t = now_ns();
+	bool failed;
 	int n = 0;
 
+	memset(&a->costs, 0, sizeof(a->costs));
+	failed = locate(a, which) || load_hooks(a, which) || attach_hooks(a);
 	kernel_btf_release(a);
+	if (a->opts.verbose) {
+		fprintf(stderr, "zpcitrace: module hooks attached in ");
+		zt_attach_costs_print(&a->costs, (now_ns() - t) / 1e6, stderr);
+	}
 	if (failed)
 		return 0;
 	for (int h = 0; h < ZT_NR_HOOKS; h++) {
@@ -744,6 +899,20 @@ void zt_attach_free(struct zt_attach *a)
 		zpcitrace_bpf__destroy(a->objs[i]);
 	kernel_btf_release(a);
 	free(a);
+}
+
+const struct zt_attach_costs *zt_attach_costs(const struct zt_attach *a)
+{
+	return &a->costs;
+}
+
+void zt_attach_costs_print(const struct zt_attach_costs *c, double total_ms, FILE *out)
+{
+	fprintf(out, "%.1f ms: kallsyms %.1f ms (%u reads), fentry probes %.1f ms (%u), BTF %.1f ms (%u parsed here; "
+		     "libbpf parses its own in each object), objects %.1f ms (%u loaded, %u programs verified), "
+		     "attach %.1f ms (%u links)\n",
+		total_ms, c->kallsyms_ns / 1e6, c->kallsyms_reads, c->probe_ns / 1e6, c->probes, c->btf_ns / 1e6,
+		c->btf_parses, c->load_ns / 1e6, c->objects, c->programs, c->attach_ns / 1e6, c->links);
 }
 
 void zt_attach_prog_stats(const struct zt_attach *a, FILE *out)

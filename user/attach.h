@@ -15,7 +15,6 @@ struct zt_attach_opts {
 	bool no_hook[ZT_NR_HOOKS]; /* --no-hook */
 	const char *btf_path;      /* --btf: kernel BTF for a kernel without /sys/kernel/btf/vmlinux */
 	bool kprobes;              /* --kprobes: no fentry/fexit even where the kernel has them */
-	bool lazy_wakeup;          /* --prom: the BPF side wakes the loader only when the ring buffer fills */
 	bool filter_fid_on;        /* --fid */
 	__u32 filter_fid;
 	bool verbose;
@@ -23,6 +22,12 @@ struct zt_attach_opts {
 };
 
 struct zt_attach;
+
+/* Where a start's (or a module attach's) time went, for -v and make bench: wall time per part, and counts */
+struct zt_attach_costs {
+	unsigned long long kallsyms_ns, probe_ns, btf_ns, load_ns, attach_ns;
+	unsigned int kallsyms_reads, probes, btf_parses, objects, programs, links;
+};
 
 /* What the start is doing now, for a watchdog that says so when it takes long (a string that stays valid). */
 extern const char *volatile zt_attach_stage;
@@ -55,6 +60,10 @@ int zt_attach_module_events(struct zt_attach *a);
 /* Read every zPCI function's queue into the ring buffer (ZT_EV_QUEUE, then ZT_EV_QUEUED per queued error).
  * Returns the number of functions read, or -errno (-ENOENT: this kernel's queues cannot be read). */
 int zt_attach_read_queues(struct zt_attach *a);
+/* what the start took so far, by part (module attaches start their own count) */
+const struct zt_attach_costs *zt_attach_costs(const struct zt_attach *a);
+/* one line: "TOTAL ms: kallsyms A ms (N reads), ..." */
+void zt_attach_costs_print(const struct zt_attach_costs *c, double total_ms, FILE *out);
 /* "prog NAME: runs, ns/run" lines for every attached program (kernel.bpf_stats_enabled=1 counts them) */
 void zt_attach_prog_stats(const struct zt_attach *a, FILE *out);
 struct zt_hook_state;

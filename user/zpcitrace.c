@@ -31,12 +31,17 @@
 #define ZT_VERSION "0.1"
 #endif
 /* ZT_WAKEUP_INTERVAL_NS of bpf/submit.h: records that did not wake us arrive within it */
+/* the BPF side wakes the loader only when the ring buffer is half full (bpf/submit.h): it polls, every
+ * BUSY_POLL_MS while records come, else every LIVE_POLL_MS in the live view (an event shows within 0.1 s) and
+ * every RECORD_POLL_MS when recording; the exporter reads at each export */
 #define BUSY_POLL_MS 10
+#define LIVE_POLL_MS 100
+#define RECORD_POLL_MS 1000
 #define PENDING_POLL_MS 1000 /* modules are looked for this often only where uevents cannot be had */
 #define START_NOTICE_S 5     /* a start that takes longer says what it is doing, every this often */
 
 static struct env {
-	bool verbose;
+	int verbose; /* -v: 1, -vv: 2 (libbpf's debug messages too) */
 	bool timestamp;
 	bool json;
 	unsigned long interval_s; /* -i: a summary every interval */
@@ -110,7 +115,7 @@ enum { OPT_FID = 0x100, OPT_NO_HOOK, OPT_BTF, OPT_KPROBES, OPT_PROM, OPT_FLIGHT 
 #define PROM_INTERVAL_S 15
 #define MAX_SECONDS (86400UL * 365)
 
-#define OPT_VERBOSE { "verbose", 'v', NULL, 0, "Report hooks and their attach mode, and libbpf debug output", 0 }
+#define OPT_VERBOSE { "verbose", 'v', NULL, 0, "Report hooks, their attach mode and where the start's time went, with libbpf's warnings; -vv: libbpf's debug messages too", 0 }
 #define OPT_FID_ { "fid", OPT_FID, "FID", 0, "Trace only this function id (filtered in the kernel)", 0 }
 #define OPT_ATTACH \
 	{ "no-hook", OPT_NO_HOOK, "FUNC", 0, "Do not hook kernel function FUNC (repeatable; -v lists them)", 0 }, \
@@ -204,7 +209,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.timestamp = true;
 		break;
 	case 'v':
-		env.verbose = env.attach.verbose = true;
+		env.verbose++;
+		env.attach.verbose = true;
 		break;
 	case 'j':
 		env.json = true;
@@ -323,11 +329,11 @@ static void *start_watchdog(void *arg)
 	return NULL;
 }
 
-/* libbpf speaks only with -v: without it, failures are zpcitrace's one line each (pointing to -v) */
+/* libbpf speaks only with -v: without it, failures are zpcitrace's one line each (pointing to -v). Its debug
+ * messages (thousands of lines: each relocation) only with -vv: printing them slows the start */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	(void)level;
-	if (!env.verbose)
+	if (!env.verbose || (level == LIBBPF_DEBUG && env.verbose < 2))
 		return 0;
 	return vfprintf(stderr, fmt, args);
 }
@@ -424,15 +430,20 @@ static int wait_until(int wait, uint64_t now, uint64_t deadline)
 	return wait < 0 || (uint64_t)wait > ms ? (int)ms : wait;
 }
 
-/* Sleep until the BPF side wakes us (first record after a quiet spell; with --prom only when the ring
- * buffer is half full, since each export reads it) or a module loads or goes; while records keep coming, poll
- * every BUSY_POLL_MS instead, since a storm's records do not wake us one by one. Print a summary every -i
- * interval (one that fell due is printed before the duration ends); stop after the duration. */
+/* how long the loop sleeps when no record came: the exporter until its next export (-1) */
+static int idle_poll_ms(void)
+{
+	return env.prom_path ? -1 : env.record ? RECORD_POLL_MS : LIVE_POLL_MS;
+}
+
+/* Poll the ring buffer (the BPF side wakes us only when it is half full: a wakeup would run in the traced
+ * thread), and wake when a module loads or goes; while records keep coming, poll every BUSY_POLL_MS. Print a
+ * summary every -i interval (one that fell due is printed before the duration ends); stop after the duration. */
 static int trace_loop(struct tracer *t)
 {
 	uint64_t start = mono_ns(), next_summary = start + env.interval_s * 1000000000ull;
 	uint64_t end = env.duration_s ? start + env.duration_s * 1000000000ull : 0;
-	int modfd = zt_attach_module_fd(t->attach), timeout = -1;
+	int modfd = zt_attach_module_fd(t->attach), timeout = idle_poll_ms();
 	struct epoll_event ev = { .events = EPOLLIN }, got[2];
 	int ep = epoll_create1(EPOLL_CLOEXEC), err = 0;
 
@@ -486,7 +497,7 @@ static int trace_loop(struct tracer *t)
 		}
 		if (modfd < 0 && zt_attach_has_pending(t->attach))
 			zt_attach_pending(t->attach);
-		timeout = n > 0 ? BUSY_POLL_MS : -1;
+		timeout = n > 0 ? BUSY_POLL_MS : idle_poll_ms();
 		int want = t->sink->wait_ms ? t->sink->wait_ms(t->sink) : -1;
 
 		if (want >= 0 && (timeout < 0 || timeout > want))
@@ -560,13 +571,14 @@ static int parse(int argc, char **argv)
 	return 0;
 }
 
+static uint64_t t_main; /* when main began: the start-up the operator waits for */
+
 /* probe, load and attach; the ring buffer */
 static int start_tracer(struct tracer *t)
 {
 	uint64_t t_load = mono_ns();
 	int err;
 
-	env.attach.lazy_wakeup = env.prom_path != NULL; /* it reads the ring buffer at each export */
 	t->attach = zt_attach_new(&env.attach);
 	if (!t->attach)
 		return -ENOMEM;
@@ -580,6 +592,8 @@ static int start_tracer(struct tracer *t)
 		if (zt_attach_derived(t->attach))
 			fprintf(stderr, "zpcitrace: enqueue outcomes derived from the queue state around each arrival\n");
 		fprintf(stderr, "zpcitrace: loaded and attached in %.1f ms\n", (mono_ns() - t_load) / 1e6);
+		fprintf(stderr, "zpcitrace: where it went: ");
+		zt_attach_costs_print(zt_attach_costs(t->attach), (mono_ns() - t_load) / 1e6, stderr);
 	}
 	t->rb = ring_buffer__new(zt_attach_events_fd(t->attach), on_event, t, NULL);
 	if (!t->rb) {
@@ -615,12 +629,18 @@ static int trace(struct tracer *t)
 	struct zt_snapshot s;
 	int err;
 
+	uint64_t t_queues = mono_ns();
+
 	read_queues_at_start(t);
+	t_queues = mono_ns() - t_queues;
 	started = 1; /* from here SIGINT and SIGTERM end the loop and every output is finished */
 	t->realtime_off = realtime_offset_ns();
 	err = open_sink(t);
 	if (err)
 		return err;
+	if (env.verbose)
+		fprintf(stderr, "zpcitrace: ready %.1f ms after the start (the queues read in %.1f ms)\n",
+			(mono_ns() - t_main) / 1e6, t_queues / 1e6);
 	fprintf(stderr, "Tracing zPCI error events... Hit Ctrl-C to end.\n");
 	err = trace_loop(t);
 	snapshot(t, &s, true);
@@ -637,6 +657,7 @@ int main(int argc, char **argv)
 	pthread_t watchdog;
 	int err;
 
+	t_main = mono_ns();
 	program_invocation_name = program_invocation_short_name = "zpcitrace"; /* one prefix, however started */
 	if (argc > 1 && !strcmp(argv[1], "report")) {
 		argv[1] = "zpcitrace report";

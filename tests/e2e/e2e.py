@@ -233,8 +233,10 @@ def scenario_one(args, bed, c):
     c.check(f"{p}: every hook is attached as {mode}, reported by -v and in the exit summary, with the uapi form", modes)
 
     def start_says_what_it_does():
-        for stage in ("reading /proc/kallsyms", "loading and verifying the BPF programs for vmlinux", "reading the queues"):
-            eq(r.trace_err.count(f"zpcitrace: {stage}\n"), 1, f"-v lines for the stage '{stage}'")
+        # one object for all the hooks present at the start, those in vfio_pci_core too
+        for stage in ("finding the hooked functions",
+                      "loading and verifying the BPF programs for vmlinux( and vfio_pci_core)?", "reading the queues"):
+            eq(len(re.findall(f"^zpcitrace: {stage}$", r.trace_err, re.M)), 1, f"-v lines for the stage '{stage}'")
         # a load that took longer than 5 s (by zpcitrace's own clock; a busy host makes it long) said so while it
         # lasted; fast ones have nothing to say. The notice comes within 100 ms of 5 s: 7 s leaves it room
         (took_ms,) = re.findall(r"^zpcitrace: loaded and attached in ([\d.]+) ms$", r.trace_err, re.M)
@@ -791,7 +793,7 @@ def scenario_atstart(args, bed, c):
 def scenario_input(args, bed, c):
     """--btf, and bad input on a real kernel"""
     pre = ("--btf /nonexistent/vmlinux.btf;--fid 0x1x;--no-hook zpci_nonexistent;--no-hook zpci_event_error;-i 1 2;"
-           "--prom /nonexistent/dir/zpcitrace.prom;@nobody -T")
+           "--prom /nonexistent/dir/zpcitrace.prom;@nobody -T;-vv 1")
     stage = "loading and verifying the BPF programs for vmlinux"
     r = bed.boot(args, "input", "open error get close", trace="-v --btf /sys/kernel/btf/vmlinux",
                  conf=[f'ZT_PRE="{pre}"', f'ZT_INT_AT="zpcitrace: {stage}"'])
@@ -836,6 +838,18 @@ def scenario_input(args, bed, c):
         if block.count("zpcitrace: summary") < 2:
             raise AssertionError(f"'-i 1 2' printed {block.count('zpcitrace: summary')} summaries, want an interval one and the final one")
     c.check(f"{p}: -i 1 with a duration of 2 s prints interval summaries and stops by itself", interval_and_duration)
+
+    def verbosity():
+        block = r.pre.split("PRE args=-vv 1 ", 1)[1].split("\nPRE ", 1)[0]
+        if not block.startswith("rc=0 "):
+            raise AssertionError(f"'-vv 1' did not exit 0: {block[:40]}")
+        # libbpf's debug messages (one per program's CO-RE relocations, among others) with -vv, not with -v
+        if "CO-RE relocations" not in block or "zpcitrace: where it went: " not in block:
+            raise AssertionError("-vv printed no libbpf debug message or no start-up breakdown")
+        eq(r.trace_err.count("CO-RE relocations"), 0, "libbpf debug messages with -v")
+        if not re.search(r"^zpcitrace: where it went: [\d.]+ ms: kallsyms", r.trace_err, re.M):
+            raise AssertionError("-v did not say where the start's time went")
+    c.check(f"{p}: -v says where the start's time went without libbpf's debug messages; -vv adds them", verbosity)
 
 
 def scenario_hotplug(args, bed, c):
