@@ -302,23 +302,37 @@ BENCH_SRCS := $(CORE_SRCS)
 build/bench/storm: tests/bench/storm.c build/bench/storm.skel.h $(BENCH_SRCS)
 	cc $(WARN) -O2 -g $(DEPFLAGS) -MF $@.d -Ibpf -Iuser -Ibuild/bench $< $(BENCH_SRCS) -lbpf -lelf -lz -lpthread -lm -o $@
 
-# the JIT bed with Debian's s390x bpftrace and bpftool (mk/deps.sh bench) at /bt, for the per-hook comparison
+# the minimal libbpf loader of zpcitrace's own object, the start-up's floor: static s390x, as zpcitrace is
+MINLOAD := build/s390x/minload
+$(MINLOAD): tests/bench/minload.c build/s390x/zpcitrace
+	s390x-linux-gnu-gcc $(WARN) -O2 -g -static -I$(SYSROOT)/usr/include -Ibuild/s390x -Ibpf $< \
+		build/s390x/glibc_c23_shim.o -L$(SYSROOT)/usr/lib/s390x-linux-gnu -lbpf -lelf -lz -lzstd -o $@
+
+# Debian's 7.3 bed with the minimal loader, for the start-up and module attach comparison
+BENCH_INITRD := build/bench/base.cpio.gz
+$(BENCH_INITRD): $(BED_DEPS) $(MINLOAD) $(KERNEL_STAMP)
+	@mkdir -p $(@D)
+	$(PYTHON) tests/e2e/bed.py initrd --kernel-dir $(kernel_dir) --busybox $(BUSYBOX) \
+		$(addprefix --bin ,$(BED_BINS) $(MINLOAD)) --out $@
+
+# the JIT bed with Debian's s390x bpftrace and bpftool (mk/deps.sh bench) at /bt, for the per-hook comparison,
+# and the minimal loader
 BENCHROOT := $(ZPCITRACE_CACHE)/benchroot
 BPFTRACE_INITRD := build/bench/base-jit-bpftrace.cpio.gz
 $(BENCHROOT)/.complete:
 	bash mk/deps.sh bench >/dev/null
 
-$(BPFTRACE_INITRD): $(BED_DEPS) tests/bench/zpcitrace.bt $(BENCHROOT)/.complete
+$(BPFTRACE_INITRD): $(BED_DEPS) $(MINLOAD) tests/bench/zpcitrace.bt $(BENCHROOT)/.complete
 	@mkdir -p $(@D)
-	$(PYTHON) tests/e2e/bed.py initrd --busybox $(BUSYBOX) $(addprefix --bin ,$(BED_BINS)) \
+	$(PYTHON) tests/e2e/bed.py initrd --busybox $(BUSYBOX) $(addprefix --bin ,$(BED_BINS) $(MINLOAD)) \
 		--bin tests/bench/zpcitrace.bt --tree $(BENCHROOT) --out $@
 
 bench: deps
 	$(MAKE) --no-print-directory bench-run
 
-bench-run: all build/bench/storm $(BED_INITRD) $(BPFTRACE_INITRD)
+bench-run: all build/bench/storm $(BENCH_INITRD) $(BPFTRACE_INITRD)
 	$(PYTHON) tests/bench/bench.py --zpcitrace ./$(BIN) --storm build/bench/storm --out build/bench \
-		--kernel-dir $(kernel_dir) --initrd $(BED_INITRD) --jit-kernel $(JIT_KERNEL) --bpftrace-initrd $(BPFTRACE_INITRD)
+		--kernel-dir $(kernel_dir) --initrd $(BENCH_INITRD) --jit-kernel $(JIT_KERNEL) --bpftrace-initrd $(BPFTRACE_INITRD)
 
 # deps.sh keeps a stamp per part and checks the host packages with dpkg-query: when all is there it takes
 # about 0.3 s and prints nothing

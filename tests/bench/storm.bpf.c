@@ -16,7 +16,7 @@ struct {
 } events SEC(".maps");
 
 const volatile __u32 nfns = 64;
-__u64 produced = 0, drops = 0, last_wakeup_ns = 0, next = 0;
+__u64 produced = 0, drops = 0, next = 0;
 
 static long emit(__u32 i, void *ctx)
 {
@@ -61,7 +61,7 @@ static long emit(__u32 i, void *ctx)
 		e->q_head = e->q_tail = cycle + 1;
 		e->has_ccdf = 1;
 	}
-	zt_submit(e, e->ts_ns, &last_wakeup_ns);
+	zt_submit(e, &events, 64 * 1024 * 1024);
 	__sync_fetch_and_add(&produced, 1);
 	return 0;
 }
