@@ -86,6 +86,14 @@ $(OUT)/zpcitrace.bpf.o: bpf/zpcitrace.bpf.c bpf/zt_event.h bpf/submit.h vmlinux/
 $(OUT)/zpcitrace.skel.h: $(OUT)/zpcitrace.bpf.o
 	$(BPFTOOL) gen skeleton $< name zpcitrace_bpf > $@
 
+# the symbol lookup zpcitrace starts with (no CO-RE, no vmlinux.h)
+$(OUT)/lookup.bpf.o: bpf/lookup.bpf.c bpf/lookup.h vmlinux/s390x/vmlinux.h | $(OUT) $(SYSROOT_DEP)
+	$(CLANG) $(BPF_CFLAGS) -target $(BPF_TARGET) -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(OUT)/lookup.skel.h: $(OUT)/lookup.bpf.o
+	$(BPFTOOL) gen skeleton $< name lookup_bpf > $@
+
 # header dependencies from the compiler (-MMD): each object is rebuilt when a header it includes changes
 DEPFLAGS = -MMD -MP
 
@@ -97,7 +105,7 @@ $(OUT)/version: FORCE | $(OUT)
 $(OUT)/zpcitrace.o: user/zpcitrace.c $(OUT)/zpcitrace.skel.h $(OUT)/version
 	$(CC) $(WARN) $(USER_CFLAGS) $(DEPFLAGS) -DZT_VERSION='"$(VERSION)"' -Ibpf -Iuser -I$(OUT) -c $< -o $@
 
-$(OUT)/attach.o: user/attach.c $(OUT)/zpcitrace.skel.h
+$(OUT)/attach.o: user/attach.c $(OUT)/zpcitrace.skel.h $(OUT)/lookup.skel.h
 	$(CC) $(WARN) $(USER_CFLAGS) $(DEPFLAGS) -Ibpf -Iuser -I$(OUT) -c $< -o $@
 
 $(OUT)/%.o: user/%.c | $(OUT) $(SYSROOT_DEP)

@@ -641,9 +641,9 @@ static __always_inline int on_avail_enter(struct zpci_ccdf_avail *ccdf)
 
 /* ---- the queues at start: read_queues walks zpci_list, one function per run ----------------------------- */
 
-/* &zpci_list (static in arch/s390/pci/pci.c, so not in BTF): find_zpci_list asks the kernel's own kallsyms
- * lookup (reading /proc/kallsyms takes seconds under TCG); the loader reads that file only when it cannot */
-__u64 zpci_list_addr = 0;
+/* &zpci_list (static in arch/s390/pci/pci.c, so not in BTF): the loader asks the kernel's symbol lookup
+ * (bpf/lookup.bpf.c), or reads /proc/kallsyms where it cannot */
+const volatile __u64 zpci_list_addr = 0;
 /* the walk's cursor, kept between runs: the loader runs the program (BPF_PROG_TEST_RUN) until snap_done. One
  * function per run keeps the program loop-free, so the verifier has little to do (it runs under TCG too). */
 __u64 snap_pos = 0;
@@ -706,17 +706,6 @@ int which_uapi(void *ctx)
 {
 	uapi_form = bpf_core_field_exists(((struct vfio_device_feature_zpci_err *)0)->data) ? 1 : uapi_v12() ? 2 : 0;
 	return 0;
-}
-
-SEC("syscall")
-int find_zpci_list(void *ctx)
-{
-	const char name[] = "zpci_list";
-	__u64 addr = 0;
-	long err = bpf_kallsyms_lookup_name(name, sizeof(name), 0, &addr);
-
-	zpci_list_addr = err ? 0 : addr;
-	return err;
 }
 
 SEC("raw_tp")

@@ -11,11 +11,12 @@
 #include <linux/netlink.h>
 #include <linux/types.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "hooks.h"
 #include "ksyms.h"
+#include "lookup.h"
+#include "lookup.skel.h"
 #include "zpcitrace.skel.h"
 
 #define KALLSYMS "/proc/kallsyms"
@@ -34,12 +35,9 @@ struct zt_attach {
 	unsigned long long zpci_list;            /* &zpci_list, for read_queues; 0: the queues cannot be read */
 	int uevent_fd;                           /* module loads and unloads (kernel uevents), or -1 */
 	bool queue;                              /* the kernel has the error queue */
+	bool looked_up;                          /* the kernel's symbol lookup answered (else /proc/kallsyms) */
 	bool group[ZT_MAX_OBJS][ZT_NR_HOOKS];    /* the hooks each object holds */
 	bool attached[ZT_MAX_OBJS];
-	struct btf *btf;                         /* kernel_btf(), parsed once */
-	bool btf_tried;
-	struct btf *mod_btf;                     /* module_btf(): the last module's split BTF */
-	char mod_btf_name[64];
 	enum zt_uapi uapi;                       /* as the feature hook's BTF says, when it last loaded */
 	struct zt_attach_costs costs;            /* since the start, or since the last module came */
 };
@@ -58,6 +56,7 @@ static unsigned long long now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
+
 static char stage_text[ZT_MAX_OBJS][192];
 
 /* -v says each stage as it begins: a slow start shows where its time goes */
@@ -87,76 +86,6 @@ static bool module_loaded(const char *mod)
 		state[0] = 0;
 	fclose(f);
 	return !strncmp(state, "live", 4);
-}
-
-/* vmlinux's BTF (or the --btf file), parsed once for the questions of one attach; NULL when it cannot be read */
-static struct btf *kernel_btf(struct zt_attach *a)
-{
-	if (!a->btf && !a->btf_tried) {
-		unsigned long long t = now_ns();
-
-		a->btf_tried = true;
-		/* read, not mmapped as btf__load_vmlinux_btf may: under qemu-user an mmap of it "succeeds" and faults */
-		a->btf = btf__parse(a->opts.btf_path ? a->opts.btf_path : VMLINUX_BTF, NULL);
-		a->costs.btf_ns += now_ns() - t;
-		a->costs.btf_parses++;
-	}
-	return a->btf;
-}
-
-/* module's split BTF over vmlinux's (/sys/kernel/btf/MODULE), parsed once per attach; NULL without it or --btf */
-static struct btf *module_btf(struct zt_attach *a, const char *module)
-{
-	struct btf *base = kernel_btf(a);
-	unsigned long long t;
-
-	if (!base || a->opts.btf_path)
-		return NULL;
-	if (a->mod_btf && !strcmp(a->mod_btf_name, module))
-		return a->mod_btf;
-	btf__free(a->mod_btf);
-	t = now_ns();
-	a->mod_btf = btf__load_module_btf(module, base);
-	a->costs.btf_ns += now_ns() - t;
-	a->costs.btf_parses++;
-	snprintf(a->mod_btf_name, sizeof(a->mod_btf_name), "%s", a->mod_btf ? module : "");
-	return a->mod_btf;
-}
-
-/* parsed, it weighs megabytes: a tracer that runs for months does not keep it */
-static void kernel_btf_release(struct zt_attach *a)
-{
-	btf__free(a->mod_btf);
-	a->mod_btf = NULL;
-	a->mod_btf_name[0] = 0;
-	btf__free(a->btf);
-	a->btf = NULL;
-	a->btf_tried = false;
-}
-
-/* Can an fentry program attach to func (in vmlinux) here? Load and attach a 2-instruction one and see: arches and
- * kernels without BPF trampolines (no JIT, as in Debian's s390x builds) pass every BTF check and then fail. */
-static bool fentry_can_attach(struct zt_attach *a, const char *func)
-{
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	struct btf *vmlinux = kernel_btf(a);
-	int id = vmlinux ? btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC) : -1;
-	int prog_fd, link_fd = -1;
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY, .attach_btf_id = id);
-
-	if (id <= 0)
-		return false;
-	prog_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "zt_probe", "GPL", insns, 2, &o);
-	if (prog_fd >= 0)
-		link_fd = bpf_raw_tracepoint_open(NULL, prog_fd);
-	if (link_fd >= 0)
-		close(link_fd);
-	if (prog_fd >= 0)
-		close(prog_fd);
-	return link_fd >= 0;
 }
 
 /* The uAPI the feature hook speaks: which_uapi, relocated as the feature hook is (vmlinux's BTF, or its module's),
@@ -206,24 +135,6 @@ static void detach_hook(struct zt_attach *a, int h)
 	}
 }
 
-/* &zpci_list for read_queues: the kernel looks it up (find_zpci_list); /proc/kallsyms only where that fails */
-static void find_zpci_list(struct zt_attach *a, struct zpcitrace_bpf *s)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, o);
-	unsigned long long t;
-
-	if (!bpf_prog_test_run_opts(bpf_program__fd(s->progs.find_zpci_list), &o) && !o.retval &&
-	    s->bss->zpci_list_addr) {
-		a->zpci_list = s->bss->zpci_list_addr;
-		return;
-	}
-	t = now_ns();
-	zt_ksyms_addr(KALLSYMS, "zpci_list", &a->zpci_list); /* 0: said once loading proved the privileges */
-	a->costs.kallsyms_ns += now_ns() - t;
-	a->costs.kallsyms_reads++;
-	s->bss->zpci_list_addr = a->zpci_list;
-}
-
 /* where the hooks in todo live, for a stage's text: module ("" = vmlinux), and the modules of the others */
 static const char *places(const struct zt_attach *a, const char *module, const bool todo[ZT_NR_HOOKS])
 {
@@ -252,6 +163,7 @@ static int group_load(struct zt_attach *a, int slot, const char *module, const b
 	s->rodata->filter_fid_on = a->opts.filter_fid_on;
 	s->rodata->filter_fid = a->opts.filter_fid;
 	s->rodata->derive_enqueue = a->derive_enqueue;
+	s->rodata->zpci_list_addr = slot == 0 ? a->zpci_list : 0;
 	if (slot > 0) {
 		struct zpcitrace_bpf *o = a->objs[0];
 
@@ -260,8 +172,7 @@ static int group_load(struct zt_attach *a, int slot, const char *module, const b
 	}
 	bpf_object__for_each_program(p, s->obj)
 		bpf_program__set_autoload(p, false);
-	bpf_program__set_autoload(s->progs.read_queues, slot == 0 && a->queue);
-	bpf_program__set_autoload(s->progs.find_zpci_list, slot == 0 && a->queue);
+	bpf_program__set_autoload(s->progs.read_queues, slot == 0 && a->zpci_list);
 	bpf_program__set_autoload(s->progs.which_uapi, todo[ZT_HOOK_FEATURE]);
 	for (int h = 0; h < ZT_NR_HOOKS; h++) {
 		struct bpf_program *hp[2];
@@ -284,8 +195,6 @@ static int group_load(struct zt_attach *a, int slot, const char *module, const b
 		return err;
 	}
 	a->objs[slot] = s;
-	if (slot == 0 && a->queue)
-		find_zpci_list(a, s);
 	if (todo[ZT_HOOK_FEATURE]) {
 		a->uapi = uapi_of(a, s);
 		if (a->opts.verbose)
@@ -372,56 +281,75 @@ static int group_load_any(struct zt_attach *a, const char *module, const bool to
 	return err ?: slot;
 }
 
-/* Is func described by the kernel's BTF: vmlinux's, or that of module (loaded), which then holds it? The BTF
- * describes the functions that have a symbol (pahole: those ftrace can patch), as /proc/kallsyms shows them, and
- * is read in a fraction of the time (kallsyms: seconds under TCG, more while modules load). -1: no BTF to ask */
-static int in_btf(struct zt_attach *a, const char *func, const char *module, char where[64])
+/* Ask the kernel's own symbol lookup (bpf/lookup.bpf.c) for the hooked functions in which[], each also as
+ * "module:function" where a module may hold it (so that its place is known), and for zpci_list: found[h] and where
+ * its function lives, a->zpci_list. Microseconds, where /proc/kallsyms takes seconds under TCG (more while modules
+ * load). false when the kernel cannot be asked (no such helper, or kptr_restrict hides addresses from us). */
+static bool kernel_lookup(struct zt_attach *a, const bool which[ZT_NR_HOOKS], struct zt_ksym_query q[ZT_NR_HOOKS])
 {
-	struct btf *vmlinux = a->opts.btf_path ? NULL : kernel_btf(a), *mod;
+	int at[ZT_NR_HOOKS], in_module[ZT_NR_HOOKS], list = -1, n = 0, hidden = 0;
+	LIBBPF_OPTS(bpf_test_run_opts, o);
+	struct lookup_bpf *s = lookup_bpf__open_and_load();
+	struct zt_lookup *l = s ? &s->bss->lookup : NULL;
+	bool ok = false;
 
-	if (!vmlinux)
-		return -1;
-	where[0] = 0;
-	if (btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC) > 0)
-		return 1;
-	if (!module || !module_loaded(module))
-		return 0;
-	mod = module_btf(a, module);
-	if (!mod)
-		return -1;
-	if (btf__find_by_name_kind(mod, func, BTF_KIND_FUNC) <= 0)
-		return 0;
-	snprintf(where, 64, "%s", module);
-	return 1;
+	if (!s)
+		return false;
+	for (int h = 0; h < ZT_NR_HOOKS; h++) {
+		at[h] = in_module[h] = -1;
+		if (!which[h])
+			continue;
+		snprintf(l->names[at[h] = n++], ZT_LOOKUP_NAME, "%s", zt_hooks[h].func);
+		if (zt_hooks[h].module)
+			snprintf(l->names[in_module[h] = n++], ZT_LOOKUP_NAME, "%s:%s", zt_hooks[h].module,
+				 zt_hooks[h].func);
+	}
+	if (!a->zpci_list)
+		snprintf(l->names[list = n++], ZT_LOOKUP_NAME, "zpci_list");
+	_Static_assert(3 * ZT_NR_HOOKS / 2 + 1 <= ZT_LOOKUP_MAX, "every name fits");
+	if (bpf_prog_test_run_opts(bpf_program__fd(s->progs.find_symbols), &o))
+		goto out;
+	for (int i = 0; i < n; i++)
+		hidden += l->err[i] == -EPERM;
+	if (hidden)
+		goto out;
+	for (int h = 0; h < ZT_NR_HOOKS; h++) {
+		if (at[h] < 0)
+			continue;
+		q[h].found = l->addr[at[h]] != 0;
+		q[h].module[0] = 0;
+		if (q[h].found && in_module[h] >= 0 && l->addr[in_module[h]])
+			snprintf(q[h].module, sizeof(q[h].module), "%s", zt_hooks[h].module);
+	}
+	if (list >= 0)
+		a->zpci_list = l->addr[list];
+	ok = true;
+out:
+	lookup_bpf__destroy(s);
+	return ok;
 }
 
-/* which hooks are present and where; module hooks of a module not loaded yet are pending. From BTF; from
- * /proc/kallsyms where there is none to ask (--btf, a module built without BTF) */
+/* which hooks are present and where; module hooks of a module not loaded yet are pending. From the kernel's
+ * symbol lookup; from /proc/kallsyms where it cannot be asked */
 static int locate(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
 {
 	struct zt_ksym_query q[ZT_NR_HOOKS];
-	bool ask_kallsyms = false;
-	int found[ZT_NR_HOOKS];
+	unsigned long long t = now_ns();
 	int err;
 
-	for (int h = 0; h < ZT_NR_HOOKS; h++) {
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
 		q[h] = (struct zt_ksym_query){ .name = zt_hooks[h].func };
-		found[h] = which[h] ? in_btf(a, zt_hooks[h].func, zt_hooks[h].module, q[h].module) : 0;
-		q[h].found = found[h] > 0;
-		ask_kallsyms |= found[h] < 0;
-	}
-	if (ask_kallsyms) {
-		unsigned long long t = now_ns();
-
+	a->looked_up = kernel_lookup(a, which, q);
+	if (!a->looked_up) {
 		set_stage(a, "reading " KALLSYMS);
 		err = zt_ksyms_scan(KALLSYMS, q, ZT_NR_HOOKS);
-		a->costs.kallsyms_ns += now_ns() - t;
 		a->costs.kallsyms_reads++;
 		if (err) {
 			fprintf(stderr, "zpcitrace: cannot read %s: %s\n", KALLSYMS, strerror(-err));
 			return err;
 		}
 	}
+	a->costs.lookup_ns += now_ns() - t;
 	for (int h = 0; h < ZT_NR_HOOKS; h++) {
 		if (!which[h])
 			continue;
@@ -579,29 +507,32 @@ struct zt_attach *zt_attach_new(const struct zt_attach_opts *opts)
 	return a;
 }
 
-/* vmlinux hooks attach as fentry where a probe shows the kernel can; module hooks never do (a trampoline would
- * hold a reference on the module, which then could not be unloaded while traced; plain kprobes do not).
- * Trampolines are the JIT's: a kernel without one (no bpf_jit_enable) is not probed. One probe answers for all:
- * a hook that still cannot take fentry fails at attach, and its object loads again with kprobes. */
+/* A BPF JIT, on and able to make trampolines: bpf_jit_enable is 1 or 2. A kernel built without one has no such
+ * file, and fentry needs the trampolines (Debian's s390x kernels: their fentry programs load, then never attach). */
+static bool jit_enabled(void)
+{
+	char v = '0';
+	FILE *f = fopen(BPF_JIT_SYSCTL, "re");
+
+	if (f) {
+		if (fread(&v, 1, 1, f) != 1)
+			v = '0';
+		fclose(f);
+	}
+	return v == '1' || v == '2';
+}
+
+/* vmlinux hooks attach as fentry where the kernel has a JIT; module hooks never do (a trampoline would hold a
+ * reference on the module, which then could not be unloaded while traced; plain kprobes do not). Nothing is
+ * probed: probing costs a trampoline made and torn down per try (synchronize_rcu_tasks). An object whose fentry
+ * programs do not load or attach after all loads again with kprobes (group_load_any, attach_hooks). */
 static void decide_modes(struct zt_attach *a)
 {
-	unsigned long long t = now_ns(), btf = a->costs.btf_ns;
-	int probed = -1;
-
-	if (a->opts.btf_path || a->opts.kprobes || a->opts.queues_only || access(BPF_JIT_SYSCTL, F_OK))
+	if (a->opts.btf_path || a->opts.kprobes || a->opts.queues_only || !jit_enabled())
 		return;
-	set_stage(a, "probing fentry for the hooks in vmlinux");
-	for (int h = 0; h < ZT_NR_HOOKS; h++) {
-		if (a->mode[h] != ZT_MODE_KPROBE || *a->module[h])
-			continue;
-		if (probed < 0) {
-			a->costs.probes++;
-			probed = fentry_can_attach(a, zt_hooks[h].func);
-		}
-		if (probed)
+	for (int h = 0; h < ZT_NR_HOOKS; h++)
+		if (a->mode[h] == ZT_MODE_KPROBE && !*a->module[h])
 			a->mode[h] = ZT_MODE_FENTRY;
-	}
-	a->costs.probe_ns += now_ns() - t - (a->costs.btf_ns - btf);
 }
 
 /* the kernel can be traced at all: zPCI and BTF. 0, or -ENOENT after saying why */
@@ -666,6 +597,8 @@ int zt_attach_prepare(struct zt_attach *a)
 			zt_hooks[ZT_HOOK_GET].func, zt_hooks[ZT_HOOK_STORE].func,
 			a->opts.queues_only ? "there are no queues to show"
 					    : "tracing arrivals, notifications, availability and resets only");
+	else if (!a->zpci_list && !a->looked_up) /* 0: said once loading proved the privileges */
+		zt_ksyms_addr(KALLSYMS, "zpci_list", &a->zpci_list), a->costs.kallsyms_reads++;
 	if (a->opts.queues_only) {
 		for (int h = 0; h < ZT_NR_HOOKS; h++)
 			a->mode[h] = ZT_MODE_OFF;
@@ -700,7 +633,6 @@ int zt_attach_attach(struct zt_attach *a)
 {
 	int err = a->opts.queues_only ? 0 : attach_hooks(a);
 
-	kernel_btf_release(a);
 	if (err || a->opts.queues_only)
 		return err;
 	if (a->queue && !a->zpci_list)
@@ -752,8 +684,7 @@ static int attach_pending(struct zt_attach *a, const bool which[ZT_NR_HOOKS])
 
 	memset(&a->costs, 0, sizeof(a->costs));
 	failed = locate(a, which) || load_hooks(a, which) || attach_hooks(a);
-	kernel_btf_release(a);
-	if (a->opts.verbose) {
+	if (a->opts.verbose && !failed) {
 		fprintf(stderr, "zpcitrace: module hooks attached in ");
 		zt_attach_costs_print(&a->costs, (now_ns() - t) / 1e6, stderr);
 	}
@@ -897,7 +828,6 @@ void zt_attach_free(struct zt_attach *a)
 		detach_hook(a, h);
 	for (int i = ZT_MAX_OBJS - 1; i >= 0; i--) /* [0] owns the maps: last */
 		zpcitrace_bpf__destroy(a->objs[i]);
-	kernel_btf_release(a);
 	free(a);
 }
 
@@ -908,11 +838,10 @@ const struct zt_attach_costs *zt_attach_costs(const struct zt_attach *a)
 
 void zt_attach_costs_print(const struct zt_attach_costs *c, double total_ms, FILE *out)
 {
-	fprintf(out, "%.1f ms: kallsyms %.1f ms (%u reads), fentry probes %.1f ms (%u), BTF %.1f ms (%u parsed here; "
-		     "libbpf parses its own in each object), objects %.1f ms (%u loaded, %u programs verified), "
-		     "attach %.1f ms (%u links)\n",
-		total_ms, c->kallsyms_ns / 1e6, c->kallsyms_reads, c->probe_ns / 1e6, c->probes, c->btf_ns / 1e6,
-		c->btf_parses, c->load_ns / 1e6, c->objects, c->programs, c->attach_ns / 1e6, c->links);
+	fprintf(out, "%.1f ms: finding the functions %.1f ms (%u reads of /proc/kallsyms), objects %.1f ms (%u loaded, "
+		     "%u programs verified), attach %.1f ms (%u links)\n",
+		total_ms, c->lookup_ns / 1e6, c->kallsyms_reads, c->load_ns / 1e6, c->objects, c->programs,
+		c->attach_ns / 1e6, c->links);
 }
 
 void zt_attach_prog_stats(const struct zt_attach *a, FILE *out)

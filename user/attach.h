@@ -25,8 +25,8 @@ struct zt_attach;
 
 /* Where a start's (or a module attach's) time went, for -v and make bench: wall time per part, and counts */
 struct zt_attach_costs {
-	unsigned long long kallsyms_ns, probe_ns, btf_ns, load_ns, attach_ns;
-	unsigned int kallsyms_reads, probes, btf_parses, objects, programs, links;
+	unsigned long long lookup_ns, load_ns, attach_ns; /* lookup: which hooked functions exist, where */
+	unsigned int kallsyms_reads, objects, programs, links;
 };
 
 /* What the start is doing now, for a watchdog that says so when it takes long (a string that stays valid). */
@@ -62,7 +62,7 @@ int zt_attach_module_events(struct zt_attach *a);
 int zt_attach_read_queues(struct zt_attach *a);
 /* what the start took so far, by part (module attaches start their own count) */
 const struct zt_attach_costs *zt_attach_costs(const struct zt_attach *a);
-/* one line: "TOTAL ms: kallsyms A ms (N reads), ..." */
+/* one line: "TOTAL ms: finding the functions A ms (N reads of /proc/kallsyms), objects ..., attach ..." */
 void zt_attach_costs_print(const struct zt_attach_costs *c, double total_ms, FILE *out);
 /* "prog NAME: runs, ns/run" lines for every attached program (kernel.bpf_stats_enabled=1 counts them) */
 void zt_attach_prog_stats(const struct zt_attach *a, FILE *out);

@@ -30,7 +30,6 @@
 #ifndef ZT_VERSION
 #define ZT_VERSION "0.1"
 #endif
-/* ZT_WAKEUP_INTERVAL_NS of bpf/submit.h: records that did not wake us arrive within it */
 /* the BPF side wakes the loader only when the ring buffer is half full (bpf/submit.h): it polls, every
  * BUSY_POLL_MS while records come, else every LIVE_POLL_MS in the live view (an event shows within 0.1 s) and
  * every RECORD_POLL_MS when recording; the exporter reads at each export */
