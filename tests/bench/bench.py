@@ -246,6 +246,7 @@ def main():
     print(f"  {n} events ({size / 1e6:.0f} MB) in {dt:.2f} s: {n / dt / 1e6:.3f} M events/s", flush=True)
     res["report"] = {"events": n, "seconds": dt, "bytes": size}
     os.unlink(cap)
+    os.sync()  # the captures' gigabytes written back now, not while the guests below are timed
 
     print(f"== 3. start-up and module attach against a minimal libbpf loader, s390x guests (TCG, 2 vCPUs), "
           f"{a.startup_rounds} rounds after a warm-up", flush=True)
