@@ -300,16 +300,18 @@ def main():
         f = stat.split(")")[1].split()
         return int(f[11]) + int(f[12])  # utime + stime
 
-    def ctxt(text):
-        return sum(int(x) for x in re.findall(r"ctxt_switches:\s+(\d+)", text))
+    def ctxt(text, kind):  # "voluntary_": its own sleeps, each ended by a wakeup; "nonvoluntary_": preemptions
+        return sum(int(x) for x in re.findall(rf"^{kind}ctxt_switches:\s+(\d+)", text, re.M))
 
     hz = 100
     cpu = (cpu_ticks(end.splitlines()[0]) - cpu_ticks(start.splitlines()[0])) / hz
-    wake = (ctxt(end) - ctxt(start)) / a.idle
+    wake = (ctxt(end, "voluntary_") - ctxt(start, "voluntary_")) / a.idle
+    preempted = (ctxt(end, "nonvoluntary_") - ctxt(start, "nonvoluntary_")) / a.idle
     hwm = int(re.search(r"VmHWM:\s+(\d+) kB", end).group(1))
-    print(f"  CPU {cpu:.2f} s in {a.idle} s; {wake:.2f} wakeups/s (export interval: 1/15 = 0.07/s); "
+    print(f"  CPU {cpu:.2f} s in {a.idle} s; {wake:.2f} wakeups/s (voluntary switches; the export interval: 1/15 = "
+          f"0.07/s), {preempted:.2f} preemptions/s; "
           f"peak RSS {hwm / 1024:.1f} MiB", flush=True)
-    res["idle"] = {"cpu_s": cpu, "wakeups_per_s": wake, "peak_rss_kib": hwm}
+    res["idle"] = {"cpu_s": cpu, "wakeups_per_s": wake, "preemptions_per_s": preempted, "peak_rss_kib": hwm}
     with open(os.path.join(a.out, "bench.json"), "w") as f:
         json.dump(res, f, indent=1)
     print(f"results: {a.out}/bench.json")
