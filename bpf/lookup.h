@@ -3,7 +3,7 @@
 #ifndef ZPCITRACE_LOOKUP_H
 #define ZPCITRACE_LOOKUP_H
 
-#define ZT_LOOKUP_MAX 16  /* names: the hooked functions, "module:function" for those a module may hold, zpci_list */
+#define ZT_LOOKUP_MAX 20  /* names: the hooked functions, "module:function" for those a module may hold, zpci_list */
 #define ZT_LOOKUP_NAME 64 /* each zero-padded: the helper wants the last byte 0 */
 
 struct zt_lookup {

@@ -282,8 +282,8 @@ static int group_load_any(struct zt_attach *a, const char *module, const bool to
 }
 
 /* Ask the kernel's own symbol lookup (bpf/lookup.bpf.c) for the hooked functions in which[], each also as
- * "module:function" where a module may hold it (so that its place is known), and for zpci_list: found[h] and where
- * its function lives, a->zpci_list. Microseconds, where /proc/kallsyms takes seconds under TCG (more while modules
+ * "module:function" where a module may hold it (so that its place is known), and for zpci_list: q[h] (found, and
+ * the module or "" where it lives), a->zpci_list. Microseconds, where /proc/kallsyms takes seconds under TCG (more while modules
  * load). false when the kernel cannot be asked (no such helper, or kptr_restrict hides addresses from us). */
 static bool kernel_lookup(struct zt_attach *a, const bool which[ZT_NR_HOOKS], struct zt_ksym_query q[ZT_NR_HOOKS])
 {
@@ -306,7 +306,7 @@ static bool kernel_lookup(struct zt_attach *a, const bool which[ZT_NR_HOOKS], st
 	}
 	if (!a->zpci_list)
 		snprintf(l->names[list = n++], ZT_LOOKUP_NAME, "zpci_list");
-	_Static_assert(3 * ZT_NR_HOOKS / 2 + 1 <= ZT_LOOKUP_MAX, "every name fits");
+	_Static_assert(2 * ZT_NR_HOOKS + 1 <= ZT_LOOKUP_MAX, "every name fits");
 	if (bpf_prog_test_run_opts(bpf_program__fd(s->progs.find_symbols), &o))
 		goto out;
 	for (int i = 0; i < n; i++)
