@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Loading and attaching zpcitrace's BPF programs: one BPF object per place the hooked functions live
- * (vmlinux, or module vfio_pci_core), sharing the maps; hooks of a module that is not loaded yet attach
- * when it appears. */
+/* Loading and attaching zpcitrace's BPF programs: one BPF object for the hooks present at the start (vmlinux's
+ * and vfio_pci_core's), one more, sharing the maps, for the hooks of a module that loads later. */
 #ifndef ZPCITRACE_ATTACH_H
 #define ZPCITRACE_ATTACH_H
 
@@ -33,7 +32,8 @@ struct zt_attach_costs {
 extern const char *volatile zt_attach_stage;
 
 /* The attacher's life, as retsnoop's mass_attacher: new, prepare (probe the kernel: which hooks exist and where,
- * zPCI, BTF, the queue, fentry or kprobe per hook), load (one BPF object per place the hooks live), attach, free.
+ * zPCI, BTF, the queue, fentry or kprobe per hook), load (one BPF object for the hooks present at the start; one
+ * per module that loads later), attach, free.
  * Each step prints one line per problem and returns -errno when there is nothing to trace (no zPCI, no BTF, no
  * privileges). NULL from new: no memory. */
 struct zt_attach *zt_attach_new(const struct zt_attach_opts *opts);
