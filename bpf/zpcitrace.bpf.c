@@ -140,16 +140,29 @@ static __always_inline void unstash(__u32 hook)
 	bpf_map_delete_elem(&calls, &k);
 }
 
-static __always_inline void read_pci(struct zpci_dev *zdev, struct fn_known *k)
+/* A field of a kernel structure (vmlinux's types only). The programs for JIT kernels (fentry/fexit: jit) read
+ * through bpf_core_cast: a load the JIT guards (a fault reads 0), where BPF_CORE_READ is a bpf_probe_read_kernel
+ * call per field, most of a small program's run time. The interpreter cannot call kfuncs (the verifier refuses a
+ * program with one, even where it is never reached), so the kprobe programs, which must run there, use the helper. */
+#ifndef bpf_core_cast /* libbpf < 1.4's headers (Debian 12's, the native build) */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#define bpf_core_cast(ptr, type) ((typeof(type) *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
+#endif
+#define KREAD(jit, type, ptr, field) \
+	((jit) ? bpf_core_cast((ptr), type)->field : BPF_CORE_READ((type *)(ptr), field))
+
+static __always_inline void read_pci(struct zpci_dev *zdev, struct fn_known *k, bool jit)
 {
-	struct zpci_bus *zbus = BPF_CORE_READ(zdev, zbus);
+	struct zpci_bus *zbus = KREAD(jit, struct zpci_dev, zdev, zbus);
+	struct pci_bus *bus;
 
 	if (!zbus)
 		return;
 	k->has_pci = 1;
-	k->pci_domain = BPF_CORE_READ(zbus, domain_nr);
-	k->pci_bus = BPF_CORE_READ(zbus, bus, number);
-	k->pci_devfn = BPF_CORE_READ(zdev, devfn);
+	k->pci_domain = KREAD(jit, struct zpci_bus, zbus, domain_nr);
+	bus = KREAD(jit, struct zpci_bus, zbus, bus);
+	k->pci_bus = KREAD(jit, struct pci_bus, bus, number);
+	k->pci_devfn = KREAD(jit, struct zpci_dev, zdev, devfn);
 }
 
 static __always_inline struct zpci_dev *zdev_of_fid(__u32 fid)
@@ -163,12 +176,24 @@ struct queue {
 	__u8 valid, mr, count, head, tail;
 };
 
-static __always_inline void read_queue(struct zpci_dev *zdev, struct queue *q)
+static __always_inline void read_queue(struct zpci_dev *zdev, struct queue *q, bool jit)
 {
 	__builtin_memset(q, 0, sizeof(*q));
 	if (!zdev || !bpf_core_field_exists(zdev->pending_errs))
 		return;
 	q->valid = 1;
+	if (jit) {
+		struct zpci_dev *z = bpf_core_cast(zdev, struct zpci_dev);
+
+		if (bpf_core_field_exists(zdev->pending_errs.mediated_recovery))
+			q->mr = z->pending_errs.mediated_recovery;
+		else if (bpf_core_field_exists(((struct zpci_dev___v12 *)zdev)->mediated_recovery))
+			q->mr = bpf_core_cast(zdev, struct zpci_dev___v12)->mediated_recovery;
+		q->count = z->pending_errs.count;
+		q->head = z->pending_errs.head;
+		q->tail = z->pending_errs.tail;
+		return;
+	}
 	if (bpf_core_field_exists(zdev->pending_errs.mediated_recovery)) {
 		/* {bool mediated_recovery; u8 count, head, tail;}: one read of the header, not four (each read is
 		 * a helper call); the offsets are constants once CO-RE relocated them */
@@ -205,7 +230,7 @@ static __always_inline void put_queue(struct zt_event *e, const struct queue *q)
 }
 
 /* function identity and queue state (read now) from the zdev */
-static __always_inline void put_function(struct zt_event *e, struct zpci_dev *zdev)
+static __always_inline void put_function(struct zt_event *e, struct zpci_dev *zdev, bool jit)
 {
 	struct fn_known *known, pci;
 	struct queue q;
@@ -213,7 +238,10 @@ static __always_inline void put_function(struct zt_event *e, struct zpci_dev *zd
 	if (!zdev)
 		return;
 	e->has_fn = 1;
-	if (bpf_core_field_offset(zdev->fh) == bpf_core_field_offset(zdev->fid) + 4) {
+	if (jit) {
+		e->fid = KREAD(jit, struct zpci_dev, zdev, fid);
+		e->fh = KREAD(jit, struct zpci_dev, zdev, fh);
+	} else if (bpf_core_field_offset(zdev->fh) == bpf_core_field_offset(zdev->fid) + 4) {
 		__u32 id[2] = {}; /* u32 fid, fh; side by side: one read */
 
 		bpf_probe_read_kernel(id, sizeof(id), (void *)zdev + bpf_core_field_offset(zdev->fid));
@@ -231,14 +259,14 @@ static __always_inline void put_function(struct zt_event *e, struct zpci_dev *zd
 	} else {
 		__builtin_memset(&pci, 0, sizeof(pci));
 		pci.zdev = (__u64)zdev;
-		read_pci(zdev, &pci);
+		read_pci(zdev, &pci, jit);
 		bpf_map_update_elem(&zdev_by_fid, &e->fid, &pci, BPF_ANY);
 	}
 	e->has_pci = pci.has_pci;
 	e->pci_domain = pci.pci_domain;
 	e->pci_bus = pci.pci_bus;
 	e->pci_devfn = pci.pci_devfn;
-	read_queue(zdev, &q);
+	read_queue(zdev, &q, jit);
 	put_queue(e, &q);
 }
 
@@ -248,46 +276,49 @@ static __always_inline void put_ccdf(struct zt_event *e, const void *ccdf)
 	bpf_probe_read_kernel(e->ccdf, sizeof(e->ccdf), ccdf);
 }
 
-/* to_zpci(): ((struct zpci_bus *)pdev->sysdata)->function[pdev->devfn] */
-static __always_inline struct zpci_dev *pdev_to_zdev(struct pci_dev *pdev)
+/* to_zpci(): ((struct zpci_bus *)pdev->sysdata)->function[pdev->devfn] (an index the verifier does not take in a
+ * load through a cast: that one is read with the helper) */
+static __always_inline struct zpci_dev *pdev_to_zdev(struct pci_dev *pdev, bool jit)
 {
-	struct zpci_bus *zbus = BPF_CORE_READ(pdev, sysdata);
-	unsigned int devfn = BPF_CORE_READ(pdev, devfn) & 0xff;
+	struct zpci_bus *zbus = (struct zpci_bus *)KREAD(jit, struct pci_dev, pdev, sysdata);
+	unsigned int devfn = KREAD(jit, struct pci_dev, pdev, devfn) & 0xff;
 	struct zpci_dev *zdev = NULL;
 
 	if (!zbus)
 		return NULL;
-	bpf_core_read(&zdev, sizeof(zdev), &zbus->function[devfn]);
+	bpf_probe_read_kernel(&zdev, sizeof(zdev), (void *)zbus + bpf_core_field_offset(struct zpci_bus, function) +
+						    devfn * sizeof(zdev));
 	return zdev;
 }
 
-/* container_of(device, struct vfio_pci_core_device, vdev), then to_zpci(vdev->pdev) */
-static __always_inline struct zpci_dev *vfio_device_to_zdev(struct vfio_device *device)
+/* container_of(device, struct vfio_pci_core_device, vdev), then to_zpci(vdev->pdev) (vfio_pci_core's type may be
+ * a module's, which a cast cannot name: the helper) */
+static __always_inline struct zpci_dev *vfio_device_to_zdev(struct vfio_device *device, bool jit)
 {
 	struct vfio_pci_core_device *core;
 
 	core = (void *)device - bpf_core_field_offset(struct vfio_pci_core_device, vdev);
-	return pdev_to_zdev(BPF_CORE_READ(core, pdev));
+	return pdev_to_zdev(BPF_CORE_READ(core, pdev), jit);
 }
 
-static __always_inline bool fid_wanted(struct zpci_dev *zdev)
+static __always_inline bool fid_wanted(struct zpci_dev *zdev, bool jit)
 {
-	return !filter_fid_on || (zdev && BPF_CORE_READ(zdev, fid) == filter_fid);
+	return !filter_fid_on || (zdev && KREAD(jit, struct zpci_dev, zdev, fid) == filter_fid);
 }
 
 /* an entry handler's common part: remember the call when its function is traced (its exit handler's
  * event learns the function's zdev for later arrivals) */
-static __always_inline void enter(__u32 hook, struct zpci_dev *zdev, struct call *c)
+static __always_inline void enter(__u32 hook, struct zpci_dev *zdev, struct call *c, bool jit)
 {
-	if (fid_wanted(zdev))
+	if (fid_wanted(zdev, jit))
 		stash(hook, c);
 }
 
 /* ---- arrival: void zpci_event_error(void *data), data = struct zpci_ccdf_err * ---------------------- */
 
-static __always_inline int on_event_error_enter(struct zpci_ccdf_err *ccdf)
+static __always_inline int on_event_error_enter(struct zpci_ccdf_err *ccdf, bool jit)
 {
-	__u32 fid = BPF_CORE_READ(ccdf, fid);
+	__u32 fid = KREAD(jit, struct zpci_ccdf_err, ccdf, fid);
 	struct zpci_dev *zdev = zdev_of_fid(fid);
 	struct zt_event *e;
 
@@ -297,7 +328,7 @@ static __always_inline int on_event_error_enter(struct zpci_ccdf_err *ccdf)
 		struct call c = { .zdev = (__u64)zdev, .ptr = (__u64)ccdf, .fid = fid };
 		struct queue q;
 
-		read_queue(zdev, &q);
+		read_queue(zdev, &q, jit);
 		c.q_valid = q.valid;
 		c.q_mr = q.mr;
 		c.q_count = q.count;
@@ -308,10 +339,10 @@ static __always_inline int on_event_error_enter(struct zpci_ccdf_err *ccdf)
 	e = reserve(ZT_EV_ARRIVAL);
 	if (!e)
 		return 0;
-	put_function(e, zdev);
+	put_function(e, zdev, jit);
 	e->has_fn = 1;
 	e->fid = fid;
-	e->fh = BPF_CORE_READ(ccdf, fh);
+	e->fh = KREAD(jit, struct zpci_ccdf_err, ccdf, fh);
 	put_ccdf(e, ccdf);
 	submit(e);
 	return 0;
@@ -322,7 +353,7 @@ static __always_inline int on_event_error_enter(struct zpci_ccdf_err *ccdf)
  * Decided at the notify hook when there is one: it runs in the same thread right after the store and
  * before the VMM is signalled, so the VMM cannot have reacted to this error yet; else at the exit of
  * zpci_event_error, which may come long after (the kernel reports the status first). */
-static __always_inline void derive_outcome(struct call *c, struct zpci_dev *zdev)
+static __always_inline void derive_outcome(struct call *c, struct zpci_dev *zdev, bool jit)
 {
 	struct zpci_ccdf_err *ccdf;
 	struct zt_event *e;
@@ -333,9 +364,9 @@ static __always_inline void derive_outcome(struct call *c, struct zpci_dev *zdev
 		zdev = (struct zpci_dev *)c->zdev;
 	if (!zdev)
 		zdev = zdev_of_fid(c->fid); /* learned during the call */
-	read_queue(zdev, &after);
+	read_queue(zdev, &after, jit);
 	ccdf = (struct zpci_ccdf_err *)c->ptr; /* not inside BPF_CORE_READ: struct call is ours, not the kernel's */
-	pec = BPF_CORE_READ(ccdf, pec);
+	pec = KREAD(jit, struct zpci_ccdf_err, ccdf, pec);
 	/* FMB events never reach the queue; nor does an error for a queue with room whose tail did not move
 	 * (the VMM may be draining meanwhile: the count says little, the tail only moves on a store) */
 	if (pec == 0x2a || pec == 0x2b || pec == 0x2c || !after.valid ||
@@ -344,7 +375,7 @@ static __always_inline void derive_outcome(struct call *c, struct zpci_dev *zdev
 	e = reserve(ZT_EV_ENQUEUE);
 	if (!e)
 		return;
-	put_function(e, zdev);
+	put_function(e, zdev, jit);
 	put_ccdf(e, ccdf);
 	e->derived = 1;
 	if (!c->q_valid)
@@ -362,7 +393,7 @@ static __always_inline void derive_outcome(struct call *c, struct zpci_dev *zdev
 	submit(e);
 }
 
-static __always_inline int on_event_error_exit(void)
+static __always_inline int on_event_error_exit(bool jit)
 {
 	struct call *c;
 
@@ -371,23 +402,23 @@ static __always_inline int on_event_error_exit(void)
 	c = stashed(ZT_HOOK_EVENT_ERROR);
 	if (!c)
 		return 0; /* decided at notify */
-	derive_outcome(c, NULL);
+	derive_outcome(c, NULL, jit);
 	unstash(ZT_HOOK_EVENT_ERROR);
 	return 0;
 }
 
 /* ---- enqueue: static int zpci_store_pci_error(struct pci_dev *pdev, struct zpci_ccdf_err *ccdf) ------ */
 
-static __always_inline int on_store_enter(struct pci_dev *pdev, struct zpci_ccdf_err *ccdf)
+static __always_inline int on_store_enter(struct pci_dev *pdev, struct zpci_ccdf_err *ccdf, bool jit)
 {
-	struct zpci_dev *zdev = pdev_to_zdev(pdev);
+	struct zpci_dev *zdev = pdev_to_zdev(pdev, jit);
 	struct call c = { .zdev = (__u64)zdev, .ptr = (__u64)ccdf };
 
-	enter(ZT_HOOK_STORE, zdev, &c);
+	enter(ZT_HOOK_STORE, zdev, &c, jit);
 	return 0;
 }
 
-static __always_inline int on_store_exit(int ret)
+static __always_inline int on_store_exit(int ret, bool jit)
 {
 	struct call *c = stashed(ZT_HOOK_STORE);
 	struct zt_event *e;
@@ -396,7 +427,7 @@ static __always_inline int on_store_exit(int ret)
 		return 0;
 	e = reserve(ZT_EV_ENQUEUE);
 	if (e) {
-		put_function(e, (struct zpci_dev *)c->zdev);
+		put_function(e, (struct zpci_dev *)c->zdev, jit);
 		put_ccdf(e, (void *)c->ptr);
 		e->ret = ret;
 		if (ret == 0) {
@@ -416,25 +447,25 @@ static __always_inline int on_store_exit(int ret)
 
 /* ---- notify: pci_ers_result_t vfio_pci_core_aer_err_detected(struct pci_dev *, pci_channel_state_t) ---- */
 
-static __always_inline int on_notify_enter(struct pci_dev *pdev, unsigned int state)
+static __always_inline int on_notify_enter(struct pci_dev *pdev, unsigned int state, bool jit)
 {
-	struct zpci_dev *zdev = pdev_to_zdev(pdev);
+	struct zpci_dev *zdev = pdev_to_zdev(pdev, jit);
 	struct zt_event *e;
 
 	if (derive_enqueue) {
 		struct call *c = stashed(ZT_HOOK_EVENT_ERROR); /* this thread's arrival */
 
 		if (c) {
-			derive_outcome(c, zdev);
+			derive_outcome(c, zdev, jit);
 			unstash(ZT_HOOK_EVENT_ERROR);
 		}
 	}
-	if (!fid_wanted(zdev))
+	if (!fid_wanted(zdev, jit))
 		return 0;
 	e = reserve(ZT_EV_NOTIFY);
 	if (!e)
 		return 0;
-	put_function(e, zdev);
+	put_function(e, zdev, jit);
 	e->state = state;
 	submit(e);
 	return 0;
@@ -448,20 +479,20 @@ static __always_inline bool uapi_v12(void)
 	return bpf_core_field_exists(((struct vfio_device_feature_zpci_err___v12 *)0)->pending_errors);
 }
 
-static __always_inline int on_feature_enter(struct vfio_device *device, __u32 flags, void *arg)
+static __always_inline int on_feature_enter(struct vfio_device *device, __u32 flags, void *arg, bool jit)
 {
-	struct zpci_dev *zdev = vfio_device_to_zdev(device);
+	struct zpci_dev *zdev = vfio_device_to_zdev(device, jit);
 	struct call c = { .zdev = (__u64)zdev, .ptr = (__u64)arg, .flags = flags, .get_ret = ZT_NOT_CALLED };
 
 	if (uapi_v12()) {
 		/* v12 dequeues inline: the head it moves tells whether it took an entry */
 		struct queue q;
 
-		read_queue(zdev, &q);
+		read_queue(zdev, &q, jit);
 		c.q_valid = q.valid;
 		c.q_head = q.head;
 	}
-	enter(ZT_HOOK_FEATURE, zdev, &c);
+	enter(ZT_HOOK_FEATURE, zdev, &c, jit);
 	return 0;
 }
 
@@ -498,7 +529,7 @@ static __always_inline void v12_dequeue(struct zt_event *e, const struct call *c
 				    e->slot * sizeof(struct zpci_ccdf_err));
 }
 
-static __always_inline int on_feature_exit(int ret)
+static __always_inline int on_feature_exit(int ret, bool jit)
 {
 	struct call *c = stashed(ZT_HOOK_FEATURE);
 	struct zt_event *e;
@@ -507,7 +538,7 @@ static __always_inline int on_feature_exit(int ret)
 		return 0; /* tracing started inside this call */
 	e = reserve(ZT_EV_FEATURE);
 	if (e) {
-		put_function(e, (struct zpci_dev *)c->zdev);
+		put_function(e, (struct zpci_dev *)c->zdev, jit);
 		e->ret = ret;
 		e->get_ret = c->get_ret;
 		e->flags = c->flags;
@@ -530,7 +561,7 @@ static __always_inline int on_feature_exit(int ret)
 
 /* In vmlinux, exported: the dequeue is seen here whether or not vfio_pci_core's hooks are attached (the module
  * may load after the start, or come and go). Inside a traced feature call it only feeds that call's event. */
-static __always_inline int on_get_enter(struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf)
+static __always_inline int on_get_enter(struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf, bool jit)
 {
 	struct call *c = stashed(ZT_HOOK_FEATURE);
 	struct call own = { .zdev = (__u64)zdev, .buf = (__u64)ccdf };
@@ -540,18 +571,18 @@ static __always_inline int on_get_enter(struct zpci_dev *zdev, struct zpci_ccdf_
 		c->buf = (__u64)ccdf;
 		return 0;
 	}
-	enter(ZT_HOOK_GET, zdev, &own);
+	enter(ZT_HOOK_GET, zdev, &own, jit);
 	return 0;
 }
 
 /* a dequeue with no feature call traced around it: its own event */
-static __always_inline void get_alone(struct call *c, int ret)
+static __always_inline void get_alone(struct call *c, int ret, bool jit)
 {
 	struct zt_event *e = reserve(ZT_EV_FEATURE);
 
 	if (!e)
 		return;
-	put_function(e, (struct zpci_dev *)c->zdev);
+	put_function(e, (struct zpci_dev *)c->zdev, jit);
 	e->ret = e->get_ret = ret;
 	e->via_get = 1;
 	if (ret == 0 && c->buf) {
@@ -562,14 +593,14 @@ static __always_inline void get_alone(struct call *c, int ret)
 	submit(e);
 }
 
-static __always_inline int on_get_exit(int ret)
+static __always_inline int on_get_exit(int ret, bool jit)
 {
 	struct call *c = stashed(ZT_HOOK_FEATURE);
 
 	if (!c) {
 		c = stashed(ZT_HOOK_GET);
 		if (c) {
-			get_alone(c, ret);
+			get_alone(c, ret, jit);
 			unstash(ZT_HOOK_GET);
 		}
 		return 0;
@@ -583,21 +614,21 @@ static __always_inline int on_get_exit(int ret)
 
 /* ---- void zpci_start_mediated_recovery(struct zpci_dev *) / zpci_stop_mediated_recovery (memsets it) ---- */
 
-static __always_inline int on_lifecycle_enter(__u32 hook, struct zpci_dev *zdev)
+static __always_inline int on_lifecycle_enter(__u32 hook, struct zpci_dev *zdev, bool jit)
 {
 	struct call c = { .zdev = (__u64)zdev };
 	struct queue q;
 
 	/* close: what is queued now is what the memset discards (unlocked read: a store racing with the
 	 * close can still get in before the lock; the correlator sees that store) */
-	read_queue(zdev, &q);
+	read_queue(zdev, &q, jit);
 	c.q_valid = q.valid;
 	c.q_count = q.count;
-	enter(hook, zdev, &c);
+	enter(hook, zdev, &c, jit);
 	return 0;
 }
 
-static __always_inline int on_lifecycle_exit(__u32 hook, __u32 type, int ret)
+static __always_inline int on_lifecycle_exit(__u32 hook, __u32 type, int ret, bool jit)
 {
 	struct call *c = stashed(hook);
 	struct zt_event *e;
@@ -606,7 +637,7 @@ static __always_inline int on_lifecycle_exit(__u32 hook, __u32 type, int ret)
 		return 0;
 	e = reserve(type);
 	if (e) {
-		put_function(e, (struct zpci_dev *)c->zdev);
+		put_function(e, (struct zpci_dev *)c->zdev, jit);
 		e->ret = ret;
 		if (type == ZT_EV_CLOSE)
 			e->discarded = c->q_count;
@@ -618,9 +649,9 @@ static __always_inline int on_lifecycle_exit(__u32 hook, __u32 type, int ret)
 
 /* ---- void zpci_event_availability(void *data), data = struct zpci_ccdf_avail * ------------------------- */
 
-static __always_inline int on_avail_enter(struct zpci_ccdf_avail *ccdf)
+static __always_inline int on_avail_enter(struct zpci_ccdf_avail *ccdf, bool jit)
 {
-	__u32 fid = BPF_CORE_READ(ccdf, fid);
+	__u32 fid = KREAD(jit, struct zpci_ccdf_avail, ccdf, fid);
 	struct zt_event *e;
 
 	if (!wanted(fid))
@@ -628,10 +659,10 @@ static __always_inline int on_avail_enter(struct zpci_ccdf_avail *ccdf)
 	e = reserve(ZT_EV_AVAIL);
 	if (!e)
 		return 0;
-	put_function(e, zdev_of_fid(fid));
+	put_function(e, zdev_of_fid(fid), jit);
 	e->has_fn = 1;
 	e->fid = fid;
-	e->fh = BPF_CORE_READ(ccdf, fh);
+	e->fh = KREAD(jit, struct zpci_ccdf_avail, ccdf, fh);
 	put_ccdf(e, ccdf);
 	submit(e);
 	/* the function may come back as a new zdev, at the same address with another PCI address: learn anew */
@@ -666,7 +697,7 @@ static __always_inline void snapshot_function(struct zpci_dev *zdev)
 	e = reserve(ZT_EV_QUEUE);
 	if (!e)
 		return;
-	put_function(e, zdev);
+	put_function(e, zdev, false); /* raw_tp, run on every kernel */
 	head = *e;
 	submit(e);
 	q.valid = head.q_valid, q.mr = head.q_mr, q.count = head.q_count, q.head = head.q_head, q.tail = head.q_tail;
@@ -732,87 +763,147 @@ int read_queues(void *ctx)
 	return 0;
 }
 
-/* ---- program twins: fentry/fexit (JIT kernels) and kprobe/kretprobe (everywhere) -------------------------- */
+/* ---- the programs: fentry/fexit (JIT kernels), kprobe/kretprobe (everywhere) and their _jit twins (kprobes on a
+ * JIT kernel: reading through bpf_core_cast, as fentry does; see KREAD) ------------------------------------------ */
 
 SEC("fentry/zpci_event_error")
-int BPF_PROG(fentry_event_error, void *data) { return on_event_error_enter(data); }
+int BPF_PROG(fentry_event_error, void *data) { return on_event_error_enter(data, true); }
 SEC("fexit/zpci_event_error")
-int BPF_PROG(fexit_event_error, void *data) { return on_event_error_exit(); }
+int BPF_PROG(fexit_event_error, void *data) { return on_event_error_exit(true); }
 SEC("kprobe/zpci_event_error")
-int BPF_KPROBE(kprobe_event_error, void *data) { return on_event_error_enter(data); }
+int BPF_KPROBE(kprobe_event_error, void *data) { return on_event_error_enter(data, false); }
+SEC("kprobe/zpci_event_error")
+int BPF_KPROBE(kprobe_event_error_jit, void *data) { return on_event_error_enter(data, true); }
 SEC("kretprobe/zpci_event_error")
-int BPF_KRETPROBE(kretprobe_event_error) { return on_event_error_exit(); }
+int BPF_KRETPROBE(kretprobe_event_error) { return on_event_error_exit(false); }
+SEC("kretprobe/zpci_event_error")
+int BPF_KRETPROBE(kretprobe_event_error_jit) { return on_event_error_exit(true); }
 
 SEC("fentry/zpci_store_pci_error")
-int BPF_PROG(fentry_store, struct pci_dev *pdev, struct zpci_ccdf_err *ccdf) { return on_store_enter(pdev, ccdf); }
+int BPF_PROG(fentry_store, struct pci_dev *pdev, struct zpci_ccdf_err *ccdf)
+{
+	return on_store_enter(pdev, ccdf, true);
+}
 SEC("fexit/zpci_store_pci_error")
-int BPF_PROG(fexit_store, struct pci_dev *pdev, struct zpci_ccdf_err *ccdf, int ret) { return on_store_exit(ret); }
+int BPF_PROG(fexit_store, struct pci_dev *pdev, struct zpci_ccdf_err *ccdf, int ret)
+{
+	return on_store_exit(ret, true);
+}
 SEC("kprobe/zpci_store_pci_error")
-int BPF_KPROBE(kprobe_store, struct pci_dev *pdev, struct zpci_ccdf_err *ccdf) { return on_store_enter(pdev, ccdf); }
+int BPF_KPROBE(kprobe_store, struct pci_dev *pdev, struct zpci_ccdf_err *ccdf)
+{
+	return on_store_enter(pdev, ccdf, false);
+}
+SEC("kprobe/zpci_store_pci_error")
+int BPF_KPROBE(kprobe_store_jit, struct pci_dev *pdev, struct zpci_ccdf_err *ccdf)
+{
+	return on_store_enter(pdev, ccdf, true);
+}
 SEC("kretprobe/zpci_store_pci_error")
-int BPF_KRETPROBE(kretprobe_store, int ret) { return on_store_exit(ret); }
+int BPF_KRETPROBE(kretprobe_store, int ret) { return on_store_exit(ret, false); }
+SEC("kretprobe/zpci_store_pci_error")
+int BPF_KRETPROBE(kretprobe_store_jit, int ret) { return on_store_exit(ret, true); }
 
 SEC("fentry/vfio_pci_core_aer_err_detected")
-int BPF_PROG(fentry_notify, struct pci_dev *pdev, unsigned int state) { return on_notify_enter(pdev, state); }
+int BPF_PROG(fentry_notify, struct pci_dev *pdev, unsigned int state) { return on_notify_enter(pdev, state, true); }
 SEC("kprobe/vfio_pci_core_aer_err_detected")
-int BPF_KPROBE(kprobe_notify, struct pci_dev *pdev, unsigned int state) { return on_notify_enter(pdev, state); }
+int BPF_KPROBE(kprobe_notify, struct pci_dev *pdev, unsigned int state) { return on_notify_enter(pdev, state, false); }
+SEC("kprobe/vfio_pci_core_aer_err_detected")
+int BPF_KPROBE(kprobe_notify_jit, struct pci_dev *pdev, unsigned int state)
+{
+	return on_notify_enter(pdev, state, true);
+}
 
 SEC("fentry/vfio_pci_zdev_feature_err")
 int BPF_PROG(fentry_feature, struct vfio_device *device, __u32 flags, void *arg)
 {
-	return on_feature_enter(device, flags, arg);
+	return on_feature_enter(device, flags, arg, true);
 }
 SEC("fexit/vfio_pci_zdev_feature_err")
 int BPF_PROG(fexit_feature, struct vfio_device *device, __u32 flags, void *arg, size_t argsz, int ret)
 {
-	return on_feature_exit(ret);
+	return on_feature_exit(ret, true);
 }
 SEC("kprobe/vfio_pci_zdev_feature_err")
 int BPF_KPROBE(kprobe_feature, struct vfio_device *device, __u32 flags, void *arg)
 {
-	return on_feature_enter(device, flags, arg);
+	return on_feature_enter(device, flags, arg, false);
+}
+SEC("kprobe/vfio_pci_zdev_feature_err")
+int BPF_KPROBE(kprobe_feature_jit, struct vfio_device *device, __u32 flags, void *arg)
+{
+	return on_feature_enter(device, flags, arg, true);
 }
 SEC("kretprobe/vfio_pci_zdev_feature_err")
-int BPF_KRETPROBE(kretprobe_feature, int ret) { return on_feature_exit(ret); }
+int BPF_KRETPROBE(kretprobe_feature, int ret) { return on_feature_exit(ret, false); }
+SEC("kretprobe/vfio_pci_zdev_feature_err")
+int BPF_KRETPROBE(kretprobe_feature_jit, int ret) { return on_feature_exit(ret, true); }
 
 SEC("fentry/zpci_get_pending_error")
-int BPF_PROG(fentry_get, struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf) { return on_get_enter(zdev, ccdf); }
+int BPF_PROG(fentry_get, struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf) { return on_get_enter(zdev, ccdf, true); }
 SEC("fexit/zpci_get_pending_error")
-int BPF_PROG(fexit_get, struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf, int ret) { return on_get_exit(ret); }
+int BPF_PROG(fexit_get, struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf, int ret) { return on_get_exit(ret, true); }
 SEC("kprobe/zpci_get_pending_error")
-int BPF_KPROBE(kprobe_get, struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf) { return on_get_enter(zdev, ccdf); }
+int BPF_KPROBE(kprobe_get, struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf)
+{
+	return on_get_enter(zdev, ccdf, false);
+}
+SEC("kprobe/zpci_get_pending_error")
+int BPF_KPROBE(kprobe_get_jit, struct zpci_dev *zdev, struct zpci_ccdf_err *ccdf)
+{
+	return on_get_enter(zdev, ccdf, true);
+}
 SEC("kretprobe/zpci_get_pending_error")
-int BPF_KRETPROBE(kretprobe_get, int ret) { return on_get_exit(ret); }
+int BPF_KRETPROBE(kretprobe_get, int ret) { return on_get_exit(ret, false); }
+SEC("kretprobe/zpci_get_pending_error")
+int BPF_KRETPROBE(kretprobe_get_jit, int ret) { return on_get_exit(ret, true); }
 
 SEC("fentry/zpci_start_mediated_recovery")
-int BPF_PROG(fentry_start, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_START, zdev); }
+int BPF_PROG(fentry_start, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_START, zdev, true); }
 SEC("fexit/zpci_start_mediated_recovery")
-int BPF_PROG(fexit_start, struct zpci_dev *zdev) { return on_lifecycle_exit(ZT_HOOK_START, ZT_EV_OPEN, 0); }
+int BPF_PROG(fexit_start, struct zpci_dev *zdev) { return on_lifecycle_exit(ZT_HOOK_START, ZT_EV_OPEN, 0, true); }
 SEC("kprobe/zpci_start_mediated_recovery")
-int BPF_KPROBE(kprobe_start, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_START, zdev); }
+int BPF_KPROBE(kprobe_start, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_START, zdev, false); }
+SEC("kprobe/zpci_start_mediated_recovery")
+int BPF_KPROBE(kprobe_start_jit, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_START, zdev, true); }
 SEC("kretprobe/zpci_start_mediated_recovery")
-int BPF_KRETPROBE(kretprobe_start) { return on_lifecycle_exit(ZT_HOOK_START, ZT_EV_OPEN, 0); }
+int BPF_KRETPROBE(kretprobe_start) { return on_lifecycle_exit(ZT_HOOK_START, ZT_EV_OPEN, 0, false); }
+SEC("kretprobe/zpci_start_mediated_recovery")
+int BPF_KRETPROBE(kretprobe_start_jit) { return on_lifecycle_exit(ZT_HOOK_START, ZT_EV_OPEN, 0, true); }
 
 SEC("fentry/zpci_stop_mediated_recovery")
-int BPF_PROG(fentry_stop, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_STOP, zdev); }
+int BPF_PROG(fentry_stop, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_STOP, zdev, true); }
 SEC("fexit/zpci_stop_mediated_recovery")
-int BPF_PROG(fexit_stop, struct zpci_dev *zdev) { return on_lifecycle_exit(ZT_HOOK_STOP, ZT_EV_CLOSE, 0); }
+int BPF_PROG(fexit_stop, struct zpci_dev *zdev) { return on_lifecycle_exit(ZT_HOOK_STOP, ZT_EV_CLOSE, 0, true); }
 SEC("kprobe/zpci_stop_mediated_recovery")
-int BPF_KPROBE(kprobe_stop, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_STOP, zdev); }
+int BPF_KPROBE(kprobe_stop, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_STOP, zdev, false); }
+SEC("kprobe/zpci_stop_mediated_recovery")
+int BPF_KPROBE(kprobe_stop_jit, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_STOP, zdev, true); }
 SEC("kretprobe/zpci_stop_mediated_recovery")
-int BPF_KRETPROBE(kretprobe_stop) { return on_lifecycle_exit(ZT_HOOK_STOP, ZT_EV_CLOSE, 0); }
+int BPF_KRETPROBE(kretprobe_stop) { return on_lifecycle_exit(ZT_HOOK_STOP, ZT_EV_CLOSE, 0, false); }
+SEC("kretprobe/zpci_stop_mediated_recovery")
+int BPF_KRETPROBE(kretprobe_stop_jit) { return on_lifecycle_exit(ZT_HOOK_STOP, ZT_EV_CLOSE, 0, true); }
 
 SEC("fentry/zpci_event_availability")
-int BPF_PROG(fentry_avail, void *data) { return on_avail_enter(data); }
+int BPF_PROG(fentry_avail, void *data) { return on_avail_enter(data, true); }
 SEC("kprobe/zpci_event_availability")
-int BPF_KPROBE(kprobe_avail, void *data) { return on_avail_enter(data); }
+int BPF_KPROBE(kprobe_avail, void *data) { return on_avail_enter(data, false); }
+SEC("kprobe/zpci_event_availability")
+int BPF_KPROBE(kprobe_avail_jit, void *data) { return on_avail_enter(data, true); }
 
 /* int zpci_hot_reset_device(struct zpci_dev *zdev): VFIO_DEVICE_RESET and host recovery end here */
 SEC("fentry/zpci_hot_reset_device")
-int BPF_PROG(fentry_reset, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_RESET, zdev); }
+int BPF_PROG(fentry_reset, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_RESET, zdev, true); }
 SEC("fexit/zpci_hot_reset_device")
-int BPF_PROG(fexit_reset, struct zpci_dev *zdev, int ret) { return on_lifecycle_exit(ZT_HOOK_RESET, ZT_EV_RESET, ret); }
+int BPF_PROG(fexit_reset, struct zpci_dev *zdev, int ret)
+{
+	return on_lifecycle_exit(ZT_HOOK_RESET, ZT_EV_RESET, ret, true);
+}
 SEC("kprobe/zpci_hot_reset_device")
-int BPF_KPROBE(kprobe_reset, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_RESET, zdev); }
+int BPF_KPROBE(kprobe_reset, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_RESET, zdev, false); }
+SEC("kprobe/zpci_hot_reset_device")
+int BPF_KPROBE(kprobe_reset_jit, struct zpci_dev *zdev) { return on_lifecycle_enter(ZT_HOOK_RESET, zdev, true); }
 SEC("kretprobe/zpci_hot_reset_device")
-int BPF_KRETPROBE(kretprobe_reset, int ret) { return on_lifecycle_exit(ZT_HOOK_RESET, ZT_EV_RESET, ret); }
+int BPF_KRETPROBE(kretprobe_reset, int ret) { return on_lifecycle_exit(ZT_HOOK_RESET, ZT_EV_RESET, ret, false); }
+SEC("kretprobe/zpci_hot_reset_device")
+int BPF_KRETPROBE(kretprobe_reset_jit, int ret) { return on_lifecycle_exit(ZT_HOOK_RESET, ZT_EV_RESET, ret, true); }

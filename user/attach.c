@@ -32,6 +32,7 @@ struct zt_attach {
 	enum zt_mode mode[ZT_NR_HOOKS];
 	char module[ZT_NR_HOOKS][64];            /* where each present hook lives; "" = vmlinux */
 	bool derive_enqueue;                     /* no store hook: the outcome comes from the queue state */
+	bool kfuncs;                             /* a JIT: kprobes load as their _jit twins (bpf_core_cast reads) */
 	unsigned long long zpci_list;            /* &zpci_list, for read_queues; 0: the queues cannot be read */
 	int uevent_fd;                           /* module loads and unloads (kernel uevents), or -1 */
 	bool queue;                              /* the kernel has the error queue */
@@ -102,23 +103,25 @@ static enum zt_uapi uapi_of(const struct zt_attach *a, struct zpcitrace_bpf *s)
 	return form == 1 ? ZT_UAPI_MERGED : form == 2 ? ZT_UAPI_V12 : ZT_UAPI_UNKNOWN;
 }
 
-static struct bpf_program *prog(struct zpcitrace_bpf *s, const char *kind, const char *stem)
+static struct bpf_program *prog(struct zpcitrace_bpf *s, const char *kind, const char *stem, const char *suffix)
 {
 	char name[64];
 
-	snprintf(name, sizeof(name), "%s_%s", kind, stem);
+	snprintf(name, sizeof(name), "%s_%s%s", kind, stem, suffix);
 	return bpf_object__find_program_by_name(s->obj, name);
 }
 
-/* the programs a hook uses in a mode: [0] enter, [1] exit (or NULL) */
+/* the programs a hook uses in a mode: [0] enter, [1] exit (or NULL). Kprobes on a kernel with a JIT are the _jit
+ * twins: they read kernel memory as fentry does, by loads, not a helper call per field (bpf/zpcitrace.bpf.c KREAD) */
 static void hook_progs(const struct zt_attach *a, struct zpcitrace_bpf *s, int h, enum zt_mode mode,
 		       struct bpf_program *p[2])
 {
 	const struct zt_hook_info *hi = &zt_hooks[h];
 	bool exit = hi->has_exit && (h != ZT_HOOK_EVENT_ERROR || a->derive_enqueue);
+	const char *suffix = mode != ZT_MODE_FENTRY && a->kfuncs ? "_jit" : "";
 
-	p[0] = prog(s, mode == ZT_MODE_FENTRY ? "fentry" : "kprobe", hi->prog);
-	p[1] = exit ? prog(s, mode == ZT_MODE_FENTRY ? "fexit" : "kretprobe", hi->prog) : NULL;
+	p[0] = prog(s, mode == ZT_MODE_FENTRY ? "fentry" : "kprobe", hi->prog, suffix);
+	p[1] = exit ? prog(s, mode == ZT_MODE_FENTRY ? "fexit" : "kretprobe", hi->prog, suffix) : NULL;
 }
 
 static int reuse(struct bpf_map *map, const struct bpf_map *owner)
@@ -249,16 +252,18 @@ static void group_free(struct zt_attach *a, int slot)
 	a->attached[slot] = false;
 }
 
-/* the fentry hooks of a group go kprobe: true when there were any */
+/* the fentry hooks of a group go kprobe, and kprobes the plain ones (no kfunc): true when anything changed */
 static bool group_to_kprobes(struct zt_attach *a, const bool todo[ZT_NR_HOOKS], int err)
 {
-	bool any = false;
+	bool any = a->kfuncs;
 
+	a->kfuncs = false;
 	for (int h = 0; h < ZT_NR_HOOKS; h++)
 		if (todo[h] && a->mode[h] == ZT_MODE_FENTRY)
 			a->mode[h] = ZT_MODE_KPROBE, any = true;
 	if (any && a->opts.verbose)
-		fprintf(stderr, "zpcitrace: fentry failed (%s); retrying with kprobes\n", strerror(-err));
+		fprintf(stderr, "zpcitrace: fentry or the JIT-only kprobes failed (%s); retrying with plain kprobes\n",
+			strerror(-err));
 	return any;
 }
 
@@ -528,7 +533,9 @@ static bool jit_enabled(void)
  * programs do not load or attach after all loads again with kprobes (group_load_any, attach_hooks). */
 static void decide_modes(struct zt_attach *a)
 {
-	if (a->opts.btf_path || a->opts.kprobes || a->opts.queues_only || !jit_enabled())
+	/* a --btf file's type ids are not the kernel's, which a cast names */
+	a->kfuncs = !a->opts.btf_path && jit_enabled();
+	if (!a->kfuncs || a->opts.kprobes || a->opts.queues_only)
 		return;
 	for (int h = 0; h < ZT_NR_HOOKS; h++)
 		if (a->mode[h] == ZT_MODE_KPROBE && !*a->module[h])

@@ -62,7 +62,7 @@ TOOLS = tuple(name for name, _ in ZPCITRACES) + ("bpftrace",)
 def hook_of(prog):
     """(zpcitrace or bpftrace, hooked function, is the entry program) of a BPF program's name, or None"""
     for func, stem in HOOKS.items():
-        m = re.fullmatch(rf"(fentry|fexit|kprobe|kretprobe)_{stem}", prog)
+        m = re.fullmatch(rf"(fentry|fexit|kprobe|kretprobe)_{stem}(_jit)?", prog)
         if m:
             return "zpcitrace", func, m.group(1) in ("fentry", "kprobe")
         m = re.fullmatch(rf"(kprobe|kretprobe)_{func}_\d+", prog)

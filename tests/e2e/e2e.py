@@ -249,6 +249,10 @@ def scenario_one(args, bed, c):
         stats = {(f, n.split("_")[0]): (int(runs), float(ns)) for n, f, runs, ns in
                  re.findall(r"^  prog (\S+) +(\S+) +(\d+) runs +([\d.]+) ns/run$", r.trace_err, re.M)}
         entry = "fentry" if mode == "fentry" else "kprobe"
+        # fentry on the JIT kernel; on Debian's (no JIT) the plain kprobes, which call no kfunc (the interpreter
+        # refuses a program with one)
+        eq([n for n, _, _, _ in re.findall(r"^  prog (\S+) +(\S+) +(\d+) runs +([\d.]+) ns/run$", r.trace_err, re.M)
+            if n.endswith("_jit")], [], "_jit twins attached")
         arrivals = stats[("zpci_event_error", entry)]
         feature = stats[("vfio_pci_zdev_feature_err", entry)]
         eq(arrivals[0], len(r.events("arrival")), "runs of the arrival program = arrival events")
@@ -268,6 +272,13 @@ def scenario_overflow(args, bed, c, derive=False, kprobes=False):
         c.check(f"{p}: --kprobes attaches every hook as a kprobe where fentry would work",
                 lambda: eq(dict(re.findall(r"^zpcitrace: hook (\S+) +\S+ +(\S+)", r.trace_err, re.M)),
                            {h: "kprobe" for h in ALL_HOOKS}, "hooks reported by -v"))
+
+        def jit_twins():
+            # a JIT kernel: the kprobes read kernel memory through bpf_core_cast, as fentry does (the _jit twins)
+            names = re.findall(r"^  prog (\S+) ", r.trace_err, re.M)
+            eq(len(names) >= len(ALL_HOOKS), True, f"programs at exit: {names}")
+            eq([n for n in names if not re.fullmatch(r"(kprobe|kretprobe)_\w+_jit", n)], [], "programs not _jit twins")
+        c.check(f"{p}: on a JIT kernel the kprobes are the _jit twins", jit_twins)
     stored, dropped = enqueued(r, "stored"), enqueued(r, "dropped-full")
 
     def counts():

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include <linux/bpf.h>
 #include <bpf/libbpf.h>
 #include "hooks.h"
 
@@ -25,6 +26,37 @@ static bool has_prog(const char *kind, const char *stem)
 	return bpf_object__find_program_by_name(obj, name) != NULL;
 }
 
+static bool has_twin(const char *kind, const char *stem)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s_%s_jit", kind, stem);
+	return bpf_object__find_program_by_name(obj, name) != NULL;
+}
+
+/* only the _jit twins call a kfunc (bpf_rdonly_cast): a kfunc call in a plain kprobe program makes the interpreter's
+ * verifier refuse it (Debian's s390x kernels have no JIT) */
+static void test_only_jit_programs_call_kfuncs(void **state)
+{
+	struct bpf_program *p;
+
+	(void)state;
+	bpf_object__for_each_program(p, obj) {
+		const struct bpf_insn *insn = bpf_program__insns(p);
+		const char *name = bpf_program__name(p);
+		bool jit = !strncmp(name, "fentry_", 7) || !strncmp(name, "fexit_", 6) ||
+			   (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, "_jit"));
+		size_t kfuncs = 0;
+
+		for (size_t i = 0; i < bpf_program__insn_cnt(p); i++)
+			/* unrelocated, an extern's call is "call -1" (the programs have no subprograms) */
+			kfuncs += insn[i].code == (BPF_JMP | BPF_CALL) && (insn[i].src_reg == BPF_PSEUDO_KFUNC_CALL ||
+									    insn[i].imm == -1);
+		if (jit ? !kfuncs : kfuncs != 0)
+			fail_msg("%s: %zu kfunc calls", name, kfuncs);
+	}
+}
+
 static void test_every_hook_has_its_programs(void **state)
 {
 	(void)state;
@@ -37,6 +69,9 @@ static void test_every_hook_has_its_programs(void **state)
 		if (has_prog("fexit", hi->prog) != hi->has_exit || has_prog("kretprobe", hi->prog) != hi->has_exit)
 			fail_msg("%s: fexit_/kretprobe_%s exist: %d/%d, the table says %d", hi->func, hi->prog,
 				 has_prog("fexit", hi->prog), has_prog("kretprobe", hi->prog), hi->has_exit);
+		/* each kprobe program has its twin for JIT kernels (the loader asks for kind_stem_jit there) */
+		if (!has_twin("kprobe", hi->prog) || has_twin("kretprobe", hi->prog) != hi->has_exit)
+			fail_msg("%s: kprobe_%s_jit or kretprobe_%s_jit missing", hi->func, hi->prog, hi->prog);
 	}
 	assert_non_null(bpf_object__find_program_by_name(obj, "read_queues"));
 }
@@ -69,6 +104,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_hook_has_its_programs),
+		cmocka_unit_test(test_only_jit_programs_call_kfuncs),
 		cmocka_unit_test(test_uapi_program_is_a_syscall_program),
 	};
 	libbpf_set_print(NULL);
