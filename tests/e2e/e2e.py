@@ -804,7 +804,7 @@ def scenario_atstart(args, bed, c):
 def scenario_input(args, bed, c):
     """--btf, and bad input on a real kernel"""
     pre = ("--btf /nonexistent/vmlinux.btf;--fid 0x1x;--no-hook zpci_nonexistent;--no-hook zpci_event_error;-i 1 2;"
-           "--prom /nonexistent/dir/zpcitrace.prom;@nobody -T;-vv 1")
+           "--prom /nonexistent/dir/zpcitrace.prom;@nobody -T;-vv 1;@kptr2 -v 1")
     stage = "loading and verifying the BPF programs for vmlinux"
     r = bed.boot(args, "input", "open error get close", trace="-v --btf /sys/kernel/btf/vmlinux",
                  conf=[f'ZT_PRE="{pre}"', f'ZT_INT_AT="zpcitrace: {stage}"'])
@@ -849,6 +849,20 @@ def scenario_input(args, bed, c):
         if block.count("zpcitrace: summary") < 2:
             raise AssertionError(f"'-i 1 2' printed {block.count('zpcitrace: summary')} summaries, want an interval one and the final one")
     c.check(f"{p}: -i 1 with a duration of 2 s prints interval summaries and stops by itself", interval_and_duration)
+
+    def hidden_addresses():
+        # kptr_restrict=2: the kernel's symbol lookup refuses, /proc/kallsyms names the functions (its addresses
+        # are zeros): the hooks attach by name; zpci_list has no address, so the queues cannot be read, and it says so
+        block = r.pre.split("PRE args=@kptr2 -v 1 ", 1)[1].split("\nPRE ", 1)[0]
+        if not block.startswith("rc=0 "):
+            raise AssertionError(f"'-v 1' with kptr_restrict=2 did not exit 0: {block[:40]}")
+        eq(len(re.findall(r"^  zpcitrace: reading /proc/kallsyms$", block, re.M)), 1, "the fallback's stage line")
+        eq(len(re.findall(r"\(([1-9]\d*) reads of /proc/kallsyms\)", block)), 1, "reads of /proc/kallsyms counted")
+        eq(len(re.findall(r"^  zpcitrace: cannot read the queues at start: no address of zpci_list", block, re.M)), 1,
+           "the line saying the queues cannot be read")
+        eq(len(re.findall(r"^  zpcitrace: hook zpci_event_error +\S+ +kprobe", block, re.M)), 1, "the arrival hook")
+    c.check(f"{p}: with kptr_restrict=2 the hooks come from /proc/kallsyms; the queues cannot be read and it says so",
+            hidden_addresses)
 
     def verbosity():
         block = r.pre.split("PRE args=-vv 1 ", 1)[1].split("\nPRE ", 1)[0]
