@@ -1013,7 +1013,7 @@ SCENARIOS = {  # name: (fn, beds)
     "overflow": (scenario_overflow, ["debian-7.3", "jit-7.3"]),
     "close": (scenario_close, ["debian-7.3", "jit-7.3"]),
     "badget": (scenario_badget, ["debian-7.3", "jit-7.3"]),
-    "derived": (scenario_derived, ["debian-7.3"]),
+    "derived": (scenario_derived, ["debian-7.3", "jit-7.3"]),
     "kprobes": (scenario_kprobes, ["jit-7.3"]),
     "noreader": (scenario_noreader, ["debian-7.3"]),
     "prom": (scenario_prom, ["debian-7.3"]),
