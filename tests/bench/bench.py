@@ -253,11 +253,9 @@ def vs_bpftrace(a, d):
           flush=True)
     print("    by the sums over all rounds instead: " + ", ".join(f"{t} {w[1]} {w[0]:.2f}" for t, w in worst_sums.items()),
           flush=True)
-    res_vs = {"rounds": a.rounds, "hooks": rows, "totals_ns": tot, "ratios": ratios,
-                          "hook_ratios": hook_ratios,
-                          "worst": {t: {"hook": w[1], "ratio": w[0]} for t, w in worst.items()},
-                          "worst_by_sums": {t: {"hook": w[1], "ratio": w[0]} for t, w in worst_sums.items()}}
-    return res_vs
+    return {"rounds": a.rounds, "hooks": rows, "totals_ns": tot, "ratios": ratios, "hook_ratios": hook_ratios,
+            "worst": {t: {"hook": w[1], "ratio": w[0]} for t, w in worst.items()},
+            "worst_by_sums": {t: {"hook": w[1], "ratio": w[0]} for t, w in worst_sums.items()}}
 
 
 def main():

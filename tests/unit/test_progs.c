@@ -18,20 +18,22 @@
 
 static struct bpf_object *obj;
 
-static bool has_prog(const char *kind, const char *stem)
+static bool has_named(const char *kind, const char *stem, const char *suffix)
 {
 	char name[64];
 
-	snprintf(name, sizeof(name), "%s_%s", kind, stem);
+	snprintf(name, sizeof(name), "%s_%s%s", kind, stem, suffix);
 	return bpf_object__find_program_by_name(obj, name) != NULL;
+}
+
+static bool has_prog(const char *kind, const char *stem)
+{
+	return has_named(kind, stem, "");
 }
 
 static bool has_twin(const char *kind, const char *stem)
 {
-	char name[64];
-
-	snprintf(name, sizeof(name), "%s_%s_jit", kind, stem);
-	return bpf_object__find_program_by_name(obj, name) != NULL;
+	return has_named(kind, stem, "_jit");
 }
 
 /* only the _jit twins call a kfunc (bpf_rdonly_cast): a kfunc call in a plain kprobe program makes the interpreter's
