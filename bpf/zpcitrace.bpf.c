@@ -140,10 +140,11 @@ static __always_inline void unstash(__u32 hook)
 	bpf_map_delete_elem(&calls, &k);
 }
 
-/* A field of a kernel structure (vmlinux's types only). The programs for JIT kernels (fentry/fexit: jit) read
- * through bpf_core_cast: a load the JIT guards (a fault reads 0), where BPF_CORE_READ is a bpf_probe_read_kernel
- * call per field, most of a small program's run time. The interpreter cannot call kfuncs (the verifier refuses a
- * program with one, even where it is never reached), so the kprobe programs, which must run there, use the helper. */
+/* A field of a kernel structure (vmlinux's types only). The programs for JIT kernels (fentry/fexit and the kprobes'
+ * _jit twins: jit) read through bpf_core_cast: a load the JIT guards (a fault reads 0), where BPF_CORE_READ is a
+ * bpf_probe_read_kernel call per field, most of a small program's run time. The interpreter cannot call kfuncs
+ * (the verifier refuses a program with one, even where it is never reached), so the plain kprobe programs, which
+ * must run there, use the helper. */
 #ifndef bpf_core_cast /* libbpf < 1.4's headers (Debian 12's, the native build) */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 #define bpf_core_cast(ptr, type) ((typeof(type) *)bpf_rdonly_cast((ptr), bpf_core_type_id_kernel(type)))
