@@ -17,6 +17,7 @@
 #include "ksyms.h"
 #include "lookup.h"
 #include "lookup.skel.h"
+#include "startwatch.h"
 #include "zpcitrace.skel.h"
 
 #define KALLSYMS "/proc/kallsyms"
@@ -64,6 +65,7 @@ static char stage_text[ZT_MAX_OBJS][192];
 static void set_stage(const struct zt_attach *a, const char *text)
 {
 	zt_attach_stage = text;
+	zt_startwatch_stage(text);
 	if (a->opts.verbose)
 		fprintf(stderr, "zpcitrace: %s\n", text);
 }

@@ -5,7 +5,6 @@
 #define _GNU_SOURCE
 #include <argp.h>
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 #include "correlate.h"
 #include "report.h"
 #include "sink.h"
+#include "startwatch.h"
 #include "status.h"
 #include "summary.h"
 #include "zt_event.h"
@@ -304,28 +304,6 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-/* while the start lasts, say every START_NOTICE_S what it is doing: never a silent hang */
-static void *start_watchdog(void *arg)
-{
-	sigset_t all;
-
-	(void)arg;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals go to the main thread */
-	/* by the clock, not by counting sleeps: on a busy machine each sleep lasts longer than asked */
-	for (uint64_t t0 = mono_ns(), next = START_NOTICE_S; !started;) {
-		usleep(100 * 1000);
-		uint64_t s = (mono_ns() - t0) / 1000000000ull;
-
-		if (!started && s >= next) {
-			fprintf(stderr, "zpcitrace: still starting after %llu s: %s\n", (unsigned long long)s,
-				(const char *)zt_attach_stage);
-			next = s + START_NOTICE_S;
-		}
-	}
-	return NULL;
 }
 
 /* libbpf speaks only with -v: without it, failures are zpcitrace's one line each (pointing to -v). Its debug
@@ -633,6 +611,7 @@ static int trace(struct tracer *t)
 	read_queues_at_start(t);
 	t_queues = mono_ns() - t_queues;
 	started = 1; /* from here SIGINT and SIGTERM end the loop and every output is finished */
+	zt_startwatch_end();
 	t->realtime_off = realtime_offset_ns();
 	err = open_sink(t);
 	if (err)
@@ -653,7 +632,6 @@ int main(int argc, char **argv)
 {
 	static struct tracer t;
 	struct sigaction sa = { .sa_handler = on_signal };
-	pthread_t watchdog;
 	int err;
 
 	t_main = mono_ns();
@@ -669,12 +647,12 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	zt_corr_init(&t.corr);
-	if (!pthread_create(&watchdog, NULL, start_watchdog, NULL))
-		pthread_detach(watchdog); /* it ends once started */
+	zt_startwatch_begin("zpcitrace", START_NOTICE_S); /* without one, the start goes on unwatched */
 	err = start_tracer(&t);
 	if (!err)
 		err = env.status ? show_status(&t) : trace(&t);
 	started = 1;
+	zt_startwatch_end();
 	if (t.sink)
 		t.sink->free(t.sink);
 	ring_buffer__free(t.rb);
