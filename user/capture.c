@@ -223,34 +223,6 @@ _Static_assert(0 REC_FIELD_LIST(F) + ZT_COMM_LEN + sizeof(((struct zt_event *)0)
 #define REC_FIELDS_2_0 29 /* a 2.0 line's array ends before via_get: the newer fields read as 0 */
 #define REC_COMM_AT 5
 
-static int64_t rec_get(const struct zt_event *e, const struct rec_field *f)
-{
-	const char *p = (const char *)e + f->off;
-
-	switch (f->size) {
-	case 8: {
-		uint64_t u;
-
-		memcpy(&u, p, 8);
-		return (int64_t)u; /* ts_ns: below 2^63 for 292 years of uptime */
-	}
-	case 4: {
-		uint32_t u;
-
-		memcpy(&u, p, 4);
-		return f->is_signed ? (int64_t)(int32_t)u : (int64_t)u;
-	}
-	case 2: {
-		uint16_t u;
-
-		memcpy(&u, p, 2);
-		return u;
-	}
-	default:
-		return *(const uint8_t *)p;
-	}
-}
-
 #define PUT(p, lit) (memcpy(p, lit, sizeof(lit) - 1), p += sizeof(lit) - 1)
 
 /* "HH:MM:SS.uuuuuu" at p: the seconds' part only when the second changes (a storm's lines share it) */
@@ -273,16 +245,31 @@ static char *put_time(struct zt_capture_writer *w, uint64_t ts_ns, long long rea
 	return p + 15;
 }
 
+/* "COMM", at p: escaped once for as long as the comm stays the same (a storm comes from a few threads) */
+static char *put_comm(struct zt_capture_writer *w, const char *comm, char *p)
+{
+	if (!w->comm_len || memcmp(w->comm_raw, comm, ZT_COMM_LEN)) {
+		memcpy(w->comm_raw, comm, ZT_COMM_LEN);
+		zt_json_escape(comm, ZT_COMM_LEN, w->comm_json + 1, sizeof(w->comm_json) - 2);
+		w->comm_json[0] = '"';
+		w->comm_len = strlen(w->comm_json);
+		w->comm_json[w->comm_len++] = '"';
+		w->comm_json[w->comm_len++] = ',';
+	}
+	memcpy(p, w->comm_json, w->comm_len);
+	return p + w->comm_len;
+}
+
 /* the hot path of 'record': no printf. A line is
  * {"event":NAME,"time":"HH:MM:SS.uuuuuu","fid":"0x…","rec":[…],"ccdf":"64 hex digits"} */
 void zt_capture_writer_event(struct zt_capture_writer *w, const struct zt_event *e, long long realtime_off)
 {
-	char l[LINE_MAX_LEN], comm[ZT_COMM_LEN * 6 + 1], *p = l;
+	char l[LINE_MAX_LEN], *p = l;
 	const char *name = zt_event_name(e);
 	size_t n = strlen(name);
 
 	/* bounded: name, time, fid, 30 integers of at most 20 digits, an escaped comm, the CCDF */
-	_Static_assert(LINE_MAX_LEN > 64 + 32 + 48 + REC_FIELDS * 21 + sizeof(comm) + 80, "a line fits");
+	_Static_assert(LINE_MAX_LEN > 64 + 32 + 48 + REC_FIELDS * 21 + sizeof(w->comm_json) + 80, "a line fits");
 	PUT(p, "{\"event\":\"");
 	memcpy(p, name, n);
 	p += n;
@@ -294,18 +281,17 @@ void zt_capture_writer_event(struct zt_capture_writer *w, const struct zt_event 
 			*p++ = zt_hex_digits[e->fid >> i & 15];
 	}
 	PUT(p, "\",\"rec\":[");
-	for (size_t i = 0; i < REC_FIELDS; i++) {
-		if (i == REC_COMM_AT) {
-			zt_json_escape(e->comm, ZT_COMM_LEN, comm, sizeof(comm));
-			n = strlen(comm);
-			*p++ = '"';
-			memcpy(p, comm, n);
-			p += n;
-			*p++ = '"';
-			*p++ = ',';
-		}
-		p = zt_put_i64(p, rec_get(e, &rec_fields[i]));
-		*p++ = ',';
+	/* field by field, in REC_FIELD_LIST's order, each as its own type: no table walk on the hot path (the
+	 * compiler folds the position test); rec_fields says the same order and sizes to the reader */
+	{
+		size_t at = 0;
+#define F(k, s)                                           \
+	if (at++ == REC_COMM_AT)                          \
+		p = put_comm(w, e->comm, p);              \
+	p = zt_put_i64(p, (int64_t)e->k);                 \
+	*p++ = ',';
+		REC_FIELD_LIST(F)
+#undef F
 	}
 	p[-1] = ']';
 	if (e->has_ccdf) {

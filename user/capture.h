@@ -51,6 +51,9 @@ struct zt_capture_writer {
 	int last_err;       /* the newest write's error, 0 once writes work again */
 	long long time_sec; /* the wall-clock second whose "HH:MM:SS." is in time_hms: lines come in order */
 	char time_hms[16];
+	char comm_raw[ZT_COMM_LEN]; /* the last event's comm, and its escaped form ("COMM",) of comm_len bytes */
+	char comm_json[ZT_COMM_LEN * 6 + 4];
+	size_t comm_len;
 };
 
 /* open path under the output rule (atomic.h): a temporary file until zt_capture_writer_publish or zt_capture_writer_close.

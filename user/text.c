@@ -48,21 +48,44 @@ const char *zt_wall_time(unsigned long long ts_ns, long long realtime_off, char 
 	return buf;
 }
 
+/* "00" to "99": two digits per division (a record's times and handles have 10 to 20) */
+static const char two_digits[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+				    "8081828384858687888990919293949596979899";
+
+static int decimal_digits(uint64_t v)
+{
+	static const uint64_t pow10[20] = { 1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+					    10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+					    100000000000ull, 1000000000000ull, 10000000000000ull,
+					    100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+					    100000000000000000ull, 1000000000000000000ull,
+					    10000000000000000000ull };
+	/* log10 from log2 (1233/4096 ~ log10(2)), then one comparison; v > 0 */
+	int n = (64 - __builtin_clzll(v)) * 1233 >> 12;
+
+	return n + (v >= pow10[n]);
+}
+
 char *zt_put_u64(char *p, uint64_t v)
 {
-	char d[20];
-	int n = 0;
+	char *end;
 
 	if (v < 10) { /* most record fields: flags, counters, slots */
 		*p = (char)('0' + v);
 		return p + 1;
 	}
-	do {
-		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	memcpy(p, d + sizeof(d) - n, (size_t)n);
-	return p + n;
+	end = p + decimal_digits(v);
+	p = end;
+	for (; v >= 100; v /= 100) {
+		p -= 2;
+		memcpy(p, two_digits + v % 100 * 2, 2);
+	}
+	if (v >= 10)
+		memcpy(p - 2, two_digits + v * 2, 2);
+	else
+		p[-1] = (char)('0' + v);
+	return end;
 }
 
 char *zt_put_i64(char *p, int64_t v)

@@ -54,6 +54,15 @@ static struct zt_event sample(int i)
 	e.slot = 3;
 	e.has_slot = 1;
 	e.derived = 1;
+	if (i % 3 == 2) /* the comm changes and changes back: the writer escapes each anew */
+		memcpy(e.comm, "kmcheck\0\0\0\0\0\0\0\0", 16);
+	if (i == 5) { /* the widest integers a record holds */
+		e.ts_ns += 100000000000000000ull; /* 18 digits */
+		e.fh = UINT32_MAX;
+		e.pid = 1000000000;
+		e.ret = INT32_MIN;
+		e.get_ret = INT32_MAX;
+	}
 	zt_ccdf_encode(&c, e.ccdf);
 	e.has_ccdf = 1;
 	return e;
@@ -131,6 +140,28 @@ static void test_round_trip(void **state)
 }
 
 /* without a trailer the uapi form is the header's */
+/* the decimal writer at every power of ten and its neighbours, and at the ends of the types */
+static void test_decimal_digits(void **state)
+{
+	char got[32], want[32];
+	(void)state;
+	for (uint64_t p = 1;; p *= 10) {
+		for (int d = -1; d <= 1; d++) {
+			*zt_put_u64(got, p + (uint64_t)d) = '\0';
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)(p + (uint64_t)d));
+			assert_string_equal(got, want);
+		}
+		if (p > UINT64_MAX / 10)
+			break;
+	}
+	*zt_put_u64(got, UINT64_MAX) = '\0';
+	assert_string_equal(got, "18446744073709551615");
+	*zt_put_i64(got, INT64_MIN) = '\0';
+	assert_string_equal(got, "-9223372036854775808");
+	*zt_put_i64(got, -42) = '\0';
+	assert_string_equal(got, "-42");
+}
+
 static void test_uapi_from_the_header(void **state)
 {
 	size_t len;
@@ -625,6 +656,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_decimal_digits),
 		cmocka_unit_test(test_uapi_from_the_header),
 		cmocka_unit_test(test_cut_anywhere),
 		cmocka_unit_test(test_refused),
