@@ -11,13 +11,16 @@ char LICENSE[] SEC("license") = "GPL";
 
 struct zt_lookup lookup = {};
 
+/* one name per run (the loader runs it for each): a loop over the names would have the verifier check its body
+ * once per name, 300 instructions against 20, each a fraction of a millisecond under TCG (and bpf_loop takes no
+ * callback without a JIT) */
 SEC("syscall")
-int find_symbols(void *ctx)
+int find_symbol(struct zt_lookup_args *args)
 {
-	for (int i = 0; i < ZT_LOOKUP_MAX; i++) {
-		if (!lookup.names[i][0])
-			break;
-		lookup.err[i] = bpf_kallsyms_lookup_name(lookup.names[i], ZT_LOOKUP_NAME, 0, &lookup.addr[i]);
-	}
+	__u32 i = args->index;
+
+	if (i >= ZT_LOOKUP_MAX)
+		return 1;
+	lookup.err[i] = bpf_kallsyms_lookup_name(lookup.names[i], ZT_LOOKUP_NAME, 0, &lookup.addr[i]);
 	return 0;
 }

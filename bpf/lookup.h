@@ -7,9 +7,14 @@
 #define ZT_LOOKUP_NAME 64 /* each zero-padded: the helper wants the last byte 0 */
 
 struct zt_lookup {
-	char names[ZT_LOOKUP_MAX][ZT_LOOKUP_NAME]; /* set by the loader; the first empty one ends the list */
+	char names[ZT_LOOKUP_MAX][ZT_LOOKUP_NAME]; /* set by the loader */
 	__u64 addr[ZT_LOOKUP_MAX];                 /* the symbol's address, 0 when it has none */
 	__s64 err[ZT_LOOKUP_MAX];                  /* 0, -ENOENT, or -EPERM where kptr_restrict hides addresses */
+};
+
+/* find_symbol's context: the name to look up */
+struct zt_lookup_args {
+	__u32 index;
 };
 
 #endif

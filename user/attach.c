@@ -314,8 +314,14 @@ static bool kernel_lookup(struct zt_attach *a, const bool which[ZT_NR_HOOKS], st
 	if (!a->zpci_list)
 		snprintf(l->names[list = n++], ZT_LOOKUP_NAME, "zpci_list");
 	_Static_assert(2 * ZT_NR_HOOKS + 1 <= ZT_LOOKUP_MAX, "every name fits");
-	if (bpf_prog_test_run_opts(bpf_program__fd(s->progs.find_symbols), &o))
-		goto out;
+	for (int i = 0; i < n; i++) {
+		struct zt_lookup_args args = { .index = i };
+
+		o.ctx_in = &args;
+		o.ctx_size_in = sizeof(args);
+		if (bpf_prog_test_run_opts(bpf_program__fd(s->progs.find_symbol), &o))
+			goto out;
+	}
 	for (int i = 0; i < n; i++)
 		hidden += l->err[i] == -EPERM;
 	if (hidden)
