@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The start watchdog is a child process, not a thread. A second thread makes the address space live on two CPUs,
- * so every munmap of libbpf's BTF parsing may flush the other CPU's TLB too. With the thread, the guest's start had
- * slow rounds (2.4-3.5 s in the objects' load against 0.8-1.3 s); with the process, 10 rounds had none. The child
- * shares one page with the start: the stage's text and whether the start is over. */
+/* The start watchdog is a child process, not a thread: the start stays single-threaded, so no munmap of libbpf's
+ * BTF parsing has to flush another CPU's TLB (a cross-CPU flush stops every vCPU under TCG). Whether that was what
+ * made the guest's slow starts (2.4-5.9 s in the objects' load against 0.8-1.8 s) is not settled: after the change
+ * one run of 10 rounds on Debian's kernel had none, a later one on the JIT kernel had one of 10. The child shares
+ * one page with the start: the stage's text and whether the start is over. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
