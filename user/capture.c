@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,8 +102,121 @@ static void write_out(struct zt_capture_writer *w, const char *p, size_t n, uint
 	w->last_err = 0;
 }
 
+/* ---- the background writer: double buffering, one batch in flight ---- */
+
+struct zt_capw_thread {
+	pthread_t tid;
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* a batch handed over, its write done, or stop */
+	char *buf;           /* the batch in flight (busy), else the spare buffer */
+	size_t len;
+	uint64_t events;
+	bool busy, stop;
+};
+
+static void *background_writer(void *arg)
+{
+	struct zt_capture_writer *w = arg;
+	struct zt_capw_thread *t = w->bg;
+
+	pthread_mutex_lock(&t->lock);
+	for (;;) {
+		while (!t->busy && !t->stop)
+			pthread_cond_wait(&t->cond, &t->lock);
+		if (!t->busy)
+			break;
+		pthread_mutex_unlock(&t->lock);
+		write_out(w, t->buf, t->len, t->events); /* the caller waits for busy to clear before it reads */
+		pthread_mutex_lock(&t->lock);
+		t->busy = false;
+		pthread_cond_broadcast(&t->cond);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return NULL;
+}
+
+static void background_wait(struct zt_capw_thread *t)
+{
+	pthread_mutex_lock(&t->lock);
+	while (t->busy)
+		pthread_cond_wait(&t->cond, &t->lock);
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* the thread, with every signal blocked: they stay the main loop's. false when it cannot start */
+static bool background_start(struct zt_capture_writer *w)
+{
+	struct zt_capw_thread *t = calloc(1, sizeof(*t));
+	sigset_t all, old;
+	int err;
+
+	if (!t || !(t->buf = malloc(w->cap))) {
+		free(t);
+		return false;
+	}
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->cond, NULL);
+	w->bg = t;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&t->tid, NULL, background_writer, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		w->bg = NULL;
+		pthread_cond_destroy(&t->cond);
+		pthread_mutex_destroy(&t->lock);
+		free(t->buf);
+		free(t);
+	}
+	return !err;
+}
+
+static void background_stop(struct zt_capture_writer *w)
+{
+	struct zt_capw_thread *t = w->bg;
+
+	if (!t)
+		return;
+	pthread_mutex_lock(&t->lock);
+	t->stop = true;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+	pthread_join(t->tid, NULL);
+	pthread_cond_destroy(&t->cond);
+	pthread_mutex_destroy(&t->lock);
+	free(t->buf);
+	free(t);
+	w->bg = NULL;
+}
+
+void zt_capture_writer_background(struct zt_capture_writer *w)
+{
+	w->background = true;
+}
+
+/* the buffered lines to the thread, once the batch before them is written: buf becomes the spare */
+static void background_hand_over(struct zt_capture_writer *w)
+{
+	struct zt_capw_thread *t = w->bg;
+	char *spare;
+
+	pthread_mutex_lock(&t->lock);
+	spare = t->buf;
+	t->buf = w->buf;
+	t->len = w->len;
+	t->events = w->buffered;
+	t->busy = true;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+	w->buf = spare;
+	w->len = 0;
+	w->buffered = 0;
+}
+
 int zt_capture_writer_flush(struct zt_capture_writer *w)
 {
+	if (w->bg)
+		background_wait(w->bg);
 	if (w->len)
 		write_out(w, w->buf, w->len, w->buffered);
 	w->len = 0;
@@ -109,9 +224,29 @@ int zt_capture_writer_flush(struct zt_capture_writer *w)
 	return w->last_err;
 }
 
+int zt_capture_writer_send(struct zt_capture_writer *w, struct zt_capture_progress *p)
+{
+	struct zt_capture_progress now;
+
+	if (w->background && !w->bg && w->len && w->fd >= 0 && !w->dead)
+		w->background = background_start(w);
+	if (w->bg)
+		background_wait(w->bg); /* one batch in flight at most: the memory stays two buffers */
+	else
+		zt_capture_writer_flush(w);
+	now = (struct zt_capture_progress){ w->last_err, w->dead, w->unwritten, w->whole + (off_t)w->len };
+	if (w->bg && w->len)
+		background_hand_over(w);
+	if (p)
+		*p = now;
+	return now.last_err;
+}
+
 static void put_line(struct zt_capture_writer *w, const char *l, size_t n, uint64_t events)
 {
 	if (w->len + n > w->cap)
+		zt_capture_writer_send(w, NULL);
+	if (n > w->cap) /* written by itself below: what is in flight goes first */
 		zt_capture_writer_flush(w);
 	if (n <= w->cap) {
 		memcpy(w->buf + w->len, l, n);
@@ -350,6 +485,7 @@ int zt_capture_writer_close(struct zt_capture_writer *w)
 	int err, done;
 
 	zt_capture_writer_flush(w);
+	background_stop(w);
 	err = w->err;
 	/* published (a capture): its whole lines stay, cut back after a failed write; else (a dump) all or nothing */
 	done = w->fd < 0 ? 0 : zt_out_commit(&w->out, w->out.published ? 0 : err);

@@ -54,6 +54,18 @@ struct zt_capture_writer {
 	char comm_raw[ZT_COMM_LEN]; /* the last event's comm, and its escaped form ("COMM",) of comm_len bytes */
 	char comm_json[ZT_COMM_LEN * 6 + 4];
 	size_t comm_len;
+	/* zt_capture_writer_background: a thread writes one full batch while the next is formatted. While it
+	 * writes, it alone touches whole, written, unwritten, err, last_err and dead; read them after a flush */
+	bool background;
+	struct zt_capw_thread *bg;
+};
+
+/* what the writer knew when zt_capture_writer_send handed a batch over: the batches before it, all written */
+struct zt_capture_progress {
+	int last_err;
+	bool dead;
+	uint64_t unwritten;
+	off_t whole; /* the file's length once the batch handed over is written too */
 };
 
 /* open path under the output rule (atomic.h): a temporary file until zt_capture_writer_publish or zt_capture_writer_close.
@@ -69,6 +81,13 @@ void zt_capture_writer_event(struct zt_capture_writer *w, const struct zt_event 
 void zt_capture_writer_trailer(struct zt_capture_writer *w, const struct zt_snapshot *s, const char *reason, uint64_t overwritten);
 /* write out buffered whole lines: the newest write's error, 0 once writes work again (the first stays in err) */
 int zt_capture_writer_flush(struct zt_capture_writer *w);
+/* write full batches and zt_capture_writer_send's from a thread of the writer's own (started with the first
+ * batch; if it cannot start, the writes stay in the caller), so that formatting and writing overlap. Flush,
+ * trailer and close still return with everything written */
+void zt_capture_writer_background(struct zt_capture_writer *w);
+/* hand the buffered lines over to be written (in the background, after the batch before them; without a thread,
+ * as flush): what the writes before them came to, in p, and its last_err */
+int zt_capture_writer_send(struct zt_capture_writer *w, struct zt_capture_progress *p);
 /* flush and finish: a published capture keeps its whole lines; an unpublished file (a flight-recorder dump) is
  * renamed into place only if every write succeeded, else removed. The first write error, or 0 */
 int zt_capture_writer_close(struct zt_capture_writer *w);

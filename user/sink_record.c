@@ -28,6 +28,7 @@ static int record_open(struct record *r)
 	if (!err) {
 		zt_capture_writer_header(&r->w, s->args.meta, 0);
 		err = zt_capture_writer_publish(&r->w) ?: r->w.err;
+		zt_capture_writer_background(&r->w);
 		snprintf(why, sizeof(why), "cannot write %s: %s", s->args.path, strerror(-err));
 	}
 	if (err)
@@ -109,22 +110,24 @@ static void record_event(struct zt_sink *s, const struct zt_event *e, const stru
 	zt_capture_writer_event(&r->w, e, s->args.realtime_off);
 }
 
-/* whole lines: a kill loses at most this batch. A failed write is said when it starts and when writes work
+/* whole lines, written by the writer's thread while the next batch forms: a kill -9 loses at most this batch and
+ * the one before it (SIGINT and SIGTERM write everything). A failed write is said when it starts and when writes work
  * again, with the events lost meanwhile (the file is cut back to its last whole line) */
 static void record_drained(struct zt_sink *s, bool sigusr1)
 {
 	struct record *r = (struct record *)s;
-	int err = zt_capture_writer_flush(&r->w);
+	struct zt_capture_progress p;
+	int err = zt_capture_writer_send(&r->w, &p);
 
 	(void)sigusr1;
 	if (err && !r->failing)
 		fprintf(stderr, "zpcitrace: writing %s failed: %s; events are lost until it works again%s\n",
-			s->args.path, strerror(-err), r->w.dead ? " (it cannot: nothing more is written)" : "");
+			s->args.path, strerror(-err), p.dead ? " (it cannot: nothing more is written)" : "");
 	else if (!err && r->failing)
 		fprintf(stderr, "zpcitrace: writing %s works again; %llu events could not be written\n", s->args.path,
-			(unsigned long long)r->w.unwritten);
+			(unsigned long long)p.unwritten);
 	r->failing = err != 0;
-	if (s->args.rotate_bytes && r->w.fd >= 0 && (unsigned long long)r->w.whole >= s->args.rotate_bytes)
+	if (s->args.rotate_bytes && r->w.fd >= 0 && (unsigned long long)p.whole >= s->args.rotate_bytes)
 		rotate(r);
 }
 

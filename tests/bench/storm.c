@@ -57,7 +57,7 @@ static void *consumer(void *arg)
 		if (n > 0)
 			last_consumed_at = now();
 		if (loader_mode)
-			zt_capture_writer_flush(&capw);
+			zt_capture_writer_send(&capw, NULL);
 		if (!n && !producing)
 			break;
 		timeout = n > 0 ? BUSY_POLL_MS : -1;
@@ -107,6 +107,7 @@ int main(int argc, char **argv)
 		struct zt_capture_meta m = { .hostname = "storm", .machine = "x86_64", .zpcitrace = "bench" };
 		zt_capture_writer_header(&capw, &m, 0);
 		zt_capture_writer_publish(&capw);
+		zt_capture_writer_background(&capw); /* as record's sink: its own thread writes */
 	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	pthread_create(&th, NULL, consumer, rb);

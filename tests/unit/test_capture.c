@@ -419,7 +419,7 @@ static void test_line_times(void **state)
 /* The full-disk sequence: writes fail part-way through a line, then space comes back. The file reads back to its
  * last whole line before the failure, then the later lines, every one whole; the lost events are counted in the
  * trailer. fill(dir, on) makes the disk full or frees it; the capture is written in dir. */
-static void full_disk_sequence(const char *dir, void (*fill)(const char *dir, bool full))
+static void full_disk_sequence(const char *dir, void (*fill)(const char *dir, bool full), bool background)
 {
 	char path[512], why[4200], err[256];
 	struct zt_capture_writer w;
@@ -433,10 +433,14 @@ static void full_disk_sequence(const char *dir, void (*fill)(const char *dir, bo
 	assert_int_equal(zt_capture_writer_open(&w, path, why, sizeof(why)), 0);
 	zt_capture_writer_header(&w, &m, 0);
 	assert_int_equal(zt_capture_writer_publish(&w), 0);
+	if (background)
+		zt_capture_writer_background(&w);
 	for (int i = 0; i < 50; i++) {
 		struct zt_event e = sample(i);
 		zt_capture_writer_event(&w, &e, 0);
 	}
+	if (background) /* the thread writes it; flush waits for it */
+		zt_capture_writer_send(&w, NULL);
 	assert_int_equal(zt_capture_writer_flush(&w), 0);
 	before = w.written;
 	fill(dir, true);
@@ -445,12 +449,21 @@ static void full_disk_sequence(const char *dir, void (*fill)(const char *dir, bo
 			struct zt_event e = sample(i);
 			zt_capture_writer_event(&w, &e, 0);
 		}
-		assert_int_not_equal(zt_capture_writer_flush(&w), 0);
+		if (background) /* said a batch later: the write of this one is under way */
+			assert_int_equal(zt_capture_writer_send(&w, NULL) != 0, round > 0);
+		else
+			assert_int_not_equal(zt_capture_writer_flush(&w), 0);
 	}
+	if (background)
+		assert_int_not_equal(zt_capture_writer_flush(&w), 0);
 	fill(dir, false);
 	for (int i = 0; i < 30; i++) {
 		struct zt_event e = sample(i);
 		zt_capture_writer_event(&w, &e, 0);
+	}
+	if (background) {
+		assert_non_null(w.bg); /* the writes were the thread's */
+		zt_capture_writer_send(&w, NULL);
 	}
 	assert_int_equal(zt_capture_writer_flush(&w), 0);
 	struct zt_snapshot s = { .corr = &corr };
@@ -490,7 +503,8 @@ static void test_full_disk_rlimit(void **state)
 	(void)state;
 	signal(SIGXFSZ, SIG_IGN);
 	assert_non_null(mkdtemp(rlimit_dir));
-	full_disk_sequence(rlimit_dir, fill_rlimit);
+	full_disk_sequence(rlimit_dir, fill_rlimit, false);
+	full_disk_sequence(rlimit_dir, fill_rlimit, true);
 	rmdir(rlimit_dir);
 }
 
@@ -524,7 +538,8 @@ static void test_full_disk_tmpfs(void **state)
 		rmdir(dir);
 		skip(); /* not root, or no mount namespace of our own: the RLIMIT_FSIZE test stands */
 	}
-	full_disk_sequence(dir, fill_tmpfs);
+	full_disk_sequence(dir, fill_tmpfs, false);
+	full_disk_sequence(dir, fill_tmpfs, true);
 	umount(dir);
 	rmdir(dir);
 }
@@ -652,6 +667,50 @@ static void test_dash_writes_to_stdout(void **state)
 	unlink(path);
 }
 
+/* the writer's thread: batches handed over by send and by a full buffer go out whole and in order, and the
+ * memory stays two buffers (send waits for the batch in flight) */
+static void test_background_batches_in_order(void **state)
+{
+	char path[] = "/tmp/zt-bg-XXXXXX", why[4200], err[256];
+	struct zt_capture_meta m = { .nhooks = 0 };
+	struct zt_capture_writer w;
+	struct zt_capture_progress p;
+	struct zt_capture c;
+	struct zt_corr corr;
+	const int n = 30000; /* about 7 MB: 25 and more full buffers besides the sends */
+	(void)state;
+	close(mkstemp(path));
+	zt_corr_init(&corr);
+	assert_int_equal(zt_capture_writer_open(&w, path, why, sizeof(why)), 0);
+	zt_capture_writer_header(&w, &m, 0);
+	assert_int_equal(zt_capture_writer_publish(&w), 0);
+	zt_capture_writer_background(&w);
+	for (int i = 0; i < n; i++) {
+		struct zt_event e = sample(i);
+		e.ts_ns = (uint64_t)i; /* the order, read back */
+		zt_capture_writer_event(&w, &e, 0);
+		if (i % 7000 == 6999)
+			assert_int_equal(zt_capture_writer_send(&w, &p), 0);
+	}
+	assert_non_null(w.bg);
+	assert_true(p.whole > 0);
+	struct zt_snapshot s = { .corr = &corr };
+	zt_capture_writer_trailer(&w, &s, "exit", 0);
+	assert_int_equal(w.written, n);
+	assert_int_equal(zt_capture_writer_close(&w), 0);
+	assert_null(w.bg); /* joined */
+	assert_int_equal(zt_capture_read(path, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nevents, n);
+	assert_int_equal(c.lines, n + 2);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(c.events[i].ts_ns, i);
+	assert_true(c.has_trailer);
+	assert_int_equal(c.gaps.unwritten, 0);
+	zt_capture_free(&c);
+	zt_corr_free(&corr);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_fifo_refused_without_blocking),
 		cmocka_unit_test(test_trailer_bounded),
 		cmocka_unit_test(test_dash_writes_to_stdout),
+		cmocka_unit_test(test_background_batches_in_order),
 	};
 	return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
 }
