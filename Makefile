@@ -298,9 +298,9 @@ rules-test:
 
 # ---- benchmarks (make bench; figures and ratios, docs/performance.md) ------------------------------------
 
-build/bench/storm.bpf.o: tests/bench/storm.bpf.c bpf/zt_event.h bpf/submit.h
+build/bench/storm.bpf.o: tests/bench/storm.bpf.c tests/bench/storm.h bpf/zt_event.h bpf/submit.h
 	@mkdir -p $(@D)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Ibpf -I/usr/include/$(shell gcc -print-multiarch) -c $< -o $@
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Ibpf -Itests/bench -I/usr/include/$(shell gcc -print-multiarch) -c $< -o $@
 	$(LLVM_STRIP) -g $@
 
 build/bench/storm.skel.h: build/bench/storm.bpf.o
@@ -309,7 +309,7 @@ build/bench/storm.skel.h: build/bench/storm.bpf.o
 # the storm runs the loader's own correlator and capture writer: the core, compiled as 'make' does
 BENCH_SRCS := $(CORE_SRCS)
 build/bench/storm: tests/bench/storm.c build/bench/storm.skel.h $(BENCH_SRCS)
-	cc $(WARN) -O2 -g $(DEPFLAGS) -MF $@.d -Ibpf -Iuser -Ibuild/bench $< $(BENCH_SRCS) -lbpf -lelf -lz -lpthread -lm -o $@
+	cc $(WARN) -O2 -g $(DEPFLAGS) -MF $@.d -Ibpf -Iuser -Ibuild/bench -Itests/bench $< $(BENCH_SRCS) -lbpf -lelf -lz -lpthread -lm -o $@
 
 # the minimal libbpf loader of zpcitrace's own object, the start-up's floor: static s390x, as zpcitrace is
 MINLOAD := build/s390x/minload

@@ -423,7 +423,10 @@ void zt_capture_writer_event(struct zt_capture_writer *w, const struct zt_event 
 #define F(k, s)                                           \
 	if (at++ == REC_COMM_AT)                          \
 		p = put_comm(w, e->comm, p);              \
-	p = zt_put_i64(p, (int64_t)e->k);                 \
+	p = s                       ? zt_put_i64(p, (int64_t)e->k)  \
+	    : sizeof(e->k) == 1     ? zt_put_u8(p, (uint8_t)e->k)   \
+	    : sizeof(e->k) <= 4     ? zt_put_u32(p, (uint32_t)e->k) \
+				    : zt_put_u64(p, (uint64_t)e->k); \
 	*p++ = ',';
 		REC_FIELD_LIST(F)
 #undef F
@@ -431,10 +434,7 @@ void zt_capture_writer_event(struct zt_capture_writer *w, const struct zt_event 
 	p[-1] = ']';
 	if (e->has_ccdf) {
 		PUT(p, ",\"ccdf\":\"");
-		for (int i = 0; i < ZT_CCDF_LEN; i++) {
-			*p++ = zt_hex_digits[e->ccdf[i] >> 4];
-			*p++ = zt_hex_digits[e->ccdf[i] & 15];
-		}
+		p = zt_put_hex(p, e->ccdf, ZT_CCDF_LEN);
 		*p++ = '"';
 	}
 	*p++ = '}';

@@ -67,15 +67,10 @@ static int decimal_digits(uint64_t v)
 	return n + (v >= pow10[n]);
 }
 
-char *zt_put_u64(char *p, uint64_t v)
+char *zt_put_u64_wide(char *p, uint64_t v)
 {
-	char *end;
+	char *end = p + decimal_digits(v);
 
-	if (v < 10) { /* most record fields: flags, counters, slots */
-		*p = (char)('0' + v);
-		return p + 1;
-	}
-	end = p + decimal_digits(v);
 	p = end;
 	for (; v >= 100; v /= 100) {
 		p -= 2;
@@ -88,12 +83,66 @@ char *zt_put_u64(char *p, uint64_t v)
 	return end;
 }
 
-char *zt_put_i64(char *p, int64_t v)
+char *zt_put_u32_wide(char *p, uint32_t v)
 {
-	if (v >= 0)
-		return zt_put_u64(p, (uint64_t)v);
-	*p++ = '-';
-	return zt_put_u64(p, (uint64_t)-(v + 1) + 1);
+	char *end = p + decimal_digits(v);
+
+	p = end;
+	for (; v >= 100; v /= 100) {
+		p -= 2;
+		memcpy(p, two_digits + v % 100 * 2, 2);
+	}
+	if (v >= 10)
+		memcpy(p - 2, two_digits + v * 2, 2);
+	else
+		p[-1] = (char)('0' + v);
+	return end;
+}
+
+#define U8_1(v) { (char)('0' + (v)), 0, 0, 1 }
+#define U8_2(v) { (char)('0' + (v) / 10), (char)('0' + (v) % 10), 0, 2 }
+#define U8_3(v) { (char)('0' + (v) / 100), (char)('0' + (v) / 10 % 10), (char)('0' + (v) % 10), 3 }
+#define U8_ROW10(f, b) f(b), f(b + 1), f(b + 2), f(b + 3), f(b + 4), f(b + 5), f(b + 6), f(b + 7), f(b + 8), f(b + 9)
+#define U8_ROW100(b)                                                                                         \
+	U8_ROW10(U8_3, b), U8_ROW10(U8_3, b + 10), U8_ROW10(U8_3, b + 20), U8_ROW10(U8_3, b + 30),           \
+		U8_ROW10(U8_3, b + 40), U8_ROW10(U8_3, b + 50), U8_ROW10(U8_3, b + 60), U8_ROW10(U8_3, b + 70), \
+		U8_ROW10(U8_3, b + 80), U8_ROW10(U8_3, b + 90)
+const char zt_u8_text[256][4] = {
+	U8_ROW10(U8_1, 0),
+	U8_ROW10(U8_2, 10), U8_ROW10(U8_2, 20), U8_ROW10(U8_2, 30), U8_ROW10(U8_2, 40), U8_ROW10(U8_2, 50),
+	U8_ROW10(U8_2, 60), U8_ROW10(U8_2, 70), U8_ROW10(U8_2, 80), U8_ROW10(U8_2, 90),
+	U8_ROW100(100),
+	U8_ROW10(U8_3, 200), U8_ROW10(U8_3, 210), U8_ROW10(U8_3, 220), U8_ROW10(U8_3, 230), U8_ROW10(U8_3, 240),
+	U8_3(250), U8_3(251), U8_3(252), U8_3(253), U8_3(254), U8_3(255),
+};
+
+/* "00" to "ff": a byte's two digits in one store (a capture line's CCDF is 64 of them) */
+static const char hex_pairs[513] =
+	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+	"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+	"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+	"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+	"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+	"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+	"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+char *zt_put_hex(char *p, const uint8_t *b, size_t n)
+{
+	size_t i = 0;
+
+	/* eight bytes read before their digits are stored: p may alias b, so a byte at a time would read each
+	 * byte again after every store */
+	for (; i + 8 <= n; i += 8, p += 16) {
+		uint8_t x[8];
+
+		memcpy(x, b + i, 8);
+		for (int k = 0; k < 8; k++)
+			memcpy(p + 2 * k, hex_pairs + 2 * x[k], 2);
+	}
+	for (; i < n; i++, p += 2)
+		memcpy(p, hex_pairs + 2 * b[i], 2);
+	return p;
 }
 
 const char *zt_json_escape(const char *s, size_t n, char *buf, size_t len)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 extern const char zt_hex_digits[16];
 
@@ -15,9 +16,50 @@ const char *zt_wall_time(unsigned long long ts_ns, long long realtime_off, char 
 /* CLOCK_REALTIME ns of a CLOCK_MONOTONIC timestamp, saturated at the ends of long long */
 long long zt_wall_ns(unsigned long long ts_ns, long long realtime_off);
 
-/* the decimal digits of v at p (at most 20 bytes, with the sign); return the end */
-char *zt_put_u64(char *p, uint64_t v);
-char *zt_put_i64(char *p, int64_t v);
+/* the decimal digits of v >= 10 at p: zt_put_u64's and zt_put_u32's other paths */
+char *zt_put_u64_wide(char *p, uint64_t v);
+char *zt_put_u32_wide(char *p, uint32_t v);
+/* each byte value's digits, and their count in the fourth byte */
+extern const char zt_u8_text[256][4];
+
+/* the decimal digits of a byte at p in one 4-byte store: p must have 4 bytes of room; return the end */
+static inline char *zt_put_u8(char *p, uint8_t v)
+{
+	memcpy(p, zt_u8_text[v], 4);
+	return p + zt_u8_text[v][3];
+}
+
+/* as zt_put_u64, in 32-bit arithmetic (a division by 100 is a cheaper multiplication) */
+static inline char *zt_put_u32(char *p, uint32_t v)
+{
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	return zt_put_u32_wide(p, v);
+}
+
+/* the decimal digits of v at p (at most 20 bytes, with the sign); return the end. Inline: most of a record's
+ * fields (flags, counters, slots) are one digit, written without a call */
+static inline char *zt_put_u64(char *p, uint64_t v)
+{
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	return zt_put_u64_wide(p, v);
+}
+
+static inline char *zt_put_i64(char *p, int64_t v)
+{
+	if (v >= 0)
+		return zt_put_u64(p, (uint64_t)v);
+	*p++ = '-';
+	return zt_put_u64(p, (uint64_t)-(v + 1) + 1);
+}
+
+/* n bytes as 2n lowercase hex digits at p; return the end */
+char *zt_put_hex(char *p, const uint8_t *b, size_t n);
 
 /* JSON string escaping of s into buf (without quotes) */
 const char *zt_json_escape(const char *s, size_t n, char *buf, size_t len);

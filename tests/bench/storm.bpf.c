@@ -7,6 +7,7 @@
 #include <bpf/bpf_helpers.h>
 #include "zt_event.h"
 #include "submit.h"
+#include "storm.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -69,9 +70,7 @@ static long emit(__u32 i, void *ctx)
 SEC("raw_tp")
 int storm(void *ctx)
 {
-	__u32 batch = 4096;
-
-	bpf_loop(batch, emit, NULL, 0);
-	next += batch;
+	bpf_loop(STORM_BATCH, emit, NULL, 0);
+	next += STORM_BATCH;
 	return 0;
 }

@@ -5,7 +5,11 @@
  * does: polling as the loader does (woken only when the buffer is half full), then either counting them (the producer-only rate) or
  * correlating and recording them (zt_corr_add + zt_capture_writer_event, as 'zpcitrace record').
  *
- * usage: storm MODE SECONDS NFNS [CAPTURE]   MODE: count | correlate | loader (correlate and record) */
+ * RATE paces the producer: so many records offered a second (in batches of STORM_BATCH), as a kernel's error
+ * path would, instead of a core spinning as fast as it goes (which, on a host a build shares, takes its share of
+ * the CPU from the consumer; "keeps up at RATE" is this: offered RATE, every record consumed).
+ *
+ * usage: storm MODE SECONDS NFNS [CAPTURE [RATE]]   MODE: count | correlate | loader (correlate and record) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -14,11 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <linux/types.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "capture.h"
 #include "correlate.h"
+#include "storm.h"
 #include "storm.skel.h"
 
 /* the loader's polling (user/zpcitrace.c): every 10 ms while records come, else every 1 s (recording) */
@@ -65,6 +71,14 @@ static void *consumer(void *arg)
 	return NULL;
 }
 
+static double thread_cpu(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
 static double now(void)
 {
 	struct timespec t;
@@ -81,9 +95,10 @@ int main(int argc, char **argv)
 	double secs, t0, t1, t2;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: storm count|loader SECONDS NFNS [CAPTURE]\n");
+		fprintf(stderr, "usage: storm count|correlate|loader SECONDS NFNS [CAPTURE [RATE]]\n");
 		return 2;
 	}
+	double rate = argc > 5 ? atof(argv[5]) : 0;
 	loader_mode = !strcmp(argv[1], "loader") ? 2 : !strcmp(argv[1], "correlate") ? 1 : 0;
 	secs = atof(argv[2]);
 	skel = storm_bpf__open();
@@ -113,26 +128,39 @@ int main(int argc, char **argv)
 	pthread_create(&th, NULL, consumer, rb);
 	int fd = bpf_program__fd(skel->progs.storm);
 	t0 = now();
-	while (now() - t0 < secs) {
+	for (unsigned long long runs = 1; now() - t0 < secs; runs++) {
 		LIBBPF_OPTS(bpf_test_run_opts, o);
 		if (bpf_prog_test_run_opts(fd, &o)) {
 			fprintf(stderr, "storm: BPF_PROG_TEST_RUN: %s\n", strerror(errno));
 			return 1;
 		}
+		if (rate > 0) { /* the next batch when it is due */
+			double due = t0 + (double)runs * STORM_BATCH / rate;
+			struct timespec ts = { .tv_sec = (time_t)due, .tv_nsec = (long)((due - (double)(time_t)due) * 1e9) };
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+				;
+		}
 	}
 	t1 = now();
+	double producer_cpu = thread_cpu();
 	producing = 0;
 	pthread_join(th, NULL);
 	t2 = now();
+	/* the loader's CPU: the process's but the producer's (the consumer thread and the capture's writer) */
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double loader_cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+			    ru.ru_stime.tv_usec / 1e6 - producer_cpu;
 	unsigned long long produced = skel->bss->produced, drops = skel->bss->drops;
 	if (loader_mode) {
 		struct zt_snapshot s = { .corr = &corr, .now_ns = 0, .ringbuf_drops = drops };
 		zt_capture_writer_trailer(&capw, &s, "exit", 0);
 		zt_capture_writer_close(&capw);
 	}
-	printf("mode=%s functions=%s seconds=%.2f produced=%llu consumed=%llu ringbuf_drops=%llu uncounted=%lld "
-	       "produced_per_s=%.0f consumed_per_s=%.0f matched=%llu\n",
-	       argv[1], argv[3], t1 - t0, produced, consumed, drops, (long long)(produced - consumed),
+	printf("mode=%s functions=%s seconds=%.2f offered_per_s=%.0f produced=%llu consumed=%llu ringbuf_drops=%llu "
+	       "uncounted=%lld loader_cpu_ns_per_event=%.0f produced_per_s=%.0f consumed_per_s=%.0f matched=%llu\n",
+	       argv[1], argv[3], t1 - t0, rate, produced, consumed, drops, (long long)(produced - consumed),
+	       consumed ? loader_cpu * 1e9 / (double)consumed : 0.0,
 	       produced / (t1 - t0), consumed / ((last_consumed_at > t0 ? last_consumed_at : t2) - t0),
 	       loader_mode ? (unsigned long long)(corr.total[ZT_C_DEQUEUED] - corr.unmatched_total) : 0ULL);
 	ring_buffer__free(rb);

@@ -160,6 +160,47 @@ static void test_decimal_digits(void **state)
 	assert_string_equal(got, "-9223372036854775808");
 	*zt_put_i64(got, -42) = '\0';
 	assert_string_equal(got, "-42");
+	*zt_put_i64(got, -7) = '\0';
+	assert_string_equal(got, "-7");
+}
+
+/* the byte and 32-bit writers: every byte, and the 32-bit powers of ten, their neighbours and the end */
+static void test_narrow_digits(void **state)
+{
+	char got[32], want[32];
+	(void)state;
+	for (unsigned v = 0; v < 256; v++) {
+		memset(got, 'x', sizeof(got));
+		*zt_put_u8(got, (uint8_t)v) = '\0';
+		snprintf(want, sizeof(want), "%u", v);
+		assert_string_equal(got, want);
+	}
+	for (uint64_t p = 1; p <= UINT32_MAX; p *= 10)
+		for (int d = -1; d <= 1; d++) {
+			uint32_t v = (uint32_t)(p + (uint64_t)d);
+			*zt_put_u32(got, v) = '\0';
+			snprintf(want, sizeof(want), "%u", v);
+			assert_string_equal(got, want);
+		}
+	*zt_put_u32(got, UINT32_MAX) = '\0';
+	assert_string_equal(got, "4294967295");
+}
+
+/* the hex writer: every byte value, in the eight-byte stride and in the tail, as printf writes it */
+static void test_hex_digits(void **state)
+{
+	uint8_t b[259];
+	char got[2 * sizeof(b) + 1], want[2 * sizeof(b) + 1];
+	(void)state;
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = (uint8_t)(i * 7 + 3);
+	for (size_t n = 0; n <= sizeof(b); n += (n < 20 ? 1 : 37)) {
+		*zt_put_hex(got, b, n) = '\0';
+		for (size_t i = 0; i < n; i++)
+			snprintf(want + 2 * i, 3, "%02x", b[i]);
+		want[2 * n] = '\0';
+		assert_string_equal(got, want);
+	}
 }
 
 static void test_uapi_from_the_header(void **state)
@@ -716,6 +757,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_decimal_digits),
+		cmocka_unit_test(test_hex_digits),
+		cmocka_unit_test(test_narrow_digits),
 		cmocka_unit_test(test_uapi_from_the_header),
 		cmocka_unit_test(test_cut_anywhere),
 		cmocka_unit_test(test_refused),
