@@ -36,11 +36,6 @@ struct {
 	__uint(max_entries, EVENTS_BYTES);
 } events SEC(".maps");
 
-struct call_key {
-	__u32 tid;
-	__u32 hook;
-};
-
 /* what an entry handler leaves for its exit handler */
 struct call {
 	__u64 zdev;
@@ -52,13 +47,21 @@ struct call {
 	__u32 fid;
 	__u8 q_valid;    /* queue state at entry (advisory) */
 	__u8 q_mr, q_count, q_head, q_tail;
+	__u8 live;       /* stashed by an entry, not yet taken by its exit */
+};
+
+/* each thread's calls under way, one per hook: task storage, not a hash keyed by thread and hook. Its lookup
+ * is the task's own cache slot; a hash took an update at each entry and a lookup and a delete at each exit,
+ * most of a rare hook's program time (the close's). Freed with the task */
+struct calls_of_task {
+	struct call hook[ZT_NR_HOOKS];
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct call_key);
-	__type(value, struct call);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct calls_of_task);
 } calls SEC(".maps");
 
 /* what is known of a function: its zdev, and the PCI address, which does not change while the zdev lives */
@@ -78,6 +81,7 @@ struct {
 } zdev_by_fid SEC(".maps");
 
 __u64 ringbuf_drops = 0;   /* records the ring buffer could not take */
+__u64 untraced_returns = 0; /* entries whose call could not be kept for its return (no task storage for it) */
 
 /* v12 of the series kept mediated_recovery in struct zpci_dev and returned {version, pending_errors, pec} */
 struct zpci_dev___v12 {
@@ -94,10 +98,12 @@ static __always_inline bool wanted(__u32 fid)
 	return !filter_fid_on || fid == filter_fid;
 }
 
-static __always_inline struct zt_event *reserve(__u32 type)
+/* A record with who and when. On JIT kernels the task's pid, tgid, CPU and comm are loads from current's task_struct
+ * (one helper call, not three: most of a small program's time is its helper calls); the interpreter makes each
+ * such load a probe read, so the plain programs ask the helpers. */
+static __always_inline struct zt_event *reserve(__u32 type, bool jit)
 {
 	struct zt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	__u64 id = bpf_get_current_pid_tgid();
 
 	if (!e) {
 		__sync_fetch_and_add(&ringbuf_drops, 1);
@@ -106,10 +112,24 @@ static __always_inline struct zt_event *reserve(__u32 type)
 	__builtin_memset(e, 0, sizeof(*e));
 	e->ts_ns = bpf_ktime_get_ns();
 	e->type = type;
-	e->cpu = bpf_get_smp_processor_id();
-	e->pid = id >> 32;
-	e->tid = (__u32)id;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (jit && bpf_core_field_exists(((struct task_struct *)0)->thread_info.cpu)) {
+		struct task_struct *t = bpf_get_current_task_btf();
+		/* comm as two 8-byte loads: a char array copied as such is 16 byte loads */
+		__u64 *comm = (__u64 *)e->comm;
+
+		e->cpu = t->thread_info.cpu;
+		e->pid = t->tgid;
+		e->tid = t->pid;
+		comm[0] = *(__u64 *)&t->comm[0];
+		comm[1] = *(__u64 *)&t->comm[8];
+	} else {
+		__u64 id = bpf_get_current_pid_tgid();
+
+		e->cpu = bpf_get_smp_processor_id();
+		e->pid = id >> 32;
+		e->tid = (__u32)id;
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+	}
 	e->get_ret = ZT_NOT_CALLED;
 	return e;
 }
@@ -121,23 +141,26 @@ static __always_inline void submit(struct zt_event *e)
 
 static __always_inline void stash(__u32 hook, struct call *c)
 {
-	struct call_key k = { .tid = (__u32)bpf_get_current_pid_tgid(), .hook = hook };
+	struct calls_of_task *t = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), NULL,
+						       BPF_LOCAL_STORAGE_GET_F_CREATE);
 
-	bpf_map_update_elem(&calls, &k, c, BPF_ANY);
+	if (!t || hook >= ZT_NR_HOOKS) {
+		/* the first call of a task while another holds the storage's lock on this CPU, or no memory: its
+		 * exit will find nothing; counted */
+		__sync_fetch_and_add(&untraced_returns, 1);
+		return;
+	}
+	t->hook[hook] = *c;
+	t->hook[hook].live = 1;
 }
 
 static __always_inline struct call *stashed(__u32 hook)
 {
-	struct call_key k = { .tid = (__u32)bpf_get_current_pid_tgid(), .hook = hook };
+	struct calls_of_task *t = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), NULL, 0);
 
-	return bpf_map_lookup_elem(&calls, &k);
-}
-
-static __always_inline void unstash(__u32 hook)
-{
-	struct call_key k = { .tid = (__u32)bpf_get_current_pid_tgid(), .hook = hook };
-
-	bpf_map_delete_elem(&calls, &k);
+	if (!t || hook >= ZT_NR_HOOKS || !t->hook[hook].live)
+		return NULL;
+	return &t->hook[hook];
 }
 
 /* A field of a kernel structure (vmlinux's types only). The programs for JIT kernels (fentry/fexit and the kprobes'
@@ -285,10 +308,15 @@ static __always_inline struct zpci_dev *pdev_to_zdev(struct pci_dev *pdev, bool 
 	unsigned int devfn = KREAD(jit, struct pci_dev, pdev, devfn) & 0xff;
 	struct zpci_dev *zdev = NULL;
 
+	void *slot;
+
 	if (!zbus)
 		return NULL;
-	bpf_probe_read_kernel(&zdev, sizeof(zdev), (void *)zbus + bpf_core_field_offset(struct zpci_bus, function) +
-						    devfn * sizeof(zdev));
+	slot = (void *)zbus + bpf_core_field_offset(struct zpci_bus, function) + devfn * sizeof(zdev);
+	if (jit) /* a load: the verifier takes no variable index into a cast's array, so the slot is cast to a
+		  * kernel type whose first member is a pointer */
+		return (struct zpci_dev *)bpf_core_cast(slot, struct list_head)->next;
+	bpf_probe_read_kernel(&zdev, sizeof(zdev), slot);
 	return zdev;
 }
 
@@ -337,7 +365,7 @@ static __always_inline int on_event_error_enter(struct zpci_ccdf_err *ccdf, bool
 		c.q_tail = q.tail;
 		stash(ZT_HOOK_EVENT_ERROR, &c);
 	}
-	e = reserve(ZT_EV_ARRIVAL);
+	e = reserve(ZT_EV_ARRIVAL, jit);
 	if (!e)
 		return 0;
 	put_function(e, zdev, jit);
@@ -373,7 +401,7 @@ static __always_inline void derive_outcome(struct call *c, struct zpci_dev *zdev
 	if (pec == 0x2a || pec == 0x2b || pec == 0x2c || !after.valid ||
 	    (c->q_valid && c->q_mr && after.mr && after.tail == c->q_tail && c->q_count < ZT_QUEUE_DEPTH))
 		return;
-	e = reserve(ZT_EV_ENQUEUE);
+	e = reserve(ZT_EV_ENQUEUE, jit);
 	if (!e)
 		return;
 	put_function(e, zdev, jit);
@@ -404,7 +432,7 @@ static __always_inline int on_event_error_exit(bool jit)
 	if (!c)
 		return 0; /* decided at notify */
 	derive_outcome(c, NULL, jit);
-	unstash(ZT_HOOK_EVENT_ERROR);
+	c->live = 0; /* taken */
 	return 0;
 }
 
@@ -426,7 +454,7 @@ static __always_inline int on_store_exit(int ret, bool jit)
 
 	if (!c)
 		return 0;
-	e = reserve(ZT_EV_ENQUEUE);
+	e = reserve(ZT_EV_ENQUEUE, jit);
 	if (e) {
 		put_function(e, (struct zpci_dev *)c->zdev, jit);
 		put_ccdf(e, (void *)c->ptr);
@@ -442,7 +470,7 @@ static __always_inline int on_store_exit(int ret, bool jit)
 		}
 		submit(e);
 	}
-	unstash(ZT_HOOK_STORE);
+	c->live = 0; /* taken */
 	return 0;
 }
 
@@ -458,12 +486,12 @@ static __always_inline int on_notify_enter(struct pci_dev *pdev, unsigned int st
 
 		if (c) {
 			derive_outcome(c, zdev, jit);
-			unstash(ZT_HOOK_EVENT_ERROR);
+			c->live = 0; /* taken */
 		}
 	}
 	if (!fid_wanted(zdev, jit))
 		return 0;
-	e = reserve(ZT_EV_NOTIFY);
+	e = reserve(ZT_EV_NOTIFY, jit);
 	if (!e)
 		return 0;
 	put_function(e, zdev, jit);
@@ -537,7 +565,7 @@ static __always_inline int on_feature_exit(int ret, bool jit)
 
 	if (!c)
 		return 0; /* tracing started inside this call */
-	e = reserve(ZT_EV_FEATURE);
+	e = reserve(ZT_EV_FEATURE, jit);
 	if (e) {
 		put_function(e, (struct zpci_dev *)c->zdev, jit);
 		e->ret = ret;
@@ -554,7 +582,7 @@ static __always_inline int on_feature_exit(int ret, bool jit)
 		}
 		submit(e);
 	}
-	unstash(ZT_HOOK_FEATURE);
+	c->live = 0; /* taken */
 	return 0;
 }
 
@@ -579,7 +607,7 @@ static __always_inline int on_get_enter(struct zpci_dev *zdev, struct zpci_ccdf_
 /* a dequeue with no feature call traced around it: its own event */
 static __always_inline void get_alone(struct call *c, int ret, bool jit)
 {
-	struct zt_event *e = reserve(ZT_EV_FEATURE);
+	struct zt_event *e = reserve(ZT_EV_FEATURE, jit);
 
 	if (!e)
 		return;
@@ -602,7 +630,7 @@ static __always_inline int on_get_exit(int ret, bool jit)
 		c = stashed(ZT_HOOK_GET);
 		if (c) {
 			get_alone(c, ret, jit);
-			unstash(ZT_HOOK_GET);
+			c->live = 0; /* taken */
 		}
 		return 0;
 	}
@@ -636,7 +664,7 @@ static __always_inline int on_lifecycle_exit(__u32 hook, __u32 type, int ret, bo
 
 	if (!c)
 		return 0;
-	e = reserve(type);
+	e = reserve(type, jit);
 	if (e) {
 		put_function(e, (struct zpci_dev *)c->zdev, jit);
 		e->ret = ret;
@@ -644,7 +672,7 @@ static __always_inline int on_lifecycle_exit(__u32 hook, __u32 type, int ret, bo
 			e->discarded = c->q_count;
 		submit(e);
 	}
-	unstash(hook);
+	c->live = 0; /* taken */
 	return 0;
 }
 
@@ -657,7 +685,7 @@ static __always_inline int on_avail_enter(struct zpci_ccdf_avail *ccdf, bool jit
 
 	if (!wanted(fid))
 		return 0;
-	e = reserve(ZT_EV_AVAIL);
+	e = reserve(ZT_EV_AVAIL, jit);
 	if (!e)
 		return 0;
 	put_function(e, zdev_of_fid(fid), jit);
@@ -695,7 +723,7 @@ static __always_inline void snapshot_function(struct zpci_dev *zdev)
 	if (!wanted(fid))
 		return;
 	snap_functions++;
-	e = reserve(ZT_EV_QUEUE);
+	e = reserve(ZT_EV_QUEUE, false);
 	if (!e)
 		return;
 	put_function(e, zdev, false); /* raw_tp, run on every kernel */
@@ -711,7 +739,7 @@ static __always_inline void snapshot_function(struct zpci_dev *zdev)
 
 		if (k >= q.count)
 			break;
-		e = reserve(ZT_EV_QUEUED);
+		e = reserve(ZT_EV_QUEUED, false);
 		if (!e)
 			return;
 		e->has_fn = 1;

@@ -682,6 +682,11 @@ unsigned long long zt_attach_ringbuf_drops(const struct zt_attach *a)
 	return a->objs[0] ? a->objs[0]->bss->ringbuf_drops : 0;
 }
 
+unsigned long long zt_attach_untraced_returns(const struct zt_attach *a)
+{
+	return a->objs[0] ? a->objs[0]->bss->untraced_returns : 0;
+}
+
 bool zt_attach_has_pending(const struct zt_attach *a)
 {
 	for (int h = 0; h < ZT_NR_HOOKS; h++)

@@ -48,6 +48,8 @@ enum zt_uapi zt_attach_uapi(const struct zt_attach *a);
 /* the ring buffer's map fd, and the records the kernel side could not put in it */
 int zt_attach_events_fd(const struct zt_attach *a);
 unsigned long long zt_attach_ringbuf_drops(const struct zt_attach *a);
+/* calls whose entry could not be kept for the return (their exit's event is missing) */
+unsigned long long zt_attach_untraced_returns(const struct zt_attach *a);
 /* Attach pending module hooks whose module has appeared since (a poll, where uevents cannot be had). Returns how
  * many hooks it attached. */
 int zt_attach_pending(struct zt_attach *a);

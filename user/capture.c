@@ -459,6 +459,7 @@ void zt_capture_writer_trailer(struct zt_capture_writer *w, const struct zt_snap
 	zt_jw_u64(j, "unwritten", w->unwritten);
 	zt_jw_u64(j, "ended_ns", s->now_ns);
 	zt_jw_u64(j, "ringbuf_lost", s->ringbuf_drops);
+	zt_jw_u64(j, "untraced_returns", s->untraced_returns); /* 2.4 */
 	zt_jw_u64(j, "flight_recorder_overwritten", overwritten);
 	hooks_json(j, s->hooks, s->nhooks);
 	zt_jw_str(j, "uapi", zt_uapi_name(s->uapi));
@@ -710,6 +711,8 @@ static int trailer(struct zt_capture *c, const struct zt_json *t)
 		c->ended_ns = (uint64_t)v;
 	if (zt_json_int(t, "ringbuf_lost", &v))
 		c->ringbuf_lost = (uint64_t)v;
+	if (zt_json_int(t, "untraced_returns", &v))
+		c->untraced_returns = (uint64_t)v;
 	if (zt_json_int(t, "flight_recorder_overwritten", &v) && v > 0)
 		c->gaps.overwritten = (uint64_t)v;
 	if (zt_json_int(t, "unwritten", &v) && v > 0)

@@ -17,7 +17,7 @@
 
 #define ZT_CAPTURE_FORMAT "zpcitrace-capture"
 #define ZT_CAPTURE_MAJOR 2
-#define ZT_CAPTURE_MINOR 3
+#define ZT_CAPTURE_MINOR 4
 /* the longest line the format allows: the header and every event line (refused unread beyond) */
 #define ZT_CAPTURE_LINE_MAX 4096
 /* the trailer's: it names the functions, as many as fit (the rest counted as "functions_omitted") */
@@ -107,6 +107,7 @@ struct zt_capture {
 	bool has_trailer;
 	char reason[32];
 	uint64_t ended_ns, ringbuf_lost;
+	uint64_t untraced_returns; /* 2.4; 0 before */
 	struct zt_capture_gaps gaps; /* what it lacks: damaged lines are skipped and counted, never fatal */
 	struct zt_capture_fn_ident *idents; /* sorted by fid */
 	size_t nidents;

@@ -242,6 +242,9 @@ void zt_prom_render(const struct zt_snapshot *s, FILE *out)
 	head(out, "zpcitrace_ringbuf_lost_events_total", "counter",
 	     "Events the kernel could not hand to zpcitrace (ring buffer full).");
 	fprintf(out, "zpcitrace_ringbuf_lost_events_total %llu\n", (unsigned long long)s->ringbuf_drops);
+	head(out, "zpcitrace_untraced_returns_total", "counter",
+	     "Calls whose return zpcitrace could not trace: their entry could not be kept (their exit's event is missing).");
+	fprintf(out, "zpcitrace_untraced_returns_total %llu\n", (unsigned long long)s->untraced_returns);
 }
 
 int zt_prom_write(const struct zt_snapshot *s, const char *path, char *why, size_t whylen)

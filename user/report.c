@@ -308,7 +308,7 @@ static int summarise(const struct zt_report_opts *o, struct zt_capture *c, size_
 		zt_corr_add(&corr, &c->events[i], NULL);
 	struct zt_snapshot s = {
 		.corr = &corr, .now_ns = c->has_trailer && !o->until_arg ? c->ended_ns : last,
-		.ringbuf_drops = c->ringbuf_lost, .hooks = c->meta.hooks, .nhooks = c->meta.nhooks,
+		.ringbuf_drops = c->ringbuf_lost, .untraced_returns = c->untraced_returns, .hooks = c->meta.hooks, .nhooks = c->meta.nhooks,
 		.derived = c->meta.derived, .uapi = c->meta.uapi, .histograms = true, .ident = ident, .ident_ctx = c,
 		.realtime_off = c->meta.realtime_off, .version = c->meta.zpcitrace, .gaps = &c->gaps,
 	};

@@ -16,6 +16,7 @@ struct record {
 	uint64_t done_written;     /* events written to the files rotated out */
 	uint64_t done_unwritten;
 	unsigned long long ringbuf_at_open; /* the ring buffer's losses before this file: its trailer counts its own */
+	unsigned long long untraced_at_open;
 	unsigned files;            /* files started */
 };
 
@@ -48,6 +49,7 @@ static int record_close(struct record *r, const struct zt_snapshot *snap, const 
 	struct zt_snapshot own = *snap;
 
 	own.ringbuf_drops = snap->ringbuf_drops - r->ringbuf_at_open;
+	own.untraced_returns = snap->untraced_returns - r->untraced_at_open;
 	zt_capture_writer_trailer(&r->w, &own, reason, 0);
 	return zt_capture_writer_close(&r->w);
 }
@@ -93,6 +95,7 @@ static void rotate(struct record *r)
 		return;
 	}
 	r->ringbuf_at_open = snap.ringbuf_drops;
+	r->untraced_at_open = snap.untraced_returns;
 	r->failing = false;
 	if (!record_open(r) && s->args.read_queues)
 		s->args.read_queues(s->args.snapshot_ctx);

@@ -37,6 +37,7 @@ struct zt_snapshot {
 	struct zt_corr *corr;
 	uint64_t now_ns;             /* the end of the observation */
 	uint64_t ringbuf_drops;
+	uint64_t untraced_returns;   /* calls whose exit's event is missing: the entry could not be kept */
 	const struct zt_hook_state *hooks; /* may be NULL */
 	int nhooks;
 	bool derived;                /* enqueue outcomes derived from the queue state */

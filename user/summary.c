@@ -170,6 +170,7 @@ void zt_summary_text(const struct zt_snapshot *s, FILE *out)
 	fprintf(out, "  %-36s %llu\n", "dequeues with no traced enqueue", (unsigned long long)c->unmatched_total);
 	fprintf(out, "  %-36s %llu\n", "dequeued unseen", (unsigned long long)zt_corr_unseen(c));
 	fprintf(out, "  %-36s %llu\n", "events lost in the ring buffer", (unsigned long long)s->ringbuf_drops);
+	fprintf(out, "  %-36s %llu\n", "returns not traced", (unsigned long long)s->untraced_returns);
 	fprintf(out, "  %-36s %llu\n", "events out of time order", (unsigned long long)c->out_of_order);
 	if (s->gaps)
 		gaps_text(s->gaps, out);
@@ -276,6 +277,7 @@ void zt_summary_json(const struct zt_snapshot *s, FILE *out)
 	zt_jw_u64(&w, "dequeues with no traced enqueue", c->unmatched_total);
 	zt_jw_u64(&w, "dequeued unseen", zt_corr_unseen(c));
 	zt_jw_u64(&w, "events lost in the ring buffer", s->ringbuf_drops);
+	zt_jw_u64(&w, "returns not traced", s->untraced_returns);
 	zt_jw_u64(&w, "events out of time order", c->out_of_order);
 	zt_jw_close(&w, '}');
 	if (s->gaps)

@@ -360,6 +360,7 @@ static void snapshot(struct tracer *t, struct zt_snapshot *s, bool at_exit)
 		.corr = &t->corr,
 		.now_ns = mono_ns(),
 		.ringbuf_drops = zt_attach_ringbuf_drops(t->attach),
+		.untraced_returns = zt_attach_untraced_returns(t->attach),
 		.hooks = t->hooks,
 		.nhooks = ZT_NR_HOOKS,
 		.derived = zt_attach_derived(t->attach),

@@ -130,12 +130,13 @@ static void test_summary_text_and_json(void **state)
 	zt_corr_init(&s);
 	zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_ENQUEUE, .result = ZT_ENQ_DROPPED_FULL }, NULL);
 	zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_ENQUEUE, .result = ZT_ENQ_DROPPED_FULL }, NULL);
-	struct zt_snapshot sum = { .corr = &s, .ringbuf_drops = 5 };
+	struct zt_snapshot sum = { .corr = &s, .ringbuf_drops = 5, .untraced_returns = 4 };
 	f = fmemopen(buf, sizeof(buf) - 1, "w");
 	zt_summary_text(&sum, f);
 	fclose(f);
 	assert_non_null(strstr(buf, "  dropped, queue full" "                  2\n"));
 	assert_non_null(strstr(buf, "  events lost in the ring buffer" "       5\n"));
+	assert_non_null(strstr(buf, "  returns not traced" "                   4\n"));
 	for (int c = 0; c < ZT_NR_COUNTERS; c++)
 		assert_non_null(strstr(buf, zt_counter_name(c)));
 	/* dropped errors and no reader: flagged */
@@ -146,7 +147,7 @@ static void test_summary_text_and_json(void **state)
 	fclose(f);
 	assert_non_null(strstr(buf, "\"dropped, queue full\":2,"));
 	assert_non_null(strstr(buf, "\"no_consumer\":true"));
-	assert_non_null(strstr(buf, "\"events lost in the ring buffer\":5,\"events out of time order\":0}"));
+	assert_non_null(strstr(buf, "\"events lost in the ring buffer\":5,\"returns not traced\":4,\"events out of time order\":0}"));
 	zt_corr_free(&s);
 }
 

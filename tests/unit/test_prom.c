@@ -79,7 +79,7 @@ static const struct zt_hook_state hooks[] = { { "zpci_event_error", "arrival", "
 
 static char *render(struct zt_corr *c)
 {
-	struct zt_snapshot s = { .corr = c, .ringbuf_drops = 3, .hooks = hooks, .nhooks = 1, .version = "v\"1\\" };
+	struct zt_snapshot s = { .corr = c, .ringbuf_drops = 3, .untraced_returns = 2, .hooks = hooks, .nhooks = 1, .version = "v\"1\\" };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -136,6 +136,7 @@ static void test_counts(void **state)
 	assert_non_null(strstr(m, "\nzpcitrace_no_consumer{fid=\"0x00000002\"} 1\n"));
 	assert_non_null(strstr(m, "\nzpcitrace_no_consumer{fid=\"0x00000001\"} 0\n"));
 	assert_non_null(strstr(m, "\nzpcitrace_ringbuf_lost_events_total 3\n"));
+	assert_non_null(strstr(m, "\n# TYPE zpcitrace_untraced_returns_total counter\nzpcitrace_untraced_returns_total 2\n"));
 	assert_non_null(strstr(m, "\nzpcitrace_hook_info{function=\"zpci_event_error\",mode=\"kprobe\"} 1\n"));
 	assert_non_null(strstr(m, "\nzpcitrace_uapi_info{form=\"unknown\"} 1\n")); /* no feature hook loaded */
 	assert_non_null(strstr(m, "zpcitrace_build_info{version=\"v\\\"1\\\\\"} 1\n")); /* escaped label */
@@ -216,7 +217,7 @@ static void test_kill_mid_write(void **state)
 		zt_corr_add(&c, &a, NULL);
 	}
 	char *want = render(&c);
-	struct zt_snapshot s = { .corr = &c, .ringbuf_drops = 3, .hooks = hooks, .nhooks = 1, .version = "v\"1\\" };
+	struct zt_snapshot s = { .corr = &c, .ringbuf_drops = 3, .untraced_returns = 2, .hooks = hooks, .nhooks = 1, .version = "v\"1\\" };
 	snprintf(path, sizeof(path), "%s/kill.prom", dir);
 	srand((unsigned)time(NULL));
 	int complete = 0;
