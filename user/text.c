@@ -67,37 +67,25 @@ static int decimal_digits(uint64_t v)
 	return n + (v >= pow10[n]);
 }
 
-char *zt_put_u64_wide(char *p, uint64_t v)
-{
-	char *end = p + decimal_digits(v);
-
-	p = end;
-	for (; v >= 100; v /= 100) {
-		p -= 2;
-		memcpy(p, two_digits + v % 100 * 2, 2);
+/* the same digits in the type's own arithmetic: a 32-bit division by 100 is a cheaper multiplication */
+#define PUT_WIDE(name, type)                                          \
+	char *name(char *p, type v)                                   \
+	{                                                             \
+		char *end = p + decimal_digits(v);                    \
+                                                                      \
+		p = end;                                              \
+		for (; v >= 100; v /= 100) {                          \
+			p -= 2;                                       \
+			memcpy(p, two_digits + v % 100 * 2, 2);       \
+		}                                                     \
+		if (v >= 10)                                          \
+			memcpy(p - 2, two_digits + v * 2, 2);         \
+		else                                                  \
+			p[-1] = (char)('0' + v);                      \
+		return end;                                           \
 	}
-	if (v >= 10)
-		memcpy(p - 2, two_digits + v * 2, 2);
-	else
-		p[-1] = (char)('0' + v);
-	return end;
-}
-
-char *zt_put_u32_wide(char *p, uint32_t v)
-{
-	char *end = p + decimal_digits(v);
-
-	p = end;
-	for (; v >= 100; v /= 100) {
-		p -= 2;
-		memcpy(p, two_digits + v % 100 * 2, 2);
-	}
-	if (v >= 10)
-		memcpy(p - 2, two_digits + v * 2, 2);
-	else
-		p[-1] = (char)('0' + v);
-	return end;
-}
+PUT_WIDE(zt_put_u64_wide, uint64_t)
+PUT_WIDE(zt_put_u32_wide, uint32_t)
 
 #define U8_1(v) { (char)('0' + (v)), 0, 0, 1 }
 #define U8_2(v) { (char)('0' + (v) / 10), (char)('0' + (v) % 10), 0, 2 }
