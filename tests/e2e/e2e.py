@@ -487,7 +487,7 @@ def scenario_prom(args, bed, c):
                 f'zpcitrace_empty_reads_total{{{fid}}}': 1,
                 f'zpcitrace_queue_depth_max{{{fid}}}': 4,
                 f'zpcitrace_queue_wait_seconds_count{{pec="0x0004"}}': len(r.reads()),
-                'zpcitrace_ringbuf_lost_events_total': 0,
+                'zpcitrace_ringbuf_lost_events_total': 0, 'zpcitrace_untraced_returns_total': 0,
                 f'zpcitrace_books_balanced{{{fid}}}': 1, f'zpcitrace_errors_unseen_total{{{fid}}}': 0,
                 f'zpcitrace_errors_not_queued_total{{{fid}}}': 0,
                 f'zpcitrace_errors_queued_at_start_total{{{fid},pec="0x0004"}}': 0,

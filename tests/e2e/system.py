@@ -156,7 +156,8 @@ def scenario_system(args, bed, c):
                 f"zpcitrace_errors_discarded_total{{{FID},{PEC}}}": 0, f"zpcitrace_errors_lost_total{{{FID},{PEC}}}": 0,
                 f"zpcitrace_empty_reads_total{{{FID}}}": 1, f"zpcitrace_queue_depth_max{{{FID}}}": 4,
                 f"zpcitrace_books_balanced{{{FID}}}": 1, f"zpcitrace_errors_unseen_total{{{FID}}}": 0,
-                "zpcitrace_ringbuf_lost_events_total": 0, 'zpcitrace_uapi_info{form="merged"}': 1,
+                "zpcitrace_ringbuf_lost_events_total": 0, "zpcitrace_untraced_returns_total": 0,
+                'zpcitrace_uapi_info{form="merged"}': 1,
                 "node_textfile_scrape_error": 0}
         eq({k: m.get(k) for k in want}, want, "node_exporter's /metrics")
         eq(reads, 4, "errors the guest read back")
