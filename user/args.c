@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "args.h"
+#include "atomic.h"
 
 /* digits only from s, at most max_digits of them, value <= max; where they end in *end */
 static int digits(const char *s, int base, uint64_t max, uint64_t *out, const char **end)
@@ -29,6 +31,32 @@ static int digits(const char *s, int base, uint64_t max, uint64_t *out, const ch
 		return -1;
 	*out = v;
 	*end = p;
+	return 0;
+}
+
+void zt_once(const char *cmd, const char *option, const void *seen)
+{
+	if (seen)
+		zt_usage_error(cmd, "%s is given twice", option);
+}
+
+int zt_check_output_path(const char *path, char *why, size_t whylen)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat st;
+
+	if (!*path) {
+		snprintf(why, whylen, "an empty file name ('-' is stdout)");
+		return -1;
+	}
+	if (zt_out_is_stdout(path) || !slash)
+		return 0;
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(why, whylen, "%s: no directory %s", path, dir);
+		return -1;
+	}
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #define ZPCITRACE_ARGS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define ZT_EXIT_USAGE 64 /* EX_USAGE, as argp */
@@ -18,6 +19,12 @@ int zt_parse_count(const char *arg, unsigned long max, unsigned long *out);
 /* SECONDS[.FRACTION] at arg, at most max_s whole seconds, as ns (digits beyond the 9th ignored); *end where it
  * stops. 0 or -1 */
 int zt_parse_seconds_ns(const char *arg, uint64_t max_s, uint64_t *ns, const char **end);
+/* an option given twice is a usage error, not the last one silently winning: seen is its earlier value (NULL:
+ * not given yet) */
+void zt_once(const char *cmd, const char *option, const void *seen);
+/* an output path that can be written at all, checked before anything starts: not empty, "-" or a file whose
+ * directory exists. 0, or -1 with a one-line reason in why */
+int zt_check_output_path(const char *path, char *why, size_t whylen);
 /* "zpcitrace: WHAT (see zpcitrace [CMD] --help)" on stderr, exit 64 */
 __attribute__((noreturn, format(printf, 2, 3))) void zt_usage_error(const char *cmd, const char *fmt, ...);
 /* The usage error for a word argp refused: an unknown option, a missing value. argp with ARGP_NO_ERRS says

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -8,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "atomic.h"
@@ -66,6 +68,10 @@ int zt_capture_writer_open(struct zt_capture_writer *w, const char *path, char *
 int zt_capture_writer_publish(struct zt_capture_writer *w)
 {
 	zt_capture_writer_flush(w);
+	/* locked while it is written: a report tells "still being recorded" from "cut short" (advisory, on the
+	 * file; dropped when the recorder closes it or dies) */
+	if (w->fd >= 0 && !w->out.is_stdout)
+		flock(w->fd, LOCK_EX | LOCK_NB);
 	return zt_out_publish(&w->out);
 }
 
@@ -443,8 +449,9 @@ void zt_capture_writer_event(struct zt_capture_writer *w, const struct zt_event 
 }
 
 void zt_capture_writer_trailer(struct zt_capture_writer *w, const struct zt_snapshot *s, const char *reason,
-				uint64_t overwritten)
+			       const struct zt_capture_flight *flight)
 {
+	static const struct zt_capture_flight none;
 	struct json_line l;
 	struct zt_jw *j;
 	size_t named = 0;
@@ -460,7 +467,11 @@ void zt_capture_writer_trailer(struct zt_capture_writer *w, const struct zt_snap
 	zt_jw_u64(j, "ended_ns", s->now_ns);
 	zt_jw_u64(j, "ringbuf_lost", s->ringbuf_drops);
 	zt_jw_u64(j, "untraced_returns", s->untraced_returns); /* 2.4 */
-	zt_jw_u64(j, "flight_recorder_overwritten", overwritten);
+	if (!flight)
+		flight = &none;
+	zt_jw_u64(j, "flight_recorder_overwritten", flight->overwritten);
+	zt_jw_u64(j, "flight_recorder_earlier", flight->earlier);     /* 2.5 */
+	zt_jw_u64(j, "flight_recorder_held_back", flight->held_back); /* 2.5 */
 	hooks_json(j, s->hooks, s->nhooks);
 	zt_jw_str(j, "uapi", zt_uapi_name(s->uapi));
 	zt_jw_open(j, "functions", '[');
@@ -496,6 +507,69 @@ int zt_capture_writer_close(struct zt_capture_writer *w)
 	return err ?: done;
 }
 
+/* ---- the files of a capture ---------------------------------------------------------------------------- */
+
+unsigned long zt_capture_highest_index(const char *path, unsigned long *count)
+{
+	char *d = strdup(path), *b = strdup(path);
+	unsigned long high = 0, n = 0;
+	const char *base;
+	struct dirent *de;
+	size_t blen;
+	DIR *dir;
+
+	if (!d || !b) {
+		free(d);
+		free(b);
+		return 0;
+	}
+	base = basename(b);
+	blen = strlen(base);
+	dir = opendir(dirname(d));
+	while (dir && (de = readdir(dir))) {
+		const char *p = de->d_name + blen + 1;
+		char *end;
+		unsigned long k;
+
+		/* FILE.N, N digits only: not FILE.1.gz, nor a writer's .FILE.XXXXXX */
+		if (strncmp(de->d_name, base, blen) || de->d_name[blen] != '.' || *p < '1' || *p > '9')
+			continue;
+		k = strtoul(p, &end, 10);
+		if (*end)
+			continue;
+		n++;
+		if (k > high)
+			high = k;
+	}
+	if (dir)
+		closedir(dir);
+	free(d);
+	free(b);
+	if (count)
+		*count = n;
+	return high;
+}
+
+int zt_capture_keep_existing(const char *path, char *why, size_t whylen)
+{
+	char to[4200];
+	struct stat st;
+	int err;
+
+	/* none, stdout, or not a file: the output rule refuses it */
+	if (zt_out_is_stdout(path) || lstat(path, &st) || !S_ISREG(st.st_mode))
+		return 0;
+	snprintf(to, sizeof(to), "%s.%lu", path, zt_capture_highest_index(path, NULL) + 1);
+	/* link and unlink, not rename: a FILE.N that appeared meanwhile is never replaced */
+	if (link(path, to) || unlink(path)) {
+		err = -errno;
+		snprintf(why, whylen, "cannot keep the existing %s as %s: %s", path, to, strerror(errno));
+		return err;
+	}
+	fprintf(stderr, "zpcitrace: %s exists: kept as %s\n", path, to);
+	return 0;
+}
+
 /* ---- reading ---------------------------------------------------------------------------------------- */
 
 __attribute__((format(printf, 3, 4))) static int bad(char *err, size_t errlen, const char *fmt, ...)
@@ -508,12 +582,13 @@ __attribute__((format(printf, 3, 4))) static int bad(char *err, size_t errlen, c
 	return -1;
 }
 
+/* every string a capture holds is kept escaped for a terminal (zt_text_escape): the outputs print it as it is */
 static void copy_str(const struct zt_json *o, const char *key, char *dst, size_t len)
 {
 	const char *v;
 
 	if (zt_json_str(o, key, &v))
-		snprintf(dst, len, "%s", v);
+		zt_text_escape(v, strlen(v), dst, len);
 }
 
 static void read_hooks(struct zt_capture_meta *m, const struct zt_json *hooks, const struct zt_json *modules)
@@ -524,8 +599,8 @@ static void read_hooks(struct zt_capture_meta *m, const struct zt_json *hooks, c
 	for (const struct zt_json *h = hooks->child; h && m->nhooks < ZT_NR_HOOKS; h = h->next) {
 		if (h->type != ZT_JSON_STRING)
 			continue;
-		snprintf(m->hook_func[m->nhooks], sizeof(m->hook_func[0]), "%s", h->key);
-		snprintf(m->hook_mode[m->nhooks], sizeof(m->hook_mode[0]), "%s", h->string);
+		zt_text_escape(h->key, strlen(h->key), m->hook_func[m->nhooks], sizeof(m->hook_func[0]));
+		zt_text_escape(h->string, strlen(h->string), m->hook_mode[m->nhooks], sizeof(m->hook_mode[0]));
 		int known = zt_hook_by_func(h->key);
 		m->hooks[m->nhooks] = (struct zt_hook_state){ m->hook_func[m->nhooks], known >= 0 ? zt_hooks[known].role : "?",
 							      m->hook_mode[m->nhooks], NULL };
@@ -575,23 +650,23 @@ static int header(struct zt_capture *c, const struct zt_json *h, char *err, size
 	return 0;
 }
 
-/* one record field from the capture, range-checked */
+/* one record field from the capture, range-checked: a 64-bit field is unsigned (ts_ns), up to 2^64 - 1 */
 static int rec_set(struct zt_event *e, const struct rec_field *f, const struct zt_json *v, char *why, size_t whylen)
 {
 	char *p = (char *)e + f->off;
 	int64_t i;
 
-	if (!v || v->type != ZT_JSON_NUMBER || !v->is_integer) {
-		snprintf(why, whylen, "its record lacks the integer '%s'", f->key);
+	if (!v || v->type != ZT_JSON_NUMBER || !(f->size == 8 ? v->is_unsigned : v->is_integer)) {
+		snprintf(why, whylen, f->size == 8 && v && v->type == ZT_JSON_NUMBER ? "'%s' is out of range"
+										   : "its record lacks the integer '%s'",
+			 f->key);
 		return -1;
 	}
-	i = v->integer;
 	if (f->size == 8) {
-		uint64_t u = (uint64_t)i;
-
-		memcpy(p, &u, 8);
+		memcpy(p, &v->uinteger, 8);
 		return 0;
 	}
+	i = v->integer;
 	if (f->is_signed ? (i < INT32_MIN || i > INT32_MAX) : (i < 0 || (uint64_t)i >> (8 * f->size))) {
 		snprintf(why, whylen, "'%s' is out of range", f->key);
 		return -1;
@@ -608,6 +683,22 @@ static int rec_set(struct zt_event *e, const struct rec_field *f, const struct z
 		*(uint8_t *)p = (uint8_t)i;
 	}
 	return 0;
+}
+
+/* values no kernel produces: a queue deeper than ZPCI_ERR_PENDING_MAX, a slot beyond it, a flag not 0 or 1. NULL,
+ * or what is wrong */
+static const char *impossible(const struct zt_event *e)
+{
+	if (e->q_count > ZT_QUEUE_DEPTH)
+		return "its queue holds more than 4 errors";
+	if (e->has_slot && e->slot >= ZT_QUEUE_DEPTH)
+		return "its slot is beyond the 4-deep queue";
+	if (e->discarded > ZT_QUEUE_DEPTH)
+		return "it discards more than the 4-deep queue holds";
+	if ((e->has_fn | e->has_pci | e->has_ccdf | e->q_valid | e->q_mr | e->has_slot | e->derived | e->v12 |
+	     e->via_get) > 1)
+		return "a flag of its record is neither 0 nor 1";
+	return NULL;
 }
 
 /* 2.x: "rec" is an array in rec_fields order, comm at REC_COMM_AT; a newer minor's extra elements are ignored */
@@ -672,6 +763,10 @@ static int record(const struct zt_json *rec, int major, struct zt_event *e, cons
 		snprintf(why, whylen, "unknown event type %u", e->type);
 		return 1; /* a newer minor version's event: skipped */
 	}
+	if (impossible(e)) {
+		snprintf(why, whylen, "%s", impossible(e));
+		return -1;
+	}
 	if (comm) /* like the kernel's: not NUL-terminated at full length */
 		memcpy(e->comm, comm, strnlen(comm, sizeof(e->comm)));
 	if (e->has_ccdf) {
@@ -707,18 +802,16 @@ static int trailer(struct zt_capture *c, const struct zt_json *t)
 
 	c->has_trailer = true;
 	copy_str(t, "reason", c->reason, sizeof(c->reason));
-	if (zt_json_int(t, "ended_ns", &v))
-		c->ended_ns = (uint64_t)v;
-	if (zt_json_int(t, "ringbuf_lost", &v))
-		c->ringbuf_lost = (uint64_t)v;
-	if (zt_json_int(t, "untraced_returns", &v))
-		c->untraced_returns = (uint64_t)v;
-	if (zt_json_int(t, "flight_recorder_overwritten", &v) && v > 0)
-		c->gaps.overwritten = (uint64_t)v;
-	if (zt_json_int(t, "unwritten", &v) && v > 0)
-		c->gaps.unwritten = (uint64_t)v;
-	if (zt_json_int(t, "functions_omitted", &v) && v > 0)
-		c->gaps.functions_omitted = (uint64_t)v;
+	zt_json_u64(t, "ended_ns", &c->ended_ns);
+	zt_json_u64(t, "ringbuf_lost", &c->ringbuf_lost);
+	zt_json_u64(t, "untraced_returns", &c->untraced_returns);
+	zt_json_u64(t, "flight_recorder_overwritten", &c->gaps.overwritten);
+	zt_json_u64(t, "flight_recorder_earlier", &c->gaps.earlier); /* 2.5 */
+	zt_json_u64(t, "flight_recorder_held_back", &c->gaps.held_back);
+	zt_json_u64(t, "unwritten", &c->gaps.unwritten);
+	zt_json_u64(t, "functions_omitted", &c->gaps.functions_omitted);
+	/* the event lines the writer wrote: a line deleted or repeated since shows here */
+	c->gaps.trailer_events_known = zt_json_u64(t, "events", &c->gaps.trailer_events);
 	if (zt_json_get(t, "hooks"))
 		read_hooks(&c->meta, zt_json_get(t, "hooks"), zt_json_get(t, "hook_modules"));
 	if (zt_json_get(t, "uapi"))
@@ -806,13 +899,21 @@ static int parse_line(struct zt_capture *c, const char *l, size_t n, char *err, 
 	bool is_trailer = n >= sizeof(ZT_CAPTURE_TRAILER_PREFIX) - 1 &&
 			  !memcmp(l, ZT_CAPTURE_TRAILER_PREFIX, sizeof(ZT_CAPTURE_TRAILER_PREFIX) - 1);
 	size_t max = is_trailer ? ZT_CAPTURE_TRAILER_MAX : ZT_CAPTURE_LINE_MAX;
+	bool first = !c->major; /* the header is the first line that is not blank */
+	const struct zt_json *t;
 	struct zt_json_doc doc;
+	size_t k;
 	int rc = 0;
 
 	c->lines++;
+	for (k = 0; k < n && (l[k] == ' ' || l[k] == '\t' || l[k] == '\r'); k++)
+		;
+	if (k == n) /* a blank line (an editor's, a cat's): no content to lose */
+		return 0;
 	if (n > max) { /* refused unread: a parse would cost memory in proportion */
-		if (c->lines == 1)
-			return bad(err, errlen, "line 1 is longer than a capture header can be: not a zpcitrace capture");
+		if (first)
+			return bad(err, errlen, "line %zu is longer than a capture header can be: not a zpcitrace capture",
+				   c->lines);
 		skip_line(c, "%zu bytes, longer than the format allows (%zu)", n, max);
 		return 0;
 	}
@@ -821,21 +922,24 @@ static int parse_line(struct zt_capture *c, const char *l, size_t n, char *err, 
 		return 0;
 	}
 	if (zt_json_parse(l, n, &doc)) {
-		if (c->lines == 1)
-			return bad(err, errlen, "line 1: not JSON (%s at byte %zu): not a zpcitrace capture", doc.error,
-				   doc.error_at);
+		if (first)
+			return bad(err, errlen, "line %zu: not JSON (%s at byte %zu): not a zpcitrace capture", c->lines,
+				   doc.error, doc.error_at);
 		skip_line(c, "not JSON (%s at byte %zu)", doc.error, doc.error_at);
 		return 0;
 	}
 	if (doc.root->type != ZT_JSON_OBJECT) {
-		if (c->lines == 1)
-			rc = bad(err, errlen, "line 1: not a JSON object: not a zpcitrace capture");
+		if (first)
+			rc = bad(err, errlen, "line %zu: not a JSON object: not a zpcitrace capture", c->lines);
 		else
 			skip_line(c, "not a JSON object");
-	} else if (c->lines == 1) {
+	} else if (first) {
 		rc = header(c, doc.root, err, errlen);
-	} else if (zt_json_get(doc.root, "trailer")) {
-		rc = trailer(c, doc.root) ? bad(err, errlen, "out of memory") : 0;
+	} else if ((t = zt_json_get(doc.root, "trailer"))) {
+		if (t->type != ZT_JSON_BOOL || !t->boolean) /* only {"trailer":true,...} ends a capture */
+			skip_line(c, "a \"trailer\" that is not true");
+		else if (trailer(c, doc.root))
+			rc = bad(err, errlen, "out of memory");
 	} else if (event_line(c, doc.root)) {
 		rc = bad(err, errlen, "out of memory");
 	}
@@ -845,11 +949,12 @@ static int parse_line(struct zt_capture *c, const char *l, size_t n, char *err, 
 
 int zt_capture_parse(const char *buf, size_t len, struct zt_capture *c, char *err, size_t errlen)
 {
+	static const char bom[] = "\xef\xbb\xbf";
 	size_t pos = 0;
 
 	memset(c, 0, sizeof(*c));
-	if (!len)
-		return bad(err, errlen, "empty file: not a zpcitrace capture");
+	if (len >= 3 && !memcmp(buf, bom, 3)) /* an editor's UTF-8 byte order mark */
+		pos = 3;
 	while (pos < len) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
@@ -862,9 +967,16 @@ int zt_capture_parse(const char *buf, size_t len, struct zt_capture *c, char *er
 			return -1;
 		pos += n + 1;
 	}
-	if (!c->lines)
-		return bad(err, errlen, "no complete line: not a zpcitrace capture, or cut inside its header");
+	if (!c->major)
+		return bad(err, errlen, len ? "no complete line: not a zpcitrace capture, or cut inside its header"
+					    : "empty file: not a zpcitrace capture");
 	c->gaps.cut = !c->has_trailer;
+	/* the trailer counts the event lines written: more events read is a line repeated; fewer, even counting the
+	 * damaged lines as events, is a line deleted (a damaged line in place, or one added, is damage of its own) */
+	c->gaps.event_lines = c->nevents + c->gaps.skipped_unknown;
+	c->gaps.count_mismatch = c->has_trailer && c->gaps.trailer_events_known &&
+				 (c->gaps.event_lines > c->gaps.trailer_events ||
+				  c->gaps.event_lines + c->gaps.skipped_lines < c->gaps.trailer_events);
 	return 0;
 }
 
@@ -872,34 +984,59 @@ int zt_capture_read(const char *path, struct zt_capture *c, char *err, size_t er
 {
 	/* O_NONBLOCK: a FIFO without a writer must not hang the open; it is refused below */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), rc;
-	struct stat st;
-	void *map;
+	struct stat st, after;
+	size_t got = 0;
+	bool live;
+	char *buf;
 
 	memset(c, 0, sizeof(*c));
 	if (fd < 0)
-		return bad(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return bad(err, errlen, "cannot open: %s", strerror(errno));
 	if (fstat(fd, &st)) {
-		rc = bad(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		rc = bad(err, errlen, "cannot read: %s", strerror(errno));
 		close(fd);
 		return rc;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return bad(err, errlen, "%s is not a regular file", path);
+		return bad(err, errlen, "not a regular file");
 	}
-	if (!st.st_size) {
+	/* a recorder holds its capture locked while it writes (zt_capture_writer_publish) */
+	live = flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK;
+	/* read, not mapped: a file cut while it is read (a recorder's ENOSPC cut, copytruncate) must not kill the
+	 * reader with SIGBUS; what was there when it was opened is read, and a change is said */
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf) {
 		close(fd);
-		return zt_capture_parse("", 0, c, err, errlen);
+		return bad(err, errlen, "out of memory for %lld bytes", (long long)st.st_size);
 	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0); /* no copy of a large capture */
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = bad(err, errlen, "cannot read: %s", strerror(errno));
+			free(buf);
+			close(fd);
+			return rc;
+		}
+		if (!r)
+			break;
+		got += (size_t)r;
+	}
+	if (!fstat(fd, &after) && after.st_size < st.st_size)
+		got = got < (size_t)after.st_size ? got : (size_t)after.st_size;
 	close(fd);
-	if (map == MAP_FAILED)
-		return bad(err, errlen, "cannot read %s: %s", path, strerror(errno));
-	rc = zt_capture_parse(map, (size_t)st.st_size, c, err, errlen);
-	munmap(map, (size_t)st.st_size);
-	if (rc)
+	rc = zt_capture_parse(buf, got, c, err, errlen);
+	free(buf);
+	if (rc) {
 		zt_capture_free(c);
-	return rc;
+		return rc;
+	}
+	c->gaps.live = live;
+	c->gaps.shrank = got < (size_t)st.st_size;
+	return 0;
 }
 
 void zt_capture_free(struct zt_capture *c)

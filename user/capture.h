@@ -17,7 +17,7 @@
 
 #define ZT_CAPTURE_FORMAT "zpcitrace-capture"
 #define ZT_CAPTURE_MAJOR 2
-#define ZT_CAPTURE_MINOR 4
+#define ZT_CAPTURE_MINOR 5
 /* the longest line the format allows: the header and every event line (refused unread beyond) */
 #define ZT_CAPTURE_LINE_MAX 4096
 /* the trailer's: it names the functions, as many as fit (the rest counted as "functions_omitted") */
@@ -77,8 +77,15 @@ int zt_capture_writer_open_fd(struct zt_capture_writer *w, int fd);
 int zt_capture_writer_publish(struct zt_capture_writer *w);
 void zt_capture_writer_header(struct zt_capture_writer *w, const struct zt_capture_meta *m, unsigned flight_recorder);
 void zt_capture_writer_event(struct zt_capture_writer *w, const struct zt_event *e, long long realtime_off);
-/* the trailer: s gives the end time, the ring buffer's losses, hooks and function identities */
-void zt_capture_writer_trailer(struct zt_capture_writer *w, const struct zt_snapshot *s, const char *reason, uint64_t overwritten);
+/* a flight-recorder dump's events before its first: in no dump (overwritten), in earlier dumps; and the dumps the
+ * run held back so far */
+struct zt_capture_flight {
+	uint64_t overwritten, earlier, held_back;
+};
+/* the trailer: s gives the end time, the ring buffer's losses, hooks and function identities; flight: a dump's
+ * (NULL for a capture) */
+void zt_capture_writer_trailer(struct zt_capture_writer *w, const struct zt_snapshot *s, const char *reason,
+			       const struct zt_capture_flight *flight);
 /* write out buffered whole lines: the newest write's error, 0 once writes work again (the first stays in err) */
 int zt_capture_writer_flush(struct zt_capture_writer *w);
 /* write full batches and zt_capture_writer_send's from a thread of the writer's own (started with the first
@@ -91,6 +98,14 @@ int zt_capture_writer_send(struct zt_capture_writer *w, struct zt_capture_progre
 /* flush and finish: a published capture keeps its whole lines; an unpublished file (a flight-recorder dump) is
  * renamed into place only if every write succeeded, else removed. The first write error, or 0 */
 int zt_capture_writer_close(struct zt_capture_writer *w);
+
+/* ---- the files of a capture: FILE, FILE.1, FILE.2, ... ---------------------------------------------------- */
+
+/* the highest N of the FILE.N that exist (0: none), and how many there are */
+unsigned long zt_capture_highest_index(const char *path, unsigned long *count);
+/* a FILE that exists is never replaced: moved to FILE.(highest + 1). 0 (also when there is none), or -errno
+ * with a one-line reason in why */
+int zt_capture_keep_existing(const char *path, char *why, size_t whylen);
 
 /* ---- reading ---------------------------------------------------------------------------------------- */
 

@@ -53,6 +53,7 @@ void zt_corr_free(struct zt_corr *c)
 {
 	for (size_t i = 0; i < c->nfns; i++) {
 		free(c->fns[i].by_pec);
+		free(c->fns[i].pec_index.slot);
 		zt_hist_free(&c->fns[i].enq_deq);
 		zt_hist_free(&c->fns[i].arr_notify);
 		zt_hist_free(&c->fns[i].deq_reset);
@@ -61,6 +62,7 @@ void zt_corr_free(struct zt_corr *c)
 		zt_hist_free(&c->pecs[i].enq_deq);
 	free(c->fns);
 	free(c->pecs);
+	free(c->pec_index.slot);
 	free(c->index);
 	memset(c, 0, sizeof(*c));
 }
@@ -151,32 +153,79 @@ static struct zt_fn *fn_get(struct zt_corr *c, uint32_t fid)
 	return &c->fns[c->nfns - 1];
 }
 
+/* the slot of key in ix: its entry, or the empty slot where it goes */
+static uint64_t *u32_slot(const struct zt_u32_index *ix, uint32_t key)
+{
+	size_t mask = ix->cap - 1, i = fid_hash(key, mask);
+
+	while (ix->slot[i] && ix->slot[i] >> 32 != (uint64_t)key + 1)
+		i = (i + 1) & mask;
+	return &ix->slot[i];
+}
+
+/* the index of key, or -1 */
+static long u32_find(const struct zt_u32_index *ix, uint32_t key)
+{
+	uint64_t *s = ix->cap ? u32_slot(ix, key) : NULL;
+
+	return s && *s ? (long)(uint32_t)*s : -1;
+}
+
+/* key -> at, growing the map to stay at most half full. 0, or -ENOMEM */
+static int u32_put(struct zt_u32_index *ix, uint32_t key, uint32_t at)
+{
+	if ((ix->n + 1) * 2 > ix->cap) {
+		struct zt_u32_index big = { .cap = ix->cap ? ix->cap * 2 : 16, .n = ix->n };
+
+		big.slot = calloc(big.cap, sizeof(*big.slot));
+		if (!big.slot)
+			return -ENOMEM;
+		for (size_t i = 0; i < ix->cap; i++)
+			if (ix->slot[i])
+				*u32_slot(&big, (uint32_t)((ix->slot[i] >> 32) - 1)) = ix->slot[i];
+		free(ix->slot);
+		*ix = big;
+	}
+	*u32_slot(ix, key) = ((uint64_t)key + 1) << 32 | at;
+	ix->n++;
+	return 0;
+}
+
 static struct zt_pec *pec_get(struct zt_corr *c, uint16_t pec)
 {
+	long at = u32_find(&c->pec_index, pec);
 	struct zt_pec *pecs;
 
-	for (size_t i = 0; i < c->npecs; i++)
-		if (c->pecs[i].pec == pec)
-			return &c->pecs[i];
+	if (at >= 0)
+		return &c->pecs[at];
 	pecs = grow(c->pecs, &c->npecs, &c->cappecs, sizeof(*pecs));
 	if (!pecs)
 		return NULL;
 	c->pecs = pecs;
+	if (u32_put(&c->pec_index, pec, (uint32_t)(c->npecs - 1))) {
+		c->npecs--;
+		return NULL;
+	}
 	c->pecs[c->npecs - 1].pec = pec;
 	return &c->pecs[c->npecs - 1];
 }
 
 static struct zt_fn_pec *fn_pec(struct zt_fn *f, uint16_t pec, bool known)
 {
+	uint32_t key = known ? 1u << 16 | pec : 0;
+	long at = u32_find(&f->pec_index, key);
 	struct zt_fn_pec *p;
 
-	for (size_t i = 0; i < f->npec; i++)
-		if (f->by_pec[i].pec_known == known && (!known || f->by_pec[i].pec == pec))
-			return &f->by_pec[i];
+	if (at >= 0)
+		return &f->by_pec[at];
 	p = grow(f->by_pec, &f->npec, &f->cappec, sizeof(*p));
 	if (!p)
 		return NULL;
 	f->by_pec = p;
+	if (u32_put(&f->pec_index, key, (uint32_t)(f->npec - 1))) {
+		f->npec--;
+		return NULL;
+	}
 	p = &f->by_pec[f->npec - 1];
 	p->pec = known ? pec : 0;
 	p->pec_known = known;
@@ -387,9 +436,9 @@ static void on_feature(const struct ctx *x)
 		return;
 	}
 	x->note->matched = true;
-	x->note->at_start = p->at_start;
+	x->note->at_start = p->at_start && !p->carried;
 	x->note->latency_ns = elapsed(p->enqueue_ns, e->ts_ns);
-	if (!zt_dequeue_lost(e) && !p->at_start) {
+	if (!zt_dequeue_lost(e) && (!p->at_start || p->carried)) {
 		struct zt_pec *pp = pec_get(x->c, p->pec);
 
 		zt_hist_add(&f->enq_deq, x->note->latency_ns);
@@ -504,6 +553,48 @@ void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_match *n
 	if (e->type <= ZT_EV_LAST && handlers[e->type])
 		handlers[e->type](&x);
 	track_depth(x.f, e);
+}
+
+void zt_corr_window_start(struct zt_corr *c, uint64_t since_ns)
+{
+	memset(c->total, 0, sizeof(c->total));
+	c->unmatched_total = c->out_of_order = c->first_ns = 0;
+	for (size_t i = 0; i < c->npecs; i++) {
+		c->pecs[i].arrived = 0;
+		zt_hist_free(&c->pecs[i].enq_deq);
+	}
+	for (size_t i = 0; i < c->nfns; i++) {
+		struct zt_fn *f = &c->fns[i];
+
+		memset(f->n, 0, sizeof(f->n));
+		for (size_t k = 0; k < f->npec; k++)
+			memset(f->by_pec[k].n, 0, sizeof(f->by_pec[k].n));
+		zt_hist_free(&f->enq_deq);
+		zt_hist_free(&f->arr_notify);
+		zt_hist_free(&f->deq_reset);
+		f->unmatched = f->unseen = 0;
+		f->max_depth = f->depth;
+		f->full_ns = 0;
+		if (f->full_since_ns)
+			f->full_since_ns = since_ns;
+		for (int k = 0; k < ZT_QUEUE_DEPTH; k++) {
+			struct zt_pending *p = &f->slot[k];
+
+			if (p->valid && behind_head(f, p)) /* it left the queue before the window */
+				p->valid = false;
+			if (!p->valid)
+				continue;
+			p->at_start = p->carried = true;
+			f->n[ZT_C_AT_START]++;
+			c->total[ZT_C_AT_START]++;
+			count_pec(f, ZT_C_AT_START, p->pec, true, 1);
+		}
+		/* an error that arrived just before the window and is offered to the queue inside it */
+		f->n[ZT_C_ARRIVED] += f->arrivals_unstored;
+		c->total[ZT_C_ARRIVED] += f->arrivals_unstored;
+		if (f->arrivals_unstored)
+			count_pec(f, ZT_C_ARRIVED, 0, false, f->arrivals_unstored);
+	}
 }
 
 uint64_t zt_fn_full_ns(const struct zt_fn *f, uint64_t now_ns)

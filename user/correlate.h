@@ -39,10 +39,18 @@ const char *zt_counter_name(enum zt_counter c);
 struct zt_pending {
 	bool valid;
 	bool at_start;       /* queued before the start: enqueue_ns is when it was found, not when it was stored */
+	bool carried;        /* queued before a report's window: enqueue_ns is when it was stored (a true latency) */
 	uint8_t counter;     /* tail value it was stored at: its head value when dequeued */
 	uint64_t enqueue_ns;
 	uint16_t pec;
 	uint64_t faddr;
+};
+
+/* a small map from a 32-bit key to an array index (open addressing, at most half full): PECs, so that a capture
+ * of many distinct PECs costs a probe or two per error, not a walk of every PEC seen */
+struct zt_u32_index {
+	uint64_t *slot; /* (key + 1) << 32 | index; 0: empty */
+	size_t cap, n;
 };
 
 /* counters of one function for one PEC (pec_known false: errors whose PEC zpcitrace never saw) */
@@ -74,6 +82,7 @@ struct zt_fn {
 	struct zt_hist enq_deq, arr_notify, deq_reset;
 	struct zt_fn_pec *by_pec;        /* the counters that concern one error, split by its PEC */
 	size_t npec, cappec;
+	struct zt_u32_index pec_index;   /* (known << 16 | pec) -> by_pec */
 };
 
 struct zt_pec {
@@ -87,6 +96,7 @@ struct zt_corr {
 	size_t nfns, capfns;
 	struct zt_pec *pecs;
 	size_t npecs, cappecs;
+	struct zt_u32_index pec_index;   /* pec -> pecs */
 	uint64_t last_ns; /* newest event seen */
 	uint64_t first_ns;
 	uint64_t unmatched_total;
@@ -114,6 +124,10 @@ void zt_corr_init(struct zt_corr *c);
 void zt_corr_free(struct zt_corr *c);
 /* Feed one event; note (may be NULL) says what it matched. */
 void zt_corr_add(struct zt_corr *c, const struct zt_event *e, struct zt_match *note);
+/* A report's window starts here (since_ns): what came before fed the queue model and is not counted. Errors then
+ * queued count as queued before the start (their waits are exact), arrivals whose enqueue is still to come as
+ * arrived; every counter, latency and depth starts anew. */
+void zt_corr_window_start(struct zt_corr *c, uint64_t since_ns);
 /* now_ns: the end of the observation (a live run's CLOCK_MONOTONIC now, or the capture's last event) */
 uint64_t zt_fn_full_ns(const struct zt_fn *f, uint64_t now_ns);
 /* age of the oldest error still queued, 0 when none */

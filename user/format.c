@@ -14,12 +14,13 @@
 static void text_field(void *ctx, const char *key, const char *value, bool quote)
 {
 	struct sb *o = ctx;
+	char esc[ZT_TEXT_ESCAPED(64)];
 
-	(void)quote;
 	sb_put(o, " ", 1);
 	sb_str(o, key);
 	sb_put(o, "=", 1);
-	sb_str(o, value);
+	/* a string value may come from another process (comm): no control character reaches the terminal */
+	sb_str(o, quote ? zt_text_escape(value, strlen(value), esc, sizeof(esc)) : value);
 }
 
 static void json_field(void *ctx, const char *key, const char *value, bool quote)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,7 +208,14 @@ static int number(struct parser *p, struct zt_json *v)
 		v->integer = strtoll(buf, &end, 10);
 		v->number = (double)v->integer;
 		v->is_integer = true;
+		v->is_unsigned = v->integer >= 0;
+		v->uinteger = (uint64_t)v->integer;
 		return 0;
+	}
+	if (integer && buf[0] != '-') { /* up to 2^64 - 1: the record's 64-bit unsigned fields */
+		errno = 0;
+		v->uinteger = strtoull(buf, &end, 10);
+		v->is_unsigned = errno != ERANGE;
 	}
 	v->number = strtod(buf, &end);
 	if (!isfinite(v->number))
@@ -346,12 +354,15 @@ void zt_json_free(struct zt_json_doc *doc)
 
 const struct zt_json *zt_json_get(const struct zt_json *obj, const char *key)
 {
+	const struct zt_json *found = NULL;
+
 	if (!obj || obj->type != ZT_JSON_OBJECT)
 		return NULL;
+	/* a key given twice: the last one, as jq reads it */
 	for (const struct zt_json *m = obj->child; m; m = m->next)
 		if (m->key && !strcmp(m->key, key))
-			return m;
-	return NULL;
+			found = m;
+	return found;
 }
 
 bool zt_json_int(const struct zt_json *obj, const char *key, int64_t *out)
@@ -361,6 +372,16 @@ bool zt_json_int(const struct zt_json *obj, const char *key, int64_t *out)
 	if (!v || v->type != ZT_JSON_NUMBER || !v->is_integer)
 		return false;
 	*out = v->integer;
+	return true;
+}
+
+bool zt_json_u64(const struct zt_json *obj, const char *key, uint64_t *out)
+{
+	const struct zt_json *v = zt_json_get(obj, key);
+
+	if (!v || v->type != ZT_JSON_NUMBER || !v->is_unsigned)
+		return false;
+	*out = v->uinteger;
 	return true;
 }
 

@@ -16,6 +16,8 @@ struct zt_json {
 	double number;
 	bool is_integer;      /* the number had no fraction or exponent and fits int64 */
 	int64_t integer;
+	bool is_unsigned;     /* an integer from 0 to 2^64 - 1, in uinteger */
+	uint64_t uinteger;
 	char *string;         /* NUL-terminated, unescaped (strings and object keys) */
 	struct zt_json *child; /* first element / member (members carry their key in ->key) */
 	struct zt_json *next;
@@ -35,10 +37,11 @@ struct zt_json_doc {
 int zt_json_parse(const char *text, size_t len, struct zt_json_doc *doc);
 void zt_json_free(struct zt_json_doc *doc);
 
-/* member of an object, or NULL */
+/* member of an object (the last, where a key is given twice: as jq reads it), or NULL */
 const struct zt_json *zt_json_get(const struct zt_json *obj, const char *key);
 /* typed member access: false when absent or of another type */
 bool zt_json_int(const struct zt_json *obj, const char *key, int64_t *out);
+bool zt_json_u64(const struct zt_json *obj, const char *key, uint64_t *out);
 bool zt_json_str(const struct zt_json *obj, const char *key, const char **out);
 
 #endif

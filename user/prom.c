@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -268,7 +269,11 @@ int zt_prom_write(const struct zt_snapshot *s, const char *path, char *why, size
 		free(text);
 		return err;
 	}
-	err = zt_write_all(out.fd, text, len);
+	/* node_exporter reads it as another user: 0644 whatever the umask (it holds counts, no topology) */
+	if (!out.is_stdout && fchmod(out.fd, 0644))
+		err = -errno;
+	else
+		err = zt_write_all(out.fd, text, len);
 	free(text);
 	err = zt_out_commit(&out, err);
 	if (err)

@@ -29,9 +29,11 @@ static const char doc[] =
 	"date and time (2026-12-02T04:13:38.5) where the capture spans days.\n"
 	"FID is decimal or 0x hex. OUT '-' is stdout (the summary goes to stderr).\n"
 	"\n"
-	"Exit status: 0 a sound capture, 3 a damaged one (cut short, lines skipped,\n"
-	"events unwritten: the summary says what), 2 not a readable capture,\n"
-	"1 an empty selection or an output error, 64 a usage error.\n"
+	"Exit status: 0 a sound capture (or one still being recorded), 3 a damaged\n"
+	"one (cut short, lines skipped, events unwritten: the summary says what),\n"
+	"4 one whose trailer's count disagrees with its lines (lines deleted or\n"
+	"repeated), 2 not a readable capture, 1 an empty selection or an output\n"
+	"error, 64 a usage error.\n"
 	"\n"
 	"EXAMPLES:\n"
 	"  zpcitrace report errors.jsonl\n"
@@ -57,12 +59,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case OPT_SINCE:
+		zt_once("report", "--since", o->since_arg);
 		o->since_arg = arg;
 		break;
 	case OPT_UNTIL:
+		zt_once("report", "--until", o->until_arg);
 		o->until_arg = arg;
 		break;
 	case OPT_FID:
+		zt_once("report", "--fid", o->fid_on ? "" : NULL);
 		if (zt_parse_fid(arg, &o->fid))
 			zt_usage_error("report", "--fid: '%s' is not a function id (decimal or 0x hex, to 0xffffffff)", arg);
 		o->fid_on = true;
@@ -71,11 +76,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		o->json = true;
 		break;
 	case OPT_PERFETTO:
+		zt_once("report", "--perfetto", o->perfetto);
+		if (!*arg)
+			zt_usage_error("report", "--perfetto: an empty file name ('-' is stdout)");
 		o->perfetto = arg;
 		break;
 	case ARGP_KEY_ARG:
 		if (o->file)
 			zt_usage_error("report", "one capture FILE at a time");
+		if (!*arg)
+			zt_usage_error("report", "an empty capture FILE name");
 		o->file = arg;
 		break;
 	case ARGP_KEY_END:
@@ -124,9 +134,16 @@ static int date_time(const char *arg, long long *wall)
 	    (arg[10] != 'T' && arg[10] != ' ') || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
 	    tm.tm_year < 1970 || tm.tm_year > 2200 || time_of_day(arg + 11, &tod, &end) || *end)
 		return -1;
+	int year = tm.tm_year, mon = tm.tm_mon, mday = tm.tm_mday;
+	time_t t;
+
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
-	*wall = (long long)timegm(&tm) * 1000000000LL + (long long)tod;
+	t = timegm(&tm);
+	/* timegm carries 02-31 into March: a day the month lacks is refused */
+	if (tm.tm_year + 1900 != year || tm.tm_mon + 1 != mon || tm.tm_mday != mday)
+		return -1;
+	*wall = (long long)t * 1000000000LL + (long long)tod;
 	return 0;
 }
 
@@ -158,21 +175,26 @@ int zt_report_time(const char *arg, uint64_t first_ns, uint64_t from_ns, uint64_
 	}
 	if (time_of_day(arg, &tod, &end) || *end)
 		goto bad;
-	/* the time of day within [from, to]: on from's day, or a later one the capture reaches */
+	/* the time of day within [from, to] (on from's day or a later one); where none is, the one nearest it */
 	long long from_wall = zt_wall_ns(from_ns, realtime_off), to_wall = zt_wall_ns(to_ns, realtime_off);
-	long long day, pick, c;
+	long long day = from_wall - ((from_wall % (long long)DAY_NS) + (long long)DAY_NS) % (long long)DAY_NS;
+	long long pick = 0, best = LLONG_MAX;
 	int within = 0;
 
-	if (__builtin_sub_overflow(from_wall, ((from_wall % (long long)DAY_NS) + (long long)DAY_NS) % (long long)DAY_NS,
-				   &day))
-		day = from_wall;
-	if (__builtin_add_overflow(day, (long long)tod, &pick))
-		pick = LLONG_MAX;
-	for (c = pick; c <= to_wall && within < 2;) {
-		if (c >= from_wall && within++ == 0)
-			pick = c;
-		if (__builtin_add_overflow(c, (long long)DAY_NS, &c))
+	if (to_wall < from_wall) /* --until's from is --since, which may lie beyond the capture */
+		to_wall = from_wall;
+	if (from_wall < -(long long)(MAX_OFFSET_S * 1000000000ULL) || to_wall > (long long)(MAX_OFFSET_S * 1000000000ULL))
+		goto bad_range;
+	/* from the day before from's to the day after to's: a capture of many days has one candidate a day */
+	for (long long c = day - (long long)DAY_NS + (long long)tod; c <= to_wall + (long long)DAY_NS; c += (long long)DAY_NS) {
+		long long dist = c < from_wall ? from_wall - c : c > to_wall ? c - to_wall : 0;
+
+		if (!dist && within++)
 			break;
+		if (dist < best) {
+			best = dist;
+			pick = c;
+		}
 	}
 	if (within > 1) {
 		snprintf(why, whylen, "'%s' occurs on more than one day of the capture: give the date, "
@@ -181,6 +203,9 @@ int zt_report_time(const char *arg, uint64_t first_ns, uint64_t from_ns, uint64_
 	}
 	*out = to_mono(pick, realtime_off);
 	return 0;
+bad_range:
+	snprintf(why, whylen, "'%s': the capture's times are out of range", arg);
+	return -1;
 bad:
 	snprintf(why, whylen, "'%s' is not +SECONDS, HH:MM:SS[.frac] or YYYY-MM-DDTHH:MM:SS[.frac]", arg);
 	return -1;
@@ -214,23 +239,33 @@ static void say_empty(const struct zt_report_opts *o, const struct zt_capture *c
 	}
 }
 
-/* one line on stderr for a damaged capture; its summary has the details */
+/* one line on stderr for a damaged capture (its summary has the details), or one still being recorded */
 static void say_gaps(const char *file, const struct zt_capture_gaps *g, FILE *err)
 {
-	if (!zt_capture_gaps_damaged(g))
+	const char *sep = "";
+
+	if (!zt_capture_gaps_damaged(g)) {
+		if (g->live)
+			fprintf(err, "zpcitrace: %s is still being recorded: read to its last whole line\n", file);
 		return;
+	}
 	fprintf(err, "zpcitrace: %s is damaged:", file);
-	if (g->cut)
-		fprintf(err, " cut short (no trailer: the recording was killed or the disk filled)%s",
-			g->cut_bytes || g->skipped_lines || g->unwritten ? ";" : "");
-	if (g->cut_bytes)
-		fprintf(err, " %llu bytes of a partial last line ignored%s", (unsigned long long)g->cut_bytes,
-			g->skipped_lines || g->unwritten ? ";" : "");
+#define PART(...) (fprintf(err, "%s ", sep), fprintf(err, __VA_ARGS__), sep = ";")
+	if (g->count_mismatch)
+		PART("its trailer counts %llu events, %llu were read (lines deleted or repeated)",
+		     (unsigned long long)g->trailer_events, (unsigned long long)g->event_lines);
+	if (g->shrank)
+		PART("it was cut short while it was read");
+	if (g->cut && !g->live)
+		PART("cut short (no trailer: the recording was killed or the disk filled)");
+	if (g->cut_bytes && !g->live)
+		PART("%llu bytes of a partial last line ignored", (unsigned long long)g->cut_bytes);
 	if (g->skipped_lines)
-		fprintf(err, " %llu damaged lines skipped (the first, line %llu: %s)%s", (unsigned long long)g->skipped_lines,
-			(unsigned long long)g->first_skipped_line, g->first_skipped_why, g->unwritten ? ";" : "");
+		PART("%llu damaged lines skipped (the first, line %llu: %s)", (unsigned long long)g->skipped_lines,
+		     (unsigned long long)g->first_skipped_line, g->first_skipped_why);
 	if (g->unwritten)
-		fprintf(err, " %llu events could not be written by the recorder", (unsigned long long)g->unwritten);
+		PART("%llu events could not be written by the recorder", (unsigned long long)g->unwritten);
+#undef PART
 	fputc('\n', err);
 }
 
@@ -246,27 +281,37 @@ static int write_perfetto(const struct zt_report_opts *o, const struct zt_captur
 		fprintf(err, "zpcitrace: %s\n", why);
 		return 1;
 	}
+	zt_out_remove_on_signal(&out); /* an interrupted timeline leaves no hidden temporary file */
 	f = out.is_stdout ? stdout : fdopen(dup(out.fd), "w");
 	rc = !f || zt_perfetto_write(f, c->events, n, ctx) || fflush(f) || ferror(f) ? -(errno ?: EIO) : 0;
 	if (f && f != stdout)
 		fclose(f);
 	rc = zt_out_commit(&out, rc);
+	zt_out_remove_on_signal(NULL);
 	if (rc)
 		fprintf(err, "zpcitrace: cannot write %s: %s%s\n", o->perfetto, strerror(-rc),
 			out.is_stdout ? "" : "; nothing written");
 	return rc ? 1 : 0;
 }
 
-/* --since and --until as CLOCK_MONOTONIC ns; ZT_EXIT_USAGE after saying why */
-static int window(const struct zt_report_opts *o, const struct zt_capture *c, uint64_t *since, uint64_t *until,
-		  FILE *err)
+/* the capture's end: its trailer's, or its newest event */
+static uint64_t capture_end(const struct zt_capture *c)
 {
-	uint64_t first = c->nevents ? c->events[0].ts_ns : 0, end = c->has_trailer ? c->ended_ns : 0;
-	char why[256];
+	uint64_t end = c->has_trailer ? c->ended_ns : 0;
 
 	for (size_t i = 0; i < c->nevents; i++)
 		if (c->events[i].ts_ns > end)
 			end = c->events[i].ts_ns;
+	return end;
+}
+
+/* --since and --until as CLOCK_MONOTONIC ns; ZT_EXIT_USAGE after saying why */
+static int window(const struct zt_report_opts *o, const struct zt_capture *c, uint64_t *since, uint64_t *until,
+		  FILE *err)
+{
+	uint64_t first = c->nevents ? c->events[0].ts_ns : 0, end = capture_end(c);
+	char why[256];
+
 	if ((o->since_arg && zt_report_time(o->since_arg, first, first, end, c->meta.realtime_off, since, why,
 					    sizeof(why))) ||
 	    (o->until_arg && zt_report_time(o->until_arg, first, o->since_arg ? *since : first, end,
@@ -277,37 +322,49 @@ static int window(const struct zt_report_opts *o, const struct zt_capture *c, ui
 	return 0;
 }
 
-/* keep the selected events, in order, at the front of c->events; how many, and the newest one's time */
-static size_t select_events(const struct zt_report_opts *o, struct zt_capture *c, uint64_t since, uint64_t until,
-			    uint64_t *last)
+/* the correlator fed as the window asks: every event of the selected function up to --until, counted from
+ * --since on (what came before feeds the queue model only, so a dequeue of an error stored before the window
+ * matches). The selected events stay, in order, at the front of c->events (the timeline's); how many */
+static size_t correlate(const struct zt_report_opts *o, struct zt_capture *c, uint64_t since, uint64_t until,
+			struct zt_corr *corr, uint64_t *last)
 {
+	bool started = !o->since_arg;
 	size_t n = 0;
 
+	zt_corr_init(corr);
 	for (size_t i = 0; i < c->nevents; i++) {
 		const struct zt_event *e = &c->events[i];
 
-		if (e->ts_ns < since || e->ts_ns > until || (o->fid_on && (!e->has_fn || e->fid != o->fid)))
+		if (o->fid_on && (!e->has_fn || e->fid != o->fid))
+			continue;
+		if (e->ts_ns > until)
+			break;
+		if (!started && e->ts_ns >= since) {
+			zt_corr_window_start(corr, since);
+			started = true;
+		}
+		zt_corr_add(corr, e, NULL);
+		if (e->ts_ns < since)
 			continue;
 		c->events[n++] = *e;
 		if (e->ts_ns > *last)
 			*last = e->ts_ns;
 	}
+	if (!started)
+		zt_corr_window_start(corr, since);
 	return n;
 }
 
-/* the summary of the selected events, and the timeline; the exit status */
-static int summarise(const struct zt_report_opts *o, struct zt_capture *c, size_t n, uint64_t last, FILE *out,
-		     FILE *err)
+/* the summary of the window, and the timeline; the exit status. end: the capture's end */
+static int summarise(const struct zt_report_opts *o, struct zt_capture *c, struct zt_corr *corr, size_t n,
+		     uint64_t last, uint64_t end, uint64_t until, FILE *out, FILE *err)
 {
 	FILE *summary_out = o->perfetto && !strcmp(o->perfetto, "-") ? err : out;
-	struct zt_corr corr;
 	int rc = 0;
 
-	zt_corr_init(&corr);
-	for (size_t i = 0; i < n; i++)
-		zt_corr_add(&corr, &c->events[i], NULL);
+	/* the observation ends at --until, within the capture: time at full depth and waits run to there */
 	struct zt_snapshot s = {
-		.corr = &corr, .now_ns = c->has_trailer && !o->until_arg ? c->ended_ns : last,
+		.corr = corr, .now_ns = o->until_arg ? (until < end ? until : end) : end,
 		.ringbuf_drops = c->ringbuf_lost, .untraced_returns = c->untraced_returns, .hooks = c->meta.hooks, .nhooks = c->meta.nhooks,
 		.derived = c->meta.derived, .uapi = c->meta.uapi, .histograms = true, .ident = ident, .ident_ctx = c,
 		.realtime_off = c->meta.realtime_off, .version = c->meta.zpcitrace, .gaps = &c->gaps,
@@ -326,14 +383,14 @@ static int summarise(const struct zt_report_opts *o, struct zt_capture *c, size_
 					.ringbuf_lost = c->ringbuf_lost, .gaps = &c->gaps };
 	if (!rc && o->perfetto)
 		rc = write_perfetto(o, c, n, &pctx, err);
-	zt_corr_free(&corr);
 	return rc;
 }
 
 int zt_report_run(const struct zt_report_opts *o, FILE *out, FILE *err)
 {
 	struct zt_capture c;
-	uint64_t since = 0, until = UINT64_MAX, last = 0;
+	uint64_t since = 0, until = UINT64_MAX, last = 0, end;
+	struct zt_corr corr;
 	char why[256];
 	size_t n;
 	int rc;
@@ -348,17 +405,22 @@ int zt_report_run(const struct zt_report_opts *o, FILE *out, FILE *err)
 		return rc;
 	}
 	say_gaps(o->file, &c.gaps, err);
-	n = select_events(o, &c, since, until, &last);
+	end = capture_end(&c);
+	n = correlate(o, &c, since, until, &corr, &last);
 	if (!n && (o->fid_on || o->since_arg || o->until_arg) && (c.nevents || o->fid_on)) {
 		if (c.nevents)
 			say_empty(o, &c, since, until, err);
 		else
 			fprintf(err, "zpcitrace: %s: the selection is empty: the capture holds no events\n", o->file);
+		zt_corr_free(&corr);
 		zt_capture_free(&c);
 		return 1;
 	}
-	rc = summarise(o, &c, n, last, out, err);
-	if (!rc && zt_capture_gaps_damaged(&c.gaps))
+	rc = summarise(o, &c, &corr, n, last, end, until, out, err);
+	zt_corr_free(&corr);
+	if (!rc && c.gaps.count_mismatch)
+		rc = ZT_REPORT_EXIT_MISMATCH;
+	else if (!rc && zt_capture_gaps_damaged(&c.gaps))
 		rc = 3;
 	zt_capture_free(&c);
 	return rc;

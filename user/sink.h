@@ -13,9 +13,17 @@
 #include "snapshot.h"
 #include "zt_event.h"
 
+#define ZT_STR_(x) #x
+#define ZT_STR(x) ZT_STR_(x)
+/* record --flight-recorder N: at most this many events in memory (128 bytes each: 128 MiB) */
+#define ZT_FLIGHT_MAX 1000000UL
+/* and at most this many of its dumps on disk, unless -W says otherwise */
+#define ZT_FLIGHT_DUMPS 100
+
 struct zt_sink_args {
 	const char *path;                   /* --prom FILE, record -w FILE */
 	unsigned long flight_n;             /* record --flight-recorder N */
+	unsigned long flight_dumps;         /* and -W: its dumps on disk at most (0: ZT_FLIGHT_DUMPS) */
 	bool json, timestamp;               /* the live view: -j, -T */
 	long long realtime_off;             /* CLOCK_REALTIME - CLOCK_MONOTONIC at the start */
 	const struct zt_capture_meta *meta; /* record: the capture's header */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "capture.h"
 #include "sink.h"
 
@@ -38,22 +39,6 @@ static int record_open(struct record *r)
 	return err;
 }
 
-static int record_start(struct zt_sink *s)
-{
-	return record_open((struct record *)s);
-}
-
-/* this file's end: the trailer, with the ring buffer's losses while it was the current file */
-static int record_close(struct record *r, const struct zt_snapshot *snap, const char *reason)
-{
-	struct zt_snapshot own = *snap;
-
-	own.ringbuf_drops = snap->ringbuf_drops - r->ringbuf_at_open;
-	own.untraced_returns = snap->untraced_returns - r->untraced_at_open;
-	zt_capture_writer_trailer(&r->w, &own, reason, 0);
-	return zt_capture_writer_close(&r->w);
-}
-
 /* FILE.N-2 to FILE.N-1, ..., FILE to FILE.1: the oldest is replaced. 0, or -errno when FILE could not move (a
  * new FILE would replace it) */
 static int shift_files(const char *path, unsigned long keep)
@@ -74,6 +59,39 @@ static int shift_files(const char *path, unsigned long keep)
 		}
 	}
 	return err;
+}
+
+/* a capture that exists is never replaced (the one a restarted recorder left holds the events before the
+ * restart): with -C/-W it is shifted into the rotation, else kept as FILE.N after the others */
+static int record_start(struct zt_sink *s)
+{
+	struct stat st;
+	char why[4300];
+
+	if (s->args.rotate_bytes && !zt_out_is_stdout(s->args.path) && !lstat(s->args.path, &st) &&
+	    S_ISREG(st.st_mode)) {
+		if (shift_files(s->args.path, s->args.rotate_files)) {
+			fprintf(stderr, "zpcitrace: %s exists and cannot be shifted to %s.1: refusing to replace it\n",
+				s->args.path, s->args.path);
+			return -EEXIST;
+		}
+		fprintf(stderr, "zpcitrace: %s exists: shifted to %s.1\n", s->args.path, s->args.path);
+	} else if (!s->args.rotate_bytes && zt_capture_keep_existing(s->args.path, why, sizeof(why))) {
+		fprintf(stderr, "zpcitrace: %s: refusing to replace it\n", why);
+		return -EEXIST;
+	}
+	return record_open((struct record *)s);
+}
+
+/* this file's end: the trailer, with the ring buffer's losses while it was the current file */
+static int record_close(struct record *r, const struct zt_snapshot *snap, const char *reason)
+{
+	struct zt_snapshot own = *snap;
+
+	own.ringbuf_drops = snap->ringbuf_drops - r->ringbuf_at_open;
+	own.untraced_returns = snap->untraced_returns - r->untraced_at_open;
+	zt_capture_writer_trailer(&r->w, &own, reason, NULL);
+	return zt_capture_writer_close(&r->w);
 }
 
 static void rotate(struct record *r)

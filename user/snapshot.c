@@ -6,7 +6,8 @@
 
 bool zt_capture_gaps_damaged(const struct zt_capture_gaps *g)
 {
-	return g->cut || g->cut_bytes || g->skipped_lines || g->unwritten;
+	return (!g->live && (g->cut || g->cut_bytes)) || g->skipped_lines || g->unwritten || g->shrank ||
+	       g->count_mismatch;
 }
 
 void zt_fn_pci_name(const struct zt_fn *f, char *buf, size_t len)
@@ -16,7 +17,7 @@ void zt_fn_pci_name(const struct zt_fn *f, char *buf, size_t len)
 
 static void read_attr(const char *pci, const char *attr, char *buf, size_t len)
 {
-	char path[128];
+	char path[128], raw[64] = "";
 	FILE *f;
 
 	snprintf(buf, len, "-");
@@ -24,10 +25,11 @@ static void read_attr(const char *pci, const char *attr, char *buf, size_t len)
 	f = fopen(path, "re");
 	if (!f)
 		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = 0;
-	else
-		snprintf(buf, len, "-");
+	if (fgets(raw, (int)sizeof(raw), f)) {
+		raw[strcspn(raw, "\n")] = 0;
+		if (raw[0]) /* the kernel's text, printed as it is by every output */
+			zt_text_escape(raw, strlen(raw), buf, len);
+	}
 	fclose(f);
 }
 

@@ -29,8 +29,17 @@ struct zt_capture_gaps {
 	uint64_t unwritten;          /* events the recorder could not write (a full disk) */
 	uint64_t overwritten;        /* flight recorder: events its ring overwrote before the dump */
 	uint64_t functions_omitted;  /* functions the trailer could not name */
+	uint64_t earlier;            /* flight recorder: events before these that an earlier dump of the run holds */
+	uint64_t held_back;          /* flight recorder: dumps the run held back, its -W reached */
+	bool live;                   /* no trailer yet: a recorder still holds the file (its lock), nothing is lost */
+	bool shrank;                 /* the file was cut while it was read: what was there when opened is read */
+	uint64_t event_lines;        /* events read (of known kinds or not) */
+	uint64_t trailer_events;     /* the trailer's count of the event lines written, when trailer_events_known */
+	bool trailer_events_known;
+	bool count_mismatch;         /* the two differ: lines were deleted or repeated since it was written */
 };
-/* damaged: the report misses events that happened (overwritten and unknown kinds are said, not damage) */
+/* damaged: the report misses events that happened (overwritten, earlier and unknown kinds are said, not damage;
+ * no trailer on a capture still being recorded is not damage) */
 bool zt_capture_gaps_damaged(const struct zt_capture_gaps *g);
 
 struct zt_snapshot {

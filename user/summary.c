@@ -65,9 +65,24 @@ static void books_text(const struct zt_corr *c, FILE *out)
 
 static void gaps_text(const struct zt_capture_gaps *g, FILE *out)
 {
-	fprintf(out, "capture: %s\n", zt_capture_gaps_damaged(g) ? "DAMAGED: events are missing" : g->overwritten ?
-		"a flight-recorder dump: its ring had overwritten older events" : "complete");
-	fprintf(out, "  %-36s %s\n", "trailer", g->cut ? "missing (the recording was killed or the disk filled)" : "yes");
+	fprintf(out, "capture: %s\n",
+		g->count_mismatch	    ? "DAMAGED: its trailer's count disagrees with its lines"
+		: zt_capture_gaps_damaged(g) ? "DAMAGED: events are missing"
+		: g->live		    ? "still being recorded (complete so far)"
+		: g->overwritten	    ? "a flight-recorder dump: its ring had overwritten older events"
+		: g->earlier		    ? "a flight-recorder dump: older events are in earlier dumps"
+					    : "complete");
+	fprintf(out, "  %-36s %s\n", "trailer",
+		!g->cut	   ? "yes"
+		: g->live ? "not yet (a recorder still writes it)"
+			  : "missing (the recording was killed or the disk filled)");
+	if (g->trailer_events_known)
+		fprintf(out, "  %-36s %llu (%llu read)\n", "events the trailer counts",
+			(unsigned long long)g->trailer_events, (unsigned long long)g->event_lines);
+	if (g->shrank)
+		fprintf(out, "  %-36s %s\n", "changed while read", "yes: it was cut short meanwhile");
+	if (g->earlier)
+		fprintf(out, "  %-36s %llu\n", "events in an earlier dump", (unsigned long long)g->earlier);
 	fprintf(out, "  %-36s %llu\n", "events overwritten (flight recorder)", (unsigned long long)g->overwritten);
 	fprintf(out, "  %-36s %llu\n", "events the recorder could not write", (unsigned long long)g->unwritten);
 	fprintf(out, "  %-36s %llu\n", "damaged lines skipped", (unsigned long long)g->skipped_lines);
@@ -93,6 +108,14 @@ static void gaps_json(const struct zt_capture_gaps *g, struct zt_jw *w)
 	zt_jw_u64(w, "cut_bytes", g->cut_bytes);
 	zt_jw_u64(w, "unknown_kinds", g->skipped_unknown);
 	zt_jw_u64(w, "functions_omitted", g->functions_omitted);
+	zt_jw_bool(w, "still_recording", g->live);
+	zt_jw_bool(w, "shrank_while_read", g->shrank);
+	zt_jw_bool(w, "count_mismatch", g->count_mismatch);
+	zt_jw_u64(w, "event_lines", g->event_lines);
+	if (g->trailer_events_known)
+		zt_jw_u64(w, "trailer_events", g->trailer_events);
+	zt_jw_u64(w, "earlier", g->earlier);
+	zt_jw_u64(w, "held_back", g->held_back);
 	zt_jw_close(w, '}');
 }
 

@@ -154,6 +154,64 @@ const char *zt_json_escape(const char *s, size_t n, char *buf, size_t len)
 	return buf;
 }
 
+/* the length of the valid UTF-8 sequence at s (n bytes left) that is not a C1 control, or 0 */
+static size_t utf8_printable(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+	uint32_t cp;
+
+	if (!len || len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	cp = len == 2 ? (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f)
+	   : len == 3 ? (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f)
+		      : (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 | (uint32_t)(s[2] & 0x3f) << 6 |
+			  (s[3] & 0x3f);
+	/* overlong forms, surrogates, beyond U+10FFFF, and C1 controls (U+0080..U+009F) are not printed as such */
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp < 0xe000) ||
+	    cp < 0xa0)
+		return 0;
+	return len;
+}
+
+const char *zt_text_escape(const char *s, size_t n, char *buf, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t o = 0;
+
+	if (!len)
+		return buf;
+	for (size_t i = 0; i < n && u[i];) {
+		size_t k = u[i] >= 0x80 ? utf8_printable(u + i, strnlen(s + i, n - i)) : 0;
+
+		if (k) {
+			if (o + k >= len)
+				break;
+			memcpy(buf + o, s + i, k);
+			o += k;
+			i += k;
+			continue;
+		}
+		if (u[i] >= 0x20 && u[i] < 0x7f) {
+			if (o + 1 >= len)
+				break;
+			buf[o++] = s[i++];
+			continue;
+		}
+		if (o + 4 >= len)
+			break;
+		buf[o++] = '\\';
+		buf[o++] = 'x';
+		buf[o++] = zt_hex_digits[u[i] >> 4];
+		buf[o++] = zt_hex_digits[u[i] & 15];
+		i++;
+	}
+	buf[o] = 0;
+	return buf;
+}
+
 size_t zt_pci_name(bool has_pci, uint32_t domain, uint8_t bus, uint8_t devfn, char *buf, size_t len)
 {
 	/* no printf: the event lines carry it (docs/performance.md) */

@@ -64,6 +64,13 @@ char *zt_put_hex(char *p, const uint8_t *b, size_t n);
 /* JSON string escaping of s into buf (without quotes) */
 const char *zt_json_escape(const char *s, size_t n, char *buf, size_t len);
 
+/* s (n bytes at most, to a NUL) for a terminal, into buf: C0 controls, DEL, C1 controls (raw or as UTF-8),
+ * and bytes that are not valid UTF-8 as \xNN, valid UTF-8 as it is. Every string that comes
+ * from a capture, the kernel or another process passes here before a text output prints it. Cut at len */
+const char *zt_text_escape(const char *s, size_t n, char *buf, size_t len);
+/* the longest escape of n bytes, with the NUL */
+#define ZT_TEXT_ESCAPED(n) (4 * (n) + 1)
+
 /* "0001:00:00.0" (domain:bus:device.function), or "-" without an address; its length */
 size_t zt_pci_name(bool has_pci, uint32_t domain, uint8_t bus, uint8_t devfn, char *buf, size_t len);
 

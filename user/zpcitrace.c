@@ -98,11 +98,14 @@ static const char record_doc[] =
 	"  zpcitrace record -w fr.jsonl --flight-recorder 1000\n"
 	"        # the last 1000 events: on SIGUSR1, a queue overflow or a discard\n"
 	"        # (fr.jsonl.1, fr.jsonl.2, ...) and at exit (fr.jsonl)\n"
+	"        # each dump holds the events since the one before it\n"
 	"  zpcitrace record -w /var/lib/zpcitrace/capture.jsonl -C 64 -W 8\n"
 	"        # at most 8 files of about 64 MB: capture.jsonl, then .1 (newest)\n"
 	"        # to .7 (oldest); each reads by itself\n"
 	"\n"
-	"FILE '-' is stdout. A file is written beside FILE and renamed into place.\n";
+	"FILE '-' is stdout. A file is written beside FILE and renamed into place. A\n"
+	"FILE that exists is kept: shifted to FILE.1 with -C/-W, else moved to the\n"
+	"first FILE.N after those that exist (the flight recorder's dumps follow it).\n";
 
 static const char status_doc[] =
 	"Read every zPCI function's error queue as it is now, print it, and exit.\n"
@@ -139,7 +142,8 @@ static const struct argp_option record_options[] = {
 	{ "file-size", 'C', "MB", 0, "Once FILE holds MB million bytes, close it, shift it to FILE.1 (as FILE.1 "
 				     "to FILE.2, ...) and start FILE anew, with the queues as they are", 0 },
 	{ "file-count", 'W', "N", 0, "With -C: keep FILE and FILE.1 to FILE.N-1 (N from 2 to 1000); the oldest "
-				     "goes", 0 },
+				     "goes. With --flight-recorder: at most N dumps on disk (default "
+				     ZT_STR(ZT_FLIGHT_DUMPS) "); the next ones are held back and counted", 0 },
 	OPT_VERBOSE, OPT_FID_, OPT_ATTACH, ZT_ARGS_STD,
 	{},
 };
@@ -166,12 +170,21 @@ static void check_conflicts(void)
 		zt_usage_error(command, "record: where to? -w FILE");
 	if (env.prom_path && (env.json || env.timestamp))
 		zt_usage_error(command, "--prom writes metrics, not events: -j and -T go with the live view");
-	if (env.record && env.flight_n && !strcmp(env.capture_path, "-"))
+	if (env.record && env.flight_n && zt_out_is_stdout(env.capture_path))
 		zt_usage_error(command, "--flight-recorder writes files FILE.1, FILE.2, ...: not to stdout");
-	if (!env.rotate_mb != !env.rotate_files)
-		zt_usage_error(command, "-C and -W go together: the size of a file, and how many files to keep");
-	if (env.rotate_mb && (env.flight_n || !strcmp(env.capture_path, "-")))
+	if (env.rotate_mb && (env.flight_n || zt_out_is_stdout(env.capture_path)))
 		zt_usage_error(command, "-C rotates the files of a capture: not with --flight-recorder, nor to stdout");
+	if (!env.flight_n && !env.rotate_mb != !env.rotate_files)
+		zt_usage_error(command, "-C and -W go together: the size of a file, and how many files to keep");
+	if (env.rotate_mb && env.rotate_files < 2)
+		zt_usage_error(command, "-W: '%lu' is not a number of files (2 to 1000): a rotation keeps FILE and FILE.1 "
+			       "at least", env.rotate_files);
+	/* a path that cannot be written is said now, not after the BPF start */
+	const char *out = env.record ? env.capture_path : env.prom_path;
+	char why[4200];
+
+	if (out && zt_check_output_path(out, why, sizeof(why)))
+		zt_usage_error(command, "%s: %s", env.record ? "-w" : "--prom", why);
 }
 
 /* record's own options: ARGP_ERR_UNKNOWN for the others */
@@ -179,19 +192,24 @@ static error_t parse_record_arg(int key, char *arg)
 {
 	switch (key) {
 	case 'w':
+		zt_once(command, "-w", env.capture_path);
 		env.capture_path = arg;
 		break;
 	case OPT_FLIGHT:
-		if (zt_parse_count(arg, 100000000, &env.flight_n))
-			zt_usage_error(command, "--flight-recorder: '%s' is not a number of events (1 to 100000000)", arg);
+		zt_once(command, "--flight-recorder", env.flight_n ? "" : NULL);
+		if (zt_parse_count(arg, ZT_FLIGHT_MAX, &env.flight_n))
+			zt_usage_error(command, "--flight-recorder: '%s' is not a number of events (1 to %lu, %lu MiB)", arg,
+				       ZT_FLIGHT_MAX, ZT_FLIGHT_MAX * sizeof(struct zt_event) >> 20);
 		break;
 	case 'C':
+		zt_once(command, "-C", env.rotate_mb ? "" : NULL);
 		if (zt_parse_count(arg, 1000000, &env.rotate_mb))
 			zt_usage_error(command, "-C: '%s' is not a size in million bytes (1 to 1000000)", arg);
 		break;
 	case 'W':
-		if (zt_parse_count(arg, 1000, &env.rotate_files) || env.rotate_files < 2)
-			zt_usage_error(command, "-W: '%s' is not a number of files (2 to 1000)", arg);
+		zt_once(command, "-W", env.rotate_files ? "" : NULL);
+		if (zt_parse_count(arg, 1000, &env.rotate_files))
+			zt_usage_error(command, "-W: '%s' is not a number of files (1 to 1000)", arg);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -215,10 +233,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.json = true;
 		break;
 	case 'i':
+		zt_once(command, "-i", env.interval_s ? "" : NULL);
 		if (zt_parse_count(arg, MAX_SECONDS, &env.interval_s))
 			zt_usage_error(command, "-i: '%s' is not a number of seconds (1 to %lu)", arg, MAX_SECONDS);
 		break;
 	case OPT_FID:
+		zt_once(command, "--fid", env.attach.filter_fid_on ? "" : NULL);
 		if (zt_parse_fid(arg, &env.attach.filter_fid))
 			zt_usage_error(command, "--fid: '%s' is not a function id (decimal or 0x hex, to 0xffffffff)", arg);
 		env.attach.filter_fid_on = true;
@@ -232,12 +252,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.attach.no_hook[h] = true;
 		break;
 	case OPT_BTF:
+		zt_once(command, "--btf", env.attach.btf_path);
 		env.attach.btf_path = arg;
 		break;
 	case OPT_KPROBES:
 		env.attach.kprobes = true;
 		break;
 	case OPT_PROM:
+		zt_once(command, "--prom", env.prom_path);
 		env.prom_path = arg;
 		break;
 	case 'w':
@@ -585,6 +607,7 @@ static int start_tracer(struct tracer *t)
 static int open_sink(struct tracer *t)
 {
 	struct zt_sink_args a = { .path = env.record ? env.capture_path : env.prom_path, .flight_n = env.flight_n,
+				  .flight_dumps = env.flight_n ? env.rotate_files : 0,
 				  .json = env.json, .timestamp = env.timestamp, .realtime_off = t->realtime_off,
 				  .meta = &t->meta, .snapshot = snapshot_now, .snapshot_ctx = t,
 				  .rotate_bytes = env.rotate_mb * 1000000ull, .rotate_files = env.rotate_files,

@@ -154,7 +154,7 @@ int main(int argc, char **argv)
 	unsigned long long produced = skel->bss->produced, drops = skel->bss->drops;
 	if (loader_mode) {
 		struct zt_snapshot s = { .corr = &corr, .now_ns = 0, .ringbuf_drops = drops };
-		zt_capture_writer_trailer(&capw, &s, "exit", 0);
+		zt_capture_writer_trailer(&capw, &s, "exit", NULL);
 		zt_capture_writer_close(&capw);
 	}
 	printf("mode=%s functions=%s seconds=%.2f offered_per_s=%.0f produced=%llu consumed=%llu ringbuf_drops=%llu "

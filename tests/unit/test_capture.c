@@ -654,7 +654,7 @@ static void test_fifo_refused_without_blocking(void **state)
 	alarm(10); /* a blocking open would hang here: SIGALRM fails the test instead */
 	assert_int_equal(zt_capture_read(path, &c, err, sizeof(err)), -1);
 	alarm(0);
-	assert_non_null(strstr(err, "is not a regular file"));
+	assert_non_null(strstr(err, "not a regular file"));
 	unlink(path);
 	rmdir(dir);
 }

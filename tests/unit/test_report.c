@@ -71,7 +71,7 @@ static void write_capture(const uint64_t *ts, int n, uint64_t close_ns, long lon
 	}
 	if (trailer) {
 		struct zt_snapshot s = { .corr = &c, .now_ns = close_ns ? close_ns : ts[n - 1] + 1 };
-		zt_capture_writer_trailer(&w, &s, "exit", overwritten);
+		zt_capture_writer_trailer(&w, &s, "exit", &(struct zt_capture_flight){ .overwritten = overwritten });
 	}
 	assert_int_equal(zt_capture_writer_close(&w), 0);
 	zt_corr_free(&c);
