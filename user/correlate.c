@@ -154,17 +154,17 @@ static struct zt_fn *fn_get(struct zt_corr *c, uint32_t fid)
 }
 
 /* the slot of key in ix: its entry, or the empty slot where it goes */
-static uint64_t *u32_slot(const struct zt_u32_index *ix, uint32_t key)
+static uint64_t *u32_slot(struct zt_u32_index *ix, uint32_t key)
 {
 	size_t mask = ix->cap - 1, i = fid_hash(key, mask);
 
-	while (ix->slot[i] && ix->slot[i] >> 32 != (uint64_t)key + 1)
+	for (ix->probes++; ix->slot[i] && ix->slot[i] >> 32 != (uint64_t)key + 1; ix->probes++)
 		i = (i + 1) & mask;
 	return &ix->slot[i];
 }
 
 /* the index of key, or -1 */
-static long u32_find(const struct zt_u32_index *ix, uint32_t key)
+static long u32_find(struct zt_u32_index *ix, uint32_t key)
 {
 	uint64_t *s = ix->cap ? u32_slot(ix, key) : NULL;
 
@@ -175,7 +175,7 @@ static long u32_find(const struct zt_u32_index *ix, uint32_t key)
 static int u32_put(struct zt_u32_index *ix, uint32_t key, uint32_t at)
 {
 	if ((ix->n + 1) * 2 > ix->cap) {
-		struct zt_u32_index big = { .cap = ix->cap ? ix->cap * 2 : 16, .n = ix->n };
+		struct zt_u32_index big = { .cap = ix->cap ? ix->cap * 2 : 16, .n = ix->n, .probes = ix->probes };
 
 		big.slot = calloc(big.cap, sizeof(*big.slot));
 		if (!big.slot)

@@ -51,6 +51,7 @@ struct zt_pending {
 struct zt_u32_index {
 	uint64_t *slot; /* (key + 1) << 32 | index; 0: empty */
 	size_t cap, n;
+	uint64_t probes; /* slots looked at by every lookup: stays near one per lookup */
 };
 
 /* counters of one function for one PEC (pec_known false: errors whose PEC zpcitrace never saw) */

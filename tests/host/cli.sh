@@ -181,6 +181,43 @@ check "record -C to stdout, or with --flight-recorder, is refused (exit 64)" \
 	test "$rc" = 64 -a -n "$(grep -e '-C rotates the files of a capture' "$tmp/err")"
 run "$bin" -C 16 -W 4
 check "-C and -W are record's options: the live view refuses them (exit 64)" test "$rc" = 64
+# bad input is said when the command line is read, in one line, before anything starts
+run "$bin" record -w ''
+check "record -w '' is refused when read (exit 64), one line" \
+	test "$rc" = 64 -a "$(lines "$err")" = 1 -a -n "$(grep -e "-w: an empty file name" "$tmp/err")"
+run "$bin" --prom "$tmp/no/such/dir/x.prom"
+check "--prom into a missing directory is refused when read (exit 64), one line" \
+	test "$rc" = 64 -a "$(lines "$err")" = 1 -a -n "$(grep -e "no directory $tmp/no/such/dir" "$tmp/err")"
+run "$bin" record -w "$tmp/a.jsonl" -w "$tmp/b.jsonl"
+check "an option given twice is refused, not the last one silently winning (exit 64)" \
+	test "$rc" = 64 -a -n "$(grep -e '-w is given twice' "$tmp/err")"
+run "$bin" -i 5 -i 10
+check "... -i too" test "$rc" = 64 -a -n "$(grep -e '-i is given twice' "$tmp/err")"
+run "$bin" report --since +1 --since +2 "$tmp/ovf.jsonl"
+check "... and report's --since" test "$rc" = 64 -a -n "$(grep -e '--since is given twice' "$tmp/err")"
+run "$bin" report ''
+check "report '' is a usage error in one clear line (exit 64)" \
+	test "$rc" = 64 -a "$(lines "$err")" = 1 -a -n "$(grep -e 'an empty capture FILE name' "$tmp/err")"
+run "$bin" report /dev/zero
+check "report /dev/zero names the file once (exit 2)" \
+	test "$rc" = 2 -a "$err" = "zpcitrace: /dev/zero: not a regular file"
+run "$bin" report "$tmp/no-such.jsonl"
+check "report of a missing file names it once (exit 2)" \
+	test "$rc" = 2 -a "$err" = "zpcitrace: $tmp/no-such.jsonl: cannot open: No such file or directory"
+run "$bin" record -w "$tmp/fr.jsonl" --flight-recorder 100000000
+check "--flight-recorder beyond 1000000 events is refused, with the memory it would take (exit 64)" \
+	test "$rc" = 64 -a -n "$(grep -e '1 to 1000000, 122 MiB' "$tmp/err")"
+ln -s /proc/self/fd/2 "$tmp/stderr-link"
+run "$bin" report --perfetto "$tmp/stderr-link" "$tmp/ovf.jsonl"
+check "--perfetto through a link to a descriptor is refused, '-' named, the link untouched (exit 1)" \
+	test "$rc" = 1 -a -n "$(grep -e "give '-' for stdout" "$tmp/err")" -a "$(readlink "$tmp/stderr-link")" = /proc/self/fd/2
+cp "$tmp/ovf.jsonl" "$tmp/dup.jsonl"
+sed -n 3p "$tmp/ovf.jsonl" | sed -i '3r /dev/stdin' "$tmp/dup.jsonl"
+run "$bin" report -j "$tmp/dup.jsonl"
+check "a repeated line: the trailer's count disagrees, exit 4, said in one line" \
+	test "$rc" = 4 -a "$(lines "$err")" = 1 -a -n "$(grep -e 'its trailer counts 14 events, 15 were read' "$tmp/err")"
+(umask 077 && "$bin" report --perfetto "$tmp/private.json" "$tmp/ovf.jsonl" >/dev/null 2>&1)
+check "an output honours the umask: 077 gives 0600" test "$(stat -c %a "$tmp/private.json")" = 600
 run "$bin" --no-such-flag
 check "argp's errors are one line with one prefix (zpcitrace:, not the path)" \
 	test "$(lines "$err")" = 1 -a "${err#zpcitrace: }" != "$err"

@@ -99,7 +99,7 @@ static char *make_capture(int n, size_t *len, bool trailer)
 		/* the trailer's uapi differs from the header's, as when vfio_pci_core loaded during the recording */
 		struct zt_snapshot s = { .corr = &c, .now_ns = 99, .ringbuf_drops = 5, .untraced_returns = 6, .hooks = hooks, .nhooks = 2,
 					 .uapi = ZT_UAPI_V12 };
-		zt_capture_writer_trailer(&w, &s, "exit", 0);
+		zt_capture_writer_trailer(&w, &s, "exit", NULL);
 	}
 	assert_int_equal(zt_capture_writer_close(&w), 0);
 	zt_corr_free(&c);
@@ -360,7 +360,7 @@ static void capture_of_functions(int nfns, zt_ident_fn ident, struct zt_capture 
 		zt_corr_add(&corr, &e, NULL);
 	}
 	struct zt_snapshot s = { .corr = &corr, .hooks = hooks, .nhooks = 2, .ident = ident };
-	zt_capture_writer_trailer(&w, &s, "exit", 0);
+	zt_capture_writer_trailer(&w, &s, "exit", NULL);
 	assert_int_equal(zt_capture_writer_close(&w), 0);
 	assert_int_equal(zt_capture_read(path, c, err, sizeof(err)), 0);
 	unlink(path);
@@ -509,7 +509,7 @@ static void full_disk_sequence(const char *dir, void (*fill)(const char *dir, bo
 	}
 	assert_int_equal(zt_capture_writer_flush(&w), 0);
 	struct zt_snapshot s = { .corr = &corr };
-	zt_capture_writer_trailer(&w, &s, "exit", 0);
+	zt_capture_writer_trailer(&w, &s, "exit", NULL);
 	assert_int_not_equal(zt_capture_writer_close(&w), 0); /* the first error is kept */
 	assert_int_equal(zt_capture_read(path, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.gaps.skipped_lines, 0); /* no partial line ran into the next */
@@ -642,6 +642,194 @@ static void test_salvage_damaged_line(void **state)
 	free(buf);
 }
 
+/* line k (0: the header) of buf, and its length with the newline */
+static const char *line_at(const char *buf, int k, size_t *n)
+{
+	for (int i = 0; i < k; i++)
+		buf = strchr(buf, '\n') + 1;
+	*n = (size_t)(strchr(buf, '\n') + 1 - buf);
+	return buf;
+}
+
+/* buf with line k deleted (copies 0), or written twice (copies 2) */
+static size_t edit_line(const char *buf, size_t len, int k, int copies, char *out)
+{
+	size_t n, at;
+	const char *l = line_at(buf, k, &n);
+
+	at = (size_t)(l - buf);
+	memcpy(out, buf, at);
+	for (int i = 0; i < copies; i++)
+		memcpy(out + at + i * n, l, n);
+	memcpy(out + at + copies * n, l + n, len - at - n);
+	return len - n + (size_t)copies * n;
+}
+
+/* the trailer counts the event lines: one deleted (a dropped error fewer) or repeated (more discarded than a queue
+ * holds) is damage of its own, not a "complete" capture with wrong numbers */
+static void test_trailer_count_checked(void **state)
+{
+	size_t len, n;
+	char *buf = make_capture(6, &len, true), err[256], *edited = malloc(len * 2);
+	struct zt_capture c;
+	(void)state;
+	assert_int_equal(zt_capture_parse(buf, len, &c, err, sizeof(err)), 0);
+	assert_true(c.gaps.trailer_events_known);
+	assert_int_equal(c.gaps.trailer_events, 6);
+	assert_false(c.gaps.count_mismatch);
+	assert_false(zt_capture_gaps_damaged(&c.gaps));
+	zt_capture_free(&c);
+	for (int copies = 0; copies <= 2; copies += 2) {
+		n = edit_line(buf, len, 3, copies, edited);
+		assert_int_equal(zt_capture_parse(edited, n, &c, err, sizeof(err)), 0);
+		assert_int_equal(c.nevents, copies ? 7 : 5);
+		assert_true(c.gaps.count_mismatch);
+		assert_true(zt_capture_gaps_damaged(&c.gaps));
+		assert_int_equal(c.gaps.skipped_lines, 0);
+		zt_capture_free(&c);
+	}
+	free(edited);
+	free(buf);
+}
+
+/* only {"trailer":true,...} ends a capture: any other "trailer" key is a damaged line */
+static void test_only_a_true_trailer_is_one(void **state)
+{
+	static const char *const fakes[] = { "{\"trailer\":false}\n", "{\"trailer\":1}\n", "{\"trailer\":\"true\"}\n" };
+	size_t len;
+	char *buf = make_capture(2, &len, false), err[256];
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		char *cap = malloc(len + 64);
+		struct zt_capture c;
+
+		memcpy(cap, buf, len);
+		strcpy(cap + len, fakes[i]);
+		assert_int_equal(zt_capture_parse(cap, len + strlen(fakes[i]), &c, err, sizeof(err)), 0);
+		assert_false(c.has_trailer);
+		assert_true(c.gaps.cut);
+		assert_int_equal(c.gaps.skipped_lines, 1);
+		assert_non_null(strstr(c.gaps.first_skipped_why, "trailer"));
+		zt_capture_free(&c);
+		free(cap);
+	}
+	free(buf);
+}
+
+/* an editor's byte order mark, blank lines: read as the capture they hold */
+static void test_bom_and_blank_lines(void **state)
+{
+	size_t len;
+	char *buf = make_capture(3, &len, true), err[256], *cap = malloc(len + 16);
+	struct zt_capture c;
+	(void)state;
+	memcpy(cap, "\xef\xbb\xbf\n \r\n", 7);
+	memcpy(cap + 7, buf, len);
+	assert_int_equal(zt_capture_parse(cap, len + 7, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nevents, 3);
+	assert_false(zt_capture_gaps_damaged(&c.gaps));
+	zt_capture_free(&c);
+	free(cap);
+	free(buf);
+}
+
+static const char header_2_4[] = "{\"format\":\"zpcitrace-capture\",\"version\":\"2.4\"}\n";
+
+/* one event line with the record rec (30 integers and comm), parsed */
+static int one_event(const char *rec, struct zt_capture *c)
+{
+	char cap[1024], err[256];
+
+	snprintf(cap, sizeof(cap), "%s{\"event\":\"x\",\"rec\":[%s]}\n", header_2_4, rec);
+	return zt_capture_parse(cap, strlen(cap), c, err, sizeof(err));
+}
+
+/* ts_ns spans the u64 the writer writes, and nothing else; values no kernel produces are damage, not facts */
+static void test_record_values_checked(void **state)
+{
+	/* type, ts_ns, cpu, pid, tid, comm, fid, fh, domain, bus, devfn, ret, get_ret, flags, state, discarded,
+	 * v12_pec, has_fn, has_pci, has_ccdf, q_valid, q_mr, q_count, q_head, q_tail, result, slot, has_slot,
+	 * derived, v12, via_get */
+#define REC(ts, discarded, count, slot) \
+	"6," ts ",0,1,1,\"q\",1,2,0,0,0,0,1,0,0," discarded ",0,1,0,0,1,0," count ",0,0,0," slot ",1,0,0,0"
+	static const char *const bad[] = { REC("-1", "0", "0", "0"), REC("18446744073709551616", "0", "0", "0"),
+					   REC("1", "65535", "0", "0"), REC("1", "0", "200", "0"),
+					   REC("1", "0", "0", "7") };
+	struct zt_capture c;
+	(void)state;
+	assert_int_equal(one_event(REC("18446744073709551615", "4", "4", "3"), &c), 0);
+	assert_int_equal(c.nevents, 1);
+	assert_true(c.events[0].ts_ns == UINT64_MAX);
+	zt_capture_free(&c);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(one_event(bad[i], &c), 0);
+		if (c.nevents || c.gaps.skipped_lines != 1)
+			fail_msg("read: %s", bad[i]);
+		zt_capture_free(&c);
+	}
+#undef REC
+}
+
+/* a key given twice is read as jq reads it: the last one */
+static void test_duplicate_keys_last_wins(void **state)
+{
+	char cap[512], err[256];
+	struct zt_capture c;
+	(void)state;
+	snprintf(cap, sizeof(cap), "{\"format\":\"zpcitrace-capture\",\"version\":\"2.4\",\"hostname\":\"a\","
+		 "\"hostname\":\"b\"}\n");
+	assert_int_equal(zt_capture_parse(cap, strlen(cap), &c, err, sizeof(err)), 0);
+	assert_string_equal(c.meta.hostname, "b");
+	zt_capture_free(&c);
+}
+
+/* a capture's strings are kept escaped for a terminal: no control character reaches an output */
+static void test_strings_escaped(void **state)
+{
+	char cap[512], err[256];
+	struct zt_capture c;
+	(void)state;
+	snprintf(cap, sizeof(cap), "{\"format\":\"zpcitrace-capture\",\"version\":\"2.4\",\"hostname\":\"\\u001b]0;x\\u0007\","
+		 "\"hooks\":{\"zpci_event_error\":\"kprobe\\u001b[2J\"},\"kernel\":\"caf\u00e9\\u009b1m\"}\n");
+	assert_int_equal(zt_capture_parse(cap, strlen(cap), &c, err, sizeof(err)), 0);
+	assert_string_equal(c.meta.hostname, "\\x1b]0;x\\x07");
+	assert_string_equal(c.meta.hooks[0].mode, "kprobe\\x1b[2J");
+	assert_string_equal(c.meta.kernel, "caf\u00e9\\xc2\\x9b1m"); /* UTF-8 kept, C1 (U+009B) escaped */
+	zt_capture_free(&c);
+}
+
+/* a recorder holds its capture locked: a report tells "still being recorded" (not damage) from "cut short" */
+static void test_still_being_recorded(void **state)
+{
+	char dir[] = "/tmp/zt-live-XXXXXX", path[128], why[4200], err[256];
+	struct zt_capture_meta m = { .hostname = "h", .zpcitrace = "test" };
+	struct zt_capture_writer w;
+	struct zt_event e = sample(0);
+	struct zt_capture c;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/cap.jsonl", dir);
+	assert_int_equal(zt_capture_writer_open(&w, path, why, sizeof(why)), 0);
+	zt_capture_writer_header(&w, &m, 0);
+	assert_int_equal(zt_capture_writer_publish(&w), 0);
+	zt_capture_writer_event(&w, &e, 0);
+	assert_int_equal(zt_capture_writer_flush(&w), 0);
+	assert_int_equal(zt_capture_read(path, &c, err, sizeof(err)), 0);
+	assert_true(c.gaps.live);
+	assert_true(c.gaps.cut);
+	assert_false(zt_capture_gaps_damaged(&c.gaps));
+	zt_capture_free(&c);
+	/* the recorder gone without its trailer (as after kill -9: its lock went with it): cut short */
+	assert_int_equal(zt_capture_writer_close(&w), 0);
+	assert_int_equal(zt_capture_read(path, &c, err, sizeof(err)), 0);
+	assert_false(c.gaps.live);
+	assert_true(c.gaps.cut);
+	assert_true(zt_capture_gaps_damaged(&c.gaps));
+	zt_capture_free(&c);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* a FIFO with no writer: refused at once, not waited on */
 static void test_fifo_refused_without_blocking(void **state)
 {
@@ -694,7 +882,7 @@ static void test_dash_writes_to_stdout(void **state)
 		zt_capture_writer_event(&w, &e, 0);
 	}
 	struct zt_snapshot s = { .corr = &corr };
-	zt_capture_writer_trailer(&w, &s, "exit", 0);
+	zt_capture_writer_trailer(&w, &s, "exit", NULL);
 	assert_int_equal(zt_capture_writer_close(&w), 0);
 	assert_int_equal(write(STDOUT_FILENO, "", 0), 0); /* still open: the writer did not close it */
 	dup2(saved, STDOUT_FILENO);
@@ -737,7 +925,7 @@ static void test_background_batches_in_order(void **state)
 	assert_non_null(w.bg);
 	assert_true(p.whole > 0);
 	struct zt_snapshot s = { .corr = &corr };
-	zt_capture_writer_trailer(&w, &s, "exit", 0);
+	zt_capture_writer_trailer(&w, &s, "exit", NULL);
 	assert_int_equal(w.written, n);
 	assert_int_equal(zt_capture_writer_close(&w), 0);
 	assert_null(w.bg); /* joined */
@@ -773,6 +961,13 @@ int main(void)
 		cmocka_unit_test(test_long_lines_refused_unread),
 		cmocka_unit_test(test_salvage_damaged_line),
 		cmocka_unit_test(test_fifo_refused_without_blocking),
+		cmocka_unit_test(test_trailer_count_checked),
+		cmocka_unit_test(test_only_a_true_trailer_is_one),
+		cmocka_unit_test(test_bom_and_blank_lines),
+		cmocka_unit_test(test_record_values_checked),
+		cmocka_unit_test(test_duplicate_keys_last_wins),
+		cmocka_unit_test(test_strings_escaped),
+		cmocka_unit_test(test_still_being_recorded),
 		cmocka_unit_test(test_trailer_bounded),
 		cmocka_unit_test(test_dash_writes_to_stdout),
 		cmocka_unit_test(test_background_batches_in_order),

@@ -12,6 +12,7 @@
 #include "ccdf.h"
 #include "correlate.h"
 #include "format.h"
+#include "text.h"
 
 #define GET_ZPCI_ERROR (VFIO_DEVICE_FEATURE_GET | 13)
 
@@ -350,6 +351,43 @@ static void test_errname(void **state)
 	assert_string_equal(zt_errname(-4095, buf, sizeof(buf)), "-4095");
 }
 
+/* C0, DEL, C1 (raw and as UTF-8) and bytes that are not UTF-8 come out as \xNN; printable UTF-8 as it is */
+static void test_text_escape(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "qemu", "qemu" },
+		{ "\x1b[8m", "\\x1b[8m" },
+		{ "a\x7f\tb\n", "a\\x7f\\x09b\\x0a" },
+		{ "\x9b" "2J", "\\x9b2J" },          /* a raw C1 CSI */
+		{ "\xc2\x9b" "2J", "\\xc2\\x9b2J" }, /* the same as UTF-8 */
+		{ "qemu-\xc3\xa9", "qemu-\xc3\xa9" },  /* é */
+		{ "\xe2\x82\xac\xf0\x9f\x98\x80", "\xe2\x82\xac\xf0\x9f\x98\x80" },
+		{ "\xff\xc3", "\\xff\\xc3" },        /* not UTF-8, and a sequence cut short */
+		{ "\xc0\xaf\xed\xa0\x80", "\\xc0\\xaf\\xed\\xa0\\x80" }, /* overlong, a surrogate */
+	};
+	char buf[64];
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(zt_text_escape(cases[i].in, strlen(cases[i].in), buf, sizeof(buf)), cases[i].out);
+	/* cut at the buffer, never inside an escape */
+	assert_string_equal(zt_text_escape("ab\x1b", 3, buf, 5), "ab");
+}
+
+/* the live view prints a VMM's comm: a process named \e[8m cannot hide the lines after it */
+static void test_live_comm_escaped(void **state)
+{
+	struct zt_event e = event(ZT_EV_ARRIVAL);
+	char buf[512];
+	(void)state;
+	memcpy(e.comm, "\x1b[8mx\x9b\x07\0", 9);
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " comm=\\x1b[8mx\\x9b\\x07"));
+	for (const char *p = buf; *p; p++)
+		assert_true((unsigned char)*p >= 0x20 && (unsigned char)*p != 0x7f && (unsigned char)*p != 0x9b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +407,8 @@ int main(void)
 		cmocka_unit_test(test_correlation_note),
 		cmocka_unit_test(test_json_has_the_text_fields),
 		cmocka_unit_test(test_errname),
+		cmocka_unit_test(test_text_escape),
+		cmocka_unit_test(test_live_comm_escaped),
 	};
 	return cmocka_run_group_tests_name("format", tests, NULL, NULL);
 }

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "args.h"
@@ -172,6 +174,106 @@ static void test_numbers_are_strict(void **state)
 			fail_msg("'%s' read as %llu ns", bad_s[i], (unsigned long long)ns);
 }
 
+/* /dev/stdout is stdout; /dev/stderr and links into /proc are refused with the way to stdout, and nothing is
+ * replaced (as root, a rename over /dev/stdout replaced the system's link with a file) */
+static void test_descriptor_names_never_replaced(void **state)
+{
+	char link[128], why[4200], target[64];
+	struct zt_out o;
+	ssize_t n;
+	(void)state;
+	assert_int_equal(zt_out_open(&o, "/dev/stdout", NULL, why, sizeof(why)), 0);
+	assert_true(o.is_stdout);
+	assert_int_equal(o.fd, STDOUT_FILENO);
+	assert_int_equal(zt_out_open(&o, "/proc/self/fd/1", NULL, why, sizeof(why)), 0);
+	assert_true(o.is_stdout);
+	assert_int_equal(zt_out_open(&o, "/dev/stderr", NULL, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "give '-' for stdout"));
+	assert_int_equal(zt_out_open(&o, "/proc/self/fd/2", NULL, why, sizeof(why)), -EINVAL);
+	snprintf(link, sizeof(link), "%s/out", dir);
+	assert_int_equal(symlink("/proc/self/fd/2", link), 0);
+	assert_int_equal(zt_out_open(&o, link, NULL, why, sizeof(why)), -EINVAL);
+	n = readlink(link, target, sizeof(target) - 1);
+	assert_true(n > 0);
+	target[n] = 0;
+	assert_string_equal(target, "/proc/self/fd/2"); /* the link itself untouched */
+	assert_int_equal(entries(), 1);
+	unlink(link);
+	assert_int_equal(zt_out_open(&o, "", NULL, why, sizeof(why)), -EINVAL);
+}
+
+static mode_t written_mode(const char *path, mode_t mask)
+{
+	char why[4200];
+	struct zt_out o;
+	struct stat st;
+	mode_t old = umask(mask);
+
+	assert_int_equal(zt_out_open(&o, path, NULL, why, sizeof(why)), 0);
+	assert_int_equal(zt_out_commit(&o, 0), 0);
+	umask(old);
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_mode & 0777;
+}
+
+/* a new output gets what the umask leaves of 0666; one that replaces a 0600 file stays 0600 */
+static void test_mode_follows_umask(void **state)
+{
+	char path[128];
+	(void)state;
+	snprintf(path, sizeof(path), "%s/cap.jsonl", dir);
+	assert_int_equal(written_mode(path, 077), 0600);
+	unlink(path);
+	assert_int_equal(written_mode(path, 022), 0644);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(written_mode(path, 022), 0600);
+	unlink(path);
+}
+
+/* SIGTERM (as SIGINT and SIGHUP) while an output is written: the program dies of it, no temporary file stays */
+static void test_signal_removes_temporary_file(void **state)
+{
+	int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		char path[128], why[4200];
+		int status;
+		pid_t pid;
+
+		snprintf(path, sizeof(path), "%s/t.json", dir);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (!pid) {
+			struct zt_out o;
+
+			if (zt_out_open(&o, path, NULL, why, sizeof(why)) || zt_write_all(o.fd, "part", 4))
+				_exit(2);
+			zt_out_remove_on_signal(&o);
+			raise(sigs[i]);
+			_exit(3);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == sigs[i]);
+		assert_int_equal(entries(), 0);
+	}
+}
+
+/* an output path is checked when the command line is read, before anything starts */
+static void test_output_path_checked_early(void **state)
+{
+	char why[4200], path[160];
+	(void)state;
+	assert_int_equal(zt_check_output_path("", why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "empty"));
+	assert_int_equal(zt_check_output_path("/nonexistent-zt/x.prom", why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "no directory /nonexistent-zt"));
+	snprintf(path, sizeof(path), "%s/x.prom", dir);
+	assert_int_equal(zt_check_output_path(path, why, sizeof(why)), 0);
+	assert_int_equal(zt_check_output_path("-", why, sizeof(why)), 0);
+	assert_int_equal(zt_check_output_path("x.prom", why, sizeof(why)), 0);
+	assert_int_equal(zt_check_output_path("/x.prom", why, sizeof(why)), 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -193,6 +295,10 @@ int main(void)
 		cmocka_unit_test(test_published_while_written),
 		cmocka_unit_test(test_fid_is_decimal_or_hex_never_octal),
 		cmocka_unit_test(test_numbers_are_strict),
+		cmocka_unit_test(test_descriptor_names_never_replaced),
+		cmocka_unit_test(test_mode_follows_umask),
+		cmocka_unit_test(test_signal_removes_temporary_file),
+		cmocka_unit_test(test_output_path_checked_early),
 	};
 	return cmocka_run_group_tests_name("output", tests, setup, teardown);
 }

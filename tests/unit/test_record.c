@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* record -C/-W: the capture rotates by size and keeps a bounded number of files, each a capture by itself. */
+/* record -C/-W: the capture rotates by size and keeps a bounded number of files, each a capture by itself; a
+ * restart replaces no capture; the flight recorder's dumps are bounded and written once. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -136,11 +137,167 @@ static void test_failed_rotation_is_counted(void **state)
 	zt_corr_free(&t.corr);
 }
 
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[256];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+/* a restarted recorder (a crash, a stop, an upgrade) never replaces the capture the last run left: without -C/-W
+ * it is kept as FILE.N after those that exist, with them it is shifted into the rotation */
+static void test_restart_keeps_the_last_capture(void **state)
+{
+	char dir[] = "/tmp/zt-keep-XXXXXX", path[256], name[300];
+	struct zt_capture_meta meta = { .hostname = "h", .zpcitrace = "test" };
+	static struct fake_tracer t;
+	struct zt_snapshot end;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/cap.jsonl", dir);
+	zt_corr_init(&t.corr);
+	fake_snapshot(&t, &end);
+	for (int rotate = 0; rotate < 2; rotate++) {
+		struct zt_sink_args a = { .path = path, .meta = &meta, .snapshot = fake_snapshot, .snapshot_ctx = &t,
+					  .rotate_bytes = rotate ? 4000 : 0, .rotate_files = rotate ? 3 : 0,
+					  .read_queues = fake_read_queues };
+		struct zt_sink *s;
+
+		put(path, "the last run's capture\n");
+		snprintf(name, sizeof(name), "%s.1", path);
+		put(name, "an older one\n");
+		s = zt_sink_record_new(&a);
+		assert_int_equal(s->start(s), 0);
+		assert_int_equal(s->finish(s, &end), 0);
+		s->free(s);
+		/* without rotation: FILE.2, after FILE.1; with it: FILE.1, and FILE.1 to FILE.2 */
+		snprintf(name, sizeof(name), "%s.%d", path, rotate ? 1 : 2);
+		assert_string_equal(slurp(name), "the last run's capture\n");
+		snprintf(name, sizeof(name), "%s.%d", path, rotate ? 2 : 1);
+		assert_string_equal(slurp(name), "an older one\n");
+		assert_non_null(strstr(slurp(path), "zpcitrace-capture"));
+		for (int k = 0; k < 3; k++) {
+			snprintf(name, sizeof(name), k ? "%s.%d" : "%s", path, k);
+			unlink(name);
+		}
+	}
+	rmdir(dir);
+	zt_corr_free(&t.corr);
+}
+
+static struct zt_sink *flight(const char *path, struct zt_capture_meta *meta, struct fake_tracer *t,
+			      unsigned long dumps)
+{
+	struct zt_sink_args a = { .path = path, .flight_n = 8, .flight_dumps = dumps, .meta = meta,
+				  .snapshot = fake_snapshot, .snapshot_ctx = t };
+	struct zt_sink *s = zt_sink_flight_new(&a);
+
+	assert_non_null(s);
+	assert_int_equal(s->start(s), 0);
+	return s;
+}
+
+static void overflow(struct zt_sink *s, uint64_t ts)
+{
+	struct zt_event e = { .type = ZT_EV_ENQUEUE, .ts_ns = ts, .has_fn = 1, .fid = 1,
+			      .result = ZT_ENQ_DROPPED_FULL };
+
+	s->event(s, &e, NULL);
+	s->drained(s, false);
+}
+
+static void read_dump(const char *path, int k, struct zt_capture *c)
+{
+	char name[300], err[256];
+
+	snprintf(name, sizeof(name), k ? "%s.%d" : "%s", path, k);
+	assert_int_equal(zt_capture_read(name, c, err, sizeof(err)), 0);
+}
+
+/* the flight recorder: a new run's dumps follow the last run's (FILE kept, FILE.K never replaced); each dump holds
+ * only the events no earlier dump holds; at most -W dumps on disk, the next ones held back and counted */
+static void test_flight_dumps_bounded_and_never_replaced(void **state)
+{
+	char dir[] = "/tmp/zt-fr-XXXXXX", path[256], name[300];
+	struct zt_capture_meta meta = { .hostname = "h", .zpcitrace = "test" };
+	static struct fake_tracer t;
+	struct zt_snapshot end;
+	struct zt_capture c;
+	struct zt_sink *s;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fr.jsonl", dir);
+	zt_corr_init(&t.corr);
+	fake_snapshot(&t, &end);
+	put(path, "the last run's end\n");
+	snprintf(name, sizeof(name), "%s.1", path);
+	put(name, "the last run's dump\n");
+	s = flight(path, &meta, &t, 3); /* FILE.1 and FILE kept as FILE.2: one more dump fits */
+	snprintf(name, sizeof(name), "%s.2", path);
+	assert_string_equal(slurp(name), "the last run's end\n");
+	assert_string_equal(slurp(path + 0) ? "exists" : "gone", "gone");
+	overflow(s, 10);
+	overflow(s, 11); /* within the second: waits */
+	read_dump(path, 3, &c);
+	assert_int_equal(c.nevents, 1);
+	assert_int_equal(c.gaps.earlier, 0);
+	zt_capture_free(&c);
+	usleep(1100000);
+	s->drained(s, false); /* the waiting dump: only the event since the last one */
+	snprintf(name, sizeof(name), "%s.4", path);
+	assert_null(slurp(name)); /* 3 dumps on disk: held back */
+	usleep(1100000);
+	overflow(s, 12);
+	assert_null(slurp(name));
+	s->drained(s, true); /* SIGUSR1: the operator's own ask is written */
+	read_dump(path, 4, &c);
+	assert_int_equal(c.nevents, 2); /* 11 and 12, not 10 again */
+	assert_int_equal(c.events[0].ts_ns, 11);
+	assert_int_equal(c.gaps.earlier, 1);
+	assert_int_equal(c.gaps.overwritten, 0);
+	assert_true(c.gaps.held_back >= 1);
+	assert_false(zt_capture_gaps_damaged(&c.gaps));
+	zt_capture_free(&c);
+	for (int i = 0; i < 20; i++) /* the ring (8) overwrites 12 that no dump holds */
+		overflow(s, 100 + (uint64_t)i);
+	assert_int_equal(s->finish(s, &end), 0);
+	s->free(s);
+	read_dump(path, 0, &c);
+	assert_int_equal(c.nevents, 8);
+	assert_int_equal(c.gaps.earlier, 3);
+	assert_int_equal(c.gaps.overwritten, 12);
+	zt_capture_free(&c);
+	for (int k = 0; k <= 5; k++) {
+		snprintf(name, sizeof(name), k ? "%s.%d" : "%s", path, k);
+		unlink(name);
+	}
+	assert_int_equal(rmdir(dir), 0);
+	zt_corr_free(&t.corr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rotates_by_size_and_keeps_n_files),
 		cmocka_unit_test(test_failed_rotation_is_counted),
+		cmocka_unit_test(test_restart_keeps_the_last_capture),
+		cmocka_unit_test(test_flight_dumps_bounded_and_never_replaced),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

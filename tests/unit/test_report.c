@@ -166,6 +166,177 @@ static void test_filters_across_midnight(void **state)
 	free(out), free(err);
 }
 
+/* --until later than the capture's last event, on that event's day (the capture began the day before): the
+ * occurrence nearest the capture, not the one on its first day */
+static void test_until_after_the_end_across_midnight(void **state)
+{
+	const long long off = (long long)(1796169600ull * S) - (long long)(10 * 60 * S); /* mono 0 = 23:50 */
+	const uint64_t ts[] = { 2 * 60 * S, 12 * 60 * S, 22 * 60 * S }; /* 23:52, 00:02, 00:12 */
+	char *out, *err, why[256];
+	uint64_t t;
+	(void)state;
+	write_capture(ts, 3, 25 * 60 * S, off, 0, true);
+	assert_int_equal(report((struct zt_report_opts){ .until_arg = "00:30:00", .json = true }, &out, &err), 0);
+	assert_non_null(strstr(out, "\"errors arrived\":3,"));
+	free(out), free(err);
+	assert_int_equal(zt_report_time("00:30:00", 0, 0, 25 * 60 * S, off, &t, why, sizeof(why)), 0);
+	assert_int_equal(t, 40 * 60 * S);
+}
+
+/* a date the month lacks is refused, not carried into the next month */
+static void test_impossible_dates_refused(void **state)
+{
+	static const char *const bad[] = { "2026-02-31T00:00:00", "2026-04-31T00:00:00", "2026-02-29T00:00:00",
+					   "2026-00-10T00:00:00", "2026-01-00T00:00:00" };
+	char why[256];
+	uint64_t t;
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!zt_report_time(bad[i], 0, 0, DAY, 0, &t, why, sizeof(why)))
+			fail_msg("'%s' accepted as %llu", bad[i], (unsigned long long)t);
+	assert_int_equal(zt_report_time("2028-02-29T00:00:00", 0, 0, DAY, 0, &t, why, sizeof(why)), 0);
+}
+
+static struct zt_event dequeue(uint64_t ts, uint8_t slot, uint8_t count, uint8_t head, uint8_t tail)
+{
+	struct zt_event d = ev(ZT_EV_FEATURE, ts, count, head, tail);
+
+	d.flags = VFIO_DEVICE_FEATURE_GET | 13; /* the merged series' ZPCI_ERROR feature */
+	d.get_ret = 0, d.ret = 0, d.has_slot = 1, d.slot = slot;
+	return d;
+}
+
+/* error 1 stored at 1 s and read at 3 s, error 2 at 2 s read at 4 s; the queue full from 5 s to 6 s */
+static void write_window_capture(void)
+{
+	struct zt_capture_meta m = { 0 };
+	struct zt_capture_writer w;
+	struct zt_corr c;
+	char why[4200];
+	struct zt_event es[16];
+	int n = 0;
+
+	for (int i = 0; i < 2; i++) {
+		es[n++] = ev(ZT_EV_ARRIVAL, (1 + (uint64_t)i) * S, (uint8_t)i, 0, (uint8_t)i);
+		es[n] = ev(ZT_EV_ENQUEUE, (1 + (uint64_t)i) * S + 1, (uint8_t)(i + 1), 0, (uint8_t)(i + 1));
+		es[n].result = ZT_ENQ_STORED, es[n].has_slot = 1, es[n++].slot = (uint8_t)i;
+	}
+	es[n++] = dequeue(3 * S, 0, 1, 1, 2);
+	es[n++] = dequeue(4 * S, 1, 0, 2, 2);
+	for (int i = 0; i < 4; i++) {
+		es[n] = ev(ZT_EV_ENQUEUE, 5 * S + (uint64_t)i, (uint8_t)(i + 1), 2, (uint8_t)(3 + i));
+		es[n].result = ZT_ENQ_STORED, es[n].has_slot = 1, es[n++].slot = (uint8_t)((2 + i) % 4);
+	}
+	es[n] = ev(ZT_EV_CLOSE, 6 * S, 0, 0, 0);
+	es[n].q_mr = 0, es[n].discarded = 4, es[n++].has_ccdf = 0;
+	zt_corr_init(&c);
+	assert_int_equal(zt_capture_writer_open(&w, cap, why, sizeof(why)), 0);
+	zt_capture_writer_header(&w, &m, 0);
+	for (int i = 0; i < n; i++)
+		zt_capture_writer_event(&w, &es[i], 0);
+	struct zt_snapshot s = { .corr = &c, .now_ns = 7 * S };
+	zt_capture_writer_trailer(&w, &s, "exit", NULL);
+	assert_int_equal(zt_capture_writer_close(&w), 0);
+	zt_corr_free(&c);
+}
+
+/* (+T counts from the first event, at 1 s) --since: the queue before the window feeds the model, so a dequeue of an error stored before it matches and the
+ * books balance; --until: the observation ends there, so time at full depth runs to it */
+static void test_windows_keep_the_queue(void **state)
+{
+	char *out, *err;
+	(void)state;
+	write_window_capture();
+	assert_int_equal(report((struct zt_report_opts){ .since_arg = "+0.5", .until_arg = "+3.5", .json = true }, &out,
+				&err), 0);
+	assert_non_null(strstr(out, "\"queued before the start\":1,"));
+	assert_non_null(strstr(out, "\"errors arrived\":1,"));
+	assert_non_null(strstr(out, "\"dequeued by the VMM\":2,"));
+	assert_non_null(strstr(out, "\"unmatched\":0"));
+	assert_null(strstr(out, "\"balanced\":false"));
+	assert_string_equal(err, "");
+	free(out), free(err);
+	/* the queue is full from 5 s; --until 5.87 s: 870 ms at full depth, not 0 (the last event inside) */
+	assert_int_equal(report((struct zt_report_opts){ .since_arg = "+3", .until_arg = "+4.87" }, &out, &err), 0);
+	assert_non_null(strstr(out, "   870.000 "));
+	free(out), free(err);
+	/* --until beyond the capture: clamped to its end (6 s, the close) */
+	assert_int_equal(report((struct zt_report_opts){ .until_arg = "+100" }, &out, &err), 0);
+	assert_non_null(strstr(out, "  1000.000 "));
+	free(out), free(err);
+}
+
+/* a capture whose trailer's count disagrees with its lines: its own words and exit status */
+static void test_count_mismatch_exit_4(void **state)
+{
+	const uint64_t ts[] = { 1 * S, 2 * S };
+	char *out, *err, line[8192], *rest = NULL;
+	size_t restlen = 0;
+	FILE *in, *o;
+	(void)state;
+	write_capture(ts, 2, 3 * S, 0, 0, true);
+	/* delete the third line (the first enqueue) */
+	in = fopen(cap, "r");
+	o = open_memstream(&rest, &restlen);
+	for (int k = 0; fgets(line, sizeof(line), in); k++)
+		if (k != 2)
+			fputs(line, o);
+	fclose(in);
+	fclose(o);
+	in = fopen(cap, "w");
+	fputs(rest, in);
+	fclose(in);
+	free(rest);
+	assert_int_equal(report((struct zt_report_opts){ 0 }, &out, &err), ZT_REPORT_EXIT_MISMATCH);
+	assert_non_null(strstr(out, "capture: DAMAGED: its trailer's count disagrees with its lines\n"));
+	assert_int_equal(lines(err), 1);
+	assert_non_null(strstr(err, "its trailer counts 5 events, 4 were read"));
+	free(out), free(err);
+}
+
+/* a crafted capture cannot drive the terminal: its strings come out with control characters escaped */
+static void test_text_report_escapes_strings(void **state)
+{
+	char *out, *err;
+	FILE *f;
+	(void)state;
+	f = fopen(cap, "w");
+	fputs("{\"format\":\"zpcitrace-capture\",\"version\":\"2.4\",\"zpcitrace\":\"v\\u001b[8m\","
+	      "\"hooks\":{\"zpci_event_error\\u001b[2J\":\"k\\u001b]0;x\\u0007\"},"
+	      "\"hook_modules\":{\"zpci_event_error\\u001b[2J\":\"m\\u009b1A\"}}\n", f);
+	fputs("{\"trailer\":true,\"events\":0,\"ended_ns\":1,\"functions\":[{\"fid\":1,\"uid\":\"\\u001bc\","
+	      "\"pchid\":\"\\u007f\"}]}\n", f);
+	fclose(f);
+	assert_int_equal(report((struct zt_report_opts){ 0 }, &out, &err), 0);
+	for (const char *p = out; *p; p++)
+		if ((*p > 0 && *p < 0x20 && *p != '\n') || *p == 0x7f || (unsigned char)*p == 0x9b)
+			fail_msg("a control character 0x%02x in the report:\n%s", (unsigned char)*p, out);
+	assert_non_null(strstr(out, "k\\x1b]0;x\\x07"));
+	free(out), free(err);
+}
+
+/* PECs are found by an index: 65536 distinct PECs cost a probe or two each, not a walk of those seen */
+static void test_many_pecs_stay_linear(void **state)
+{
+	struct zt_corr c;
+	(void)state;
+	zt_corr_init(&c);
+	for (uint32_t i = 0; i < 65536; i++) {
+		struct zt_event e = ev(ZT_EV_ARRIVAL, i + 1, 0, 0, 0);
+		struct zt_ccdf cc = { .fid = 1, .fh = 1, .pec = (uint16_t)i };
+
+		zt_ccdf_encode(&cc, e.ccdf);
+		zt_corr_add(&c, &e, NULL);
+		zt_corr_add(&c, &e, NULL);
+	}
+	assert_int_equal(c.npecs, 65536);
+	assert_int_equal(c.fns[0].npec, 65536);
+	assert_int_equal(c.pecs[12345].arrived, 2);
+	/* 4 lookups per event pair, each a few slots at most: never a walk of the PECs seen */
+	assert_true(c.pec_index.probes + c.fns[0].pec_index.probes < 8ull * 2 * 65536);
+	zt_corr_free(&c);
+}
+
 static void test_empty_selection_said_in_one_line(void **state)
 {
 	const uint64_t ts[] = { 1 * S, 2 * S };
@@ -314,6 +485,12 @@ int main(void)
 		cmocka_unit_test(test_time_of_day_across_midnight),
 		cmocka_unit_test(test_time_of_day_ambiguous_across_days),
 		cmocka_unit_test(test_filters_across_midnight),
+		cmocka_unit_test(test_until_after_the_end_across_midnight),
+		cmocka_unit_test(test_impossible_dates_refused),
+		cmocka_unit_test(test_windows_keep_the_queue),
+		cmocka_unit_test(test_count_mismatch_exit_4),
+		cmocka_unit_test(test_text_report_escapes_strings),
+		cmocka_unit_test(test_many_pecs_stay_linear),
 		cmocka_unit_test(test_empty_selection_said_in_one_line),
 		cmocka_unit_test(test_overwritten_said),
 		cmocka_unit_test(test_damaged_exit_3),
