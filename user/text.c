@@ -157,7 +157,7 @@ const char *zt_json_escape(const char *s, size_t n, char *buf, size_t len)
 /* the length of the valid UTF-8 sequence at s (n bytes left) that is not a C1 control, or 0 */
 static size_t utf8_printable(const unsigned char *s, size_t n)
 {
-	size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+	size_t len = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
 	uint32_t cp;
 
 	if (!len || len > n)

@@ -3,7 +3,7 @@
  * --until, --fid, -j, --perfetto, the metrics, as "S=...;U=...;F=...;J;P;M"), the rest is the capture file, opened by path as
  * the report opens it. The report reads, filters, correlates and summarises it (text or JSON) and may write the
  * Perfetto timeline under the output rule; with M the capture is also rendered as the exporter's metrics. Any crash,
- * leak or UB is a bug. Build and run: make fuzz (FUZZ_RUNS=N; inputs up to 1 MiB and more). */
+ * leak or UB is a bug, and so is a control character that the terminal escaper lets through. Build and run: make fuzz (FUZZ_RUNS=N; inputs up to 1 MiB and more). */
 #define _GNU_SOURCE
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +19,7 @@
 #include "prom.h"
 #include "report.h"
 #include "summary.h"
+#include "text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -59,6 +60,32 @@ static void metrics(const char *capture, size_t len, FILE *sink)
 	zt_capture_free(&c);
 }
 
+/* every string a text output prints from a capture passes zt_text_escape: what it returns is UTF-8 with no C0,
+ * DEL or C1 control (checked here by a decoder of its own) */
+static void escape_holds(const uint8_t *data, size_t size)
+{
+	char buf[ZT_TEXT_ESCAPED(64)];
+	const unsigned char *p = (const unsigned char *)buf;
+
+	zt_text_escape((const char *)data, size < 64 ? size : 64, buf, sizeof(buf));
+	while (*p) {
+		int len = *p < 0x80 ? 1 : *p >= 0xc2 && *p <= 0xdf ? 2 : *p >= 0xe0 && *p <= 0xef ? 3
+			: *p >= 0xf0 && *p <= 0xf4 ? 4 : 0;
+		uint32_t cp = len == 1 ? *p : (uint32_t)(*p & (0x7f >> len));
+
+		if (!len)
+			abort();
+		for (int i = 1; i < len; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				abort();
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+			abort();
+		p += len;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *sink;
@@ -76,6 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(out_path, sizeof(out_path), "/tmp/zt-fuzz-%d.json", (int)getpid());
 		dup2(fileno(sink), STDOUT_FILENO); /* --perfetto -: libFuzzer speaks on stderr */
 	}
+	escape_holds(data, size);
 	if (nl) {
 		memcpy(opts, data, (size_t)((const uint8_t *)nl - data));
 		size -= (size_t)((const uint8_t *)nl - data) + 1;

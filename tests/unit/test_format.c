@@ -365,6 +365,7 @@ static void test_text_escape(void **state)
 		{ "qemu-\xc3\xa9", "qemu-\xc3\xa9" },  /* é */
 		{ "\xe2\x82\xac\xf0\x9f\x98\x80", "\xe2\x82\xac\xf0\x9f\x98\x80" },
 		{ "\xff\xc3", "\\xff\\xc3" },        /* not UTF-8, and a sequence cut short */
+		{ "\xff\x9d\x99", "\\xff\\x9d\\x99" }, /* a lead byte no UTF-8 has, then C1 bytes (the fuzzer's) */
 		{ "\xc0\xaf\xed\xa0\x80", "\\xc0\\xaf\\xed\\xa0\\x80" }, /* overlong, a surrogate */
 	};
 	char buf[64];
