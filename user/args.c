@@ -48,14 +48,14 @@ int zt_check_output_path(const char *path, char *why, size_t whylen)
 
 	if (!*path) {
 		snprintf(why, whylen, "an empty file name ('-' is stdout)");
-		return -1;
+		return -EINVAL;
 	}
 	if (zt_out_is_stdout(path) || !slash)
 		return 0;
 	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
-		snprintf(why, whylen, "%s: no directory %s", path, dir);
-		return -1;
+		snprintf(why, whylen, "cannot write %s: no directory %s", path, dir);
+		return -ENOENT;
 	}
 	return 0;
 }

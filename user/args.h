@@ -23,7 +23,8 @@ int zt_parse_seconds_ns(const char *arg, uint64_t max_s, uint64_t *ns, const cha
  * not given yet) */
 void zt_once(const char *cmd, const char *option, const void *seen);
 /* an output path that can be written at all, checked before anything starts: not empty, "-" or a file whose
- * directory exists. 0, or -1 with a one-line reason in why */
+ * directory exists. 0, -EINVAL for an empty name (a usage error), -ENOENT for a missing directory (an output
+ * that cannot be written), with a one-line reason in why */
 int zt_check_output_path(const char *path, char *why, size_t whylen);
 /* "zpcitrace: WHAT (see zpcitrace [CMD] --help)" on stderr, exit 64 */
 __attribute__((noreturn, format(printf, 2, 3))) void zt_usage_error(const char *cmd, const char *fmt, ...);

@@ -219,9 +219,14 @@ void zt_print_hooks(const struct zt_hook_state *hooks, int n, const char *prefix
 {
 	for (int i = 0; i < n; i++) {
 		const struct zt_hook_state *h = &hooks[i];
+		char func[ZT_TEXT_ESCAPED(40)], mode[ZT_TEXT_ESCAPED(16)], module[ZT_TEXT_ESCAPED(64)];
 
-		fprintf(out, "%shook %-31s %-8s %s%s%s%s\n", prefix, h->func, h->role, h->mode, h->module ? " [" : "",
-			h->module ? h->module : "", h->module ? "]" : "");
+		/* the kernel's names (a module's), or a capture's (escaped when read: escaping again changes nothing) */
+		zt_text_escape(h->func, strlen(h->func), func, sizeof(func));
+		zt_text_escape(h->mode, strlen(h->mode), mode, sizeof(mode));
+		fprintf(out, "%shook %-31s %-8s %s%s%s%s\n", prefix, func, h->role, mode, h->module ? " [" : "",
+			h->module ? zt_text_escape(h->module, strlen(h->module), module, sizeof(module)) : "",
+			h->module ? "]" : "");
 	}
 }
 

@@ -179,12 +179,18 @@ static void check_conflicts(void)
 	if (env.rotate_mb && env.rotate_files < 2)
 		zt_usage_error(command, "-W: '%lu' is not a number of files (2 to 1000): a rotation keeps FILE and FILE.1 "
 			       "at least", env.rotate_files);
-	/* a path that cannot be written is said now, not after the BPF start */
+	/* a path that cannot be written is said now, not after the BPF start: an empty one is bad usage, one in a
+	 * missing directory an output zpcitrace cannot write (exit status 1, as when a write fails) */
 	const char *out = env.record ? env.capture_path : env.prom_path;
 	char why[4200];
+	int bad = out ? zt_check_output_path(out, why, sizeof(why)) : 0;
 
-	if (out && zt_check_output_path(out, why, sizeof(why)))
+	if (bad == -EINVAL)
 		zt_usage_error(command, "%s: %s", env.record ? "-w" : "--prom", why);
+	if (bad) {
+		fprintf(stderr, "zpcitrace: %s\n", why);
+		exit(1);
+	}
 }
 
 /* record's own options: ARGP_ERR_UNKNOWN for the others */

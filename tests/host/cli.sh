@@ -186,8 +186,8 @@ run "$bin" record -w ''
 check "record -w '' is refused when read (exit 64), one line" \
 	test "$rc" = 64 -a "$(lines "$err")" = 1 -a -n "$(grep -e "-w: an empty file name" "$tmp/err")"
 run "$bin" --prom "$tmp/no/such/dir/x.prom"
-check "--prom into a missing directory is refused when read (exit 64), one line" \
-	test "$rc" = 64 -a "$(lines "$err")" = 1 -a -n "$(grep -e "no directory $tmp/no/such/dir" "$tmp/err")"
+check "--prom into a missing directory: one line before anything starts, exit 1 (an output it cannot write)" \
+	test "$rc" = 1 -a "$err" = "zpcitrace: cannot write $tmp/no/such/dir/x.prom: no directory $tmp/no/such/dir"
 run "$bin" record -w "$tmp/a.jsonl" -w "$tmp/b.jsonl"
 check "an option given twice is refused, not the last one silently winning (exit 64)" \
 	test "$rc" = 64 -a -n "$(grep -e '-w is given twice' "$tmp/err")"

@@ -770,15 +770,21 @@ static void test_record_values_checked(void **state)
 #undef REC
 }
 
+/* a capture of one header line whose members after the version are members (JSON text), parsed */
+static void parse_header(const char *members, struct zt_capture *c)
+{
+	char cap[512], err[256];
+
+	snprintf(cap, sizeof(cap), "{\"format\":\"zpcitrace-capture\",\"version\":\"2.4\",%s}\n", members);
+	assert_int_equal(zt_capture_parse(cap, strlen(cap), c, err, sizeof(err)), 0);
+}
+
 /* a key given twice is read as jq reads it: the last one */
 static void test_duplicate_keys_last_wins(void **state)
 {
-	char cap[512], err[256];
 	struct zt_capture c;
 	(void)state;
-	snprintf(cap, sizeof(cap), "{\"format\":\"zpcitrace-capture\",\"version\":\"2.4\",\"hostname\":\"a\","
-		 "\"hostname\":\"b\"}\n");
-	assert_int_equal(zt_capture_parse(cap, strlen(cap), &c, err, sizeof(err)), 0);
+	parse_header("\"hostname\":\"a\",\"hostname\":\"b\"", &c);
 	assert_string_equal(c.meta.hostname, "b");
 	zt_capture_free(&c);
 }
@@ -786,12 +792,10 @@ static void test_duplicate_keys_last_wins(void **state)
 /* a capture's strings are kept escaped for a terminal: no control character reaches an output */
 static void test_strings_escaped(void **state)
 {
-	char cap[512], err[256];
 	struct zt_capture c;
 	(void)state;
-	snprintf(cap, sizeof(cap), "{\"format\":\"zpcitrace-capture\",\"version\":\"2.4\",\"hostname\":\"\\u001b]0;x\\u0007\","
-		 "\"hooks\":{\"zpci_event_error\":\"kprobe\\u001b[2J\"},\"kernel\":\"caf\u00e9\\u009b1m\"}\n");
-	assert_int_equal(zt_capture_parse(cap, strlen(cap), &c, err, sizeof(err)), 0);
+	parse_header("\"hostname\":\"\\u001b]0;x\\u0007\",\"hooks\":{\"zpci_event_error\":\"kprobe\\u001b[2J\"},"
+		     "\"kernel\":\"caf\u00e9\\u009b1m\"", &c);
 	assert_string_equal(c.meta.hostname, "\\x1b]0;x\\x07");
 	assert_string_equal(c.meta.hooks[0].mode, "kprobe\\x1b[2J");
 	assert_string_equal(c.meta.kernel, "caf\u00e9\\xc2\\x9b1m"); /* UTF-8 kept, C1 (U+009B) escaped */
