@@ -207,6 +207,12 @@ check "report of a missing file names it once (exit 2)" \
 run "$bin" record -w "$tmp/fr.jsonl" --flight-recorder 100000000
 check "--flight-recorder beyond 1000000 events is refused, with the memory it would take (exit 64)" \
 	test "$rc" = 64 -a -n "$(grep -e '1 to 1000000, 122 MiB' "$tmp/err")"
+run "$bin" record -w "$tmp/fr.jsonl" --flight-recorder 8 -W 3
+check "record --flight-recorder with -W (its dumps on disk) passes the command line (exit 1 here: no zPCI)" \
+	test "$rc" = 1 -a -n "$(grep -e 'zPCI' "$tmp/err")"
+run "$bin" record -w "$tmp/r.jsonl" -W 3
+check "... and -W without -C or --flight-recorder is refused (exit 64)" \
+	test "$rc" = 64 -a -n "$(grep -e '-C and -W go together' "$tmp/err")"
 ln -s /proc/self/fd/2 "$tmp/stderr-link"
 run "$bin" report --perfetto "$tmp/stderr-link" "$tmp/ovf.jsonl"
 check "--perfetto through a link to a descriptor is refused, '-' named, the link untouched (exit 1)" \
