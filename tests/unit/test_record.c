@@ -160,6 +160,15 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* the file at path holds exactly text (a missing file fails the test, not the test program) */
+static void assert_file_holds(const char *path, const char *text)
+{
+	const char *got = slurp(path);
+
+	assert_non_null(got);
+	assert_string_equal(got, text);
+}
+
 /* a restarted recorder (a crash, a stop, an upgrade) never replaces the capture the last run left: without -C/-W
  * it is kept as FILE.N after those that exist, with them it is shifted into the rotation */
 static void test_restart_keeps_the_last_capture(void **state)
@@ -188,9 +197,10 @@ static void test_restart_keeps_the_last_capture(void **state)
 		s->free(s);
 		/* without rotation: FILE.2, after FILE.1; with it: FILE.1, and FILE.1 to FILE.2 */
 		snprintf(name, sizeof(name), "%s.%d", path, rotate ? 1 : 2);
-		assert_string_equal(slurp(name), "the last run's capture\n");
+		assert_file_holds(name, "the last run's capture\n");
 		snprintf(name, sizeof(name), "%s.%d", path, rotate ? 2 : 1);
-		assert_string_equal(slurp(name), "an older one\n");
+		assert_file_holds(name, "an older one\n");
+		assert_non_null(slurp(path));
 		assert_non_null(strstr(slurp(path), "zpcitrace-capture"));
 		for (int k = 0; k < 3; k++) {
 			snprintf(name, sizeof(name), k ? "%s.%d" : "%s", path, k);
@@ -209,7 +219,8 @@ static struct zt_sink *flight(const char *path, struct zt_capture_meta *meta, st
 	struct zt_sink *s = zt_sink_flight_new(&a);
 
 	assert_non_null(s);
-	assert_int_equal(s->start(s), 0);
+	if (s->start) /* optional, as the loader calls it */
+		assert_int_equal(s->start(s), 0);
 	return s;
 }
 
@@ -250,7 +261,7 @@ static void test_flight_dumps_bounded_and_never_replaced(void **state)
 	put(name, "the last run's dump\n");
 	s = flight(path, &meta, &t, 3); /* FILE.1 and FILE kept as FILE.2: one more dump fits */
 	snprintf(name, sizeof(name), "%s.2", path);
-	assert_string_equal(slurp(name), "the last run's end\n");
+	assert_file_holds(name, "the last run's end\n");
 	assert_string_equal(slurp(path + 0) ? "exists" : "gone", "gone");
 	overflow(s, 10);
 	overflow(s, 11); /* within the second: waits */
