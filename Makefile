@@ -61,10 +61,10 @@ endif
 # everything but the libbpf side: also what the unit tests link
 CORE_SRCS := user/atomic.c user/event.c user/event_fields.c user/text.c user/jsonw.c user/ccdf.c user/pec.c user/format.c user/ksyms.c user/hooks.c user/hist.c user/correlate.c user/snapshot.c user/summary.c user/prom.c \
 	user/json.c user/capture.c user/perfetto.c user/report.c user/args.c user/status.c user/sink_live.c user/sink_prom.c user/sink_record.c user/flight.c \
-	user/startwatch.c
+	user/startwatch.c user/facts.c
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(CORE_SRCS))
 
-.PHONY: all deps check check-run unit host-test fuzz bench bench-run e2e demo demo-run vmlinux test-kernels clean \
+.PHONY: all deps check check-run unit facts host-test fuzz bench bench-run e2e demo demo-run vmlinux test-kernels clean \
 	deb rpm packages-test rules-test
 comma := ,
 .DELETE_ON_ERROR:
@@ -138,6 +138,10 @@ build/unit/test_%: tests/unit/test_%.c $(UNIT_CORE) | build/unit
 build/unit/test_progs: tests/unit/test_progs.c $(UNIT_CORE) build/native/zpcitrace.bpf.o | build/unit
 	cc $(WARN) -g -O1 $(SAN) $(DEPFLAGS) -DZT_BPF_OBJ='"build/native/zpcitrace.bpf.o"' -Ibpf -Iuser $< $(UNIT_CORE) \
 		-lbpf -lelf -lz -lcmocka -lm -o $@
+
+# docs/facts.md from the facts tables (test_facts checks it is current)
+facts: build/unit/test_facts
+	build/unit/test_facts --write docs/facts.md
 
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done

@@ -14,6 +14,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "zt_event.h"
+#include "zt_losses.h"
 #include "submit.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -80,8 +81,9 @@ struct {
 	__type(value, struct fn_known);
 } zdev_by_fid SEC(".maps");
 
-__u64 ringbuf_drops = 0;   /* records the ring buffer could not take */
-__u64 untraced_returns = 0; /* entries whose call could not be kept for its return (no task storage for it) */
+/* what the run could not see (bpf/zt_losses.h): records the ring buffer could not take, entries whose call could
+ * not be kept for its return (no task storage for it) */
+__u64 losses[ZT_NR_LOSSES] = {};
 
 /* v12 of the series kept mediated_recovery in struct zpci_dev and returned {version, pending_errors, pec} */
 struct zpci_dev___v12 {
@@ -106,7 +108,7 @@ static __always_inline struct zt_event *reserve(__u32 type, bool jit)
 	struct zt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 	if (!e) {
-		__sync_fetch_and_add(&ringbuf_drops, 1);
+		__sync_fetch_and_add(&losses[ZT_LOSS_RINGBUF], 1);
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
@@ -147,7 +149,7 @@ static __always_inline void stash(__u32 hook, struct call *c)
 	if (!t || hook >= ZT_NR_HOOKS) {
 		/* the first call of a task while another holds the storage's lock on this CPU, or no memory: its
 		 * exit will find nothing; counted */
-		__sync_fetch_and_add(&untraced_returns, 1);
+		__sync_fetch_and_add(&losses[ZT_LOSS_UNTRACED], 1);
 		return;
 	}
 	t->hook[hook] = *c;

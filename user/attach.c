@@ -677,14 +677,10 @@ int zt_attach_events_fd(const struct zt_attach *a)
 	return a->objs[0] ? bpf_map__fd(a->objs[0]->maps.events) : -1;
 }
 
-unsigned long long zt_attach_ringbuf_drops(const struct zt_attach *a)
+void zt_attach_losses(const struct zt_attach *a, struct zt_losses *l)
 {
-	return a->objs[0] ? a->objs[0]->bss->ringbuf_drops : 0;
-}
-
-unsigned long long zt_attach_untraced_returns(const struct zt_attach *a)
-{
-	return a->objs[0] ? a->objs[0]->bss->untraced_returns : 0;
+	for (int i = 0; i < ZT_NR_LOSSES; i++)
+		l->n[i] = a->objs[0] ? a->objs[0]->bss->losses[i] : 0;
 }
 
 bool zt_attach_has_pending(const struct zt_attach *a)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <linux/types.h>
+#include "facts.h"
 #include "hooks.h"
 
 
@@ -45,11 +46,10 @@ void zt_attach_free(struct zt_attach *a);
 bool zt_attach_derived(const struct zt_attach *a);
 /* the uAPI form the feature hook was loaded for (unknown until its module loads) */
 enum zt_uapi zt_attach_uapi(const struct zt_attach *a);
-/* the ring buffer's map fd, and the records the kernel side could not put in it */
+/* the ring buffer's map fd */
 int zt_attach_events_fd(const struct zt_attach *a);
-unsigned long long zt_attach_ringbuf_drops(const struct zt_attach *a);
-/* calls whose entry could not be kept for the return (their exit's event is missing) */
-unsigned long long zt_attach_untraced_returns(const struct zt_attach *a);
+/* what the BPF programs could not see, as they counted it (bpf/zt_losses.h) */
+void zt_attach_losses(const struct zt_attach *a, struct zt_losses *l);
 /* Attach pending module hooks whose module has appeared since (a poll, where uevents cannot be had). Returns how
  * many hooks it attached. */
 int zt_attach_pending(struct zt_attach *a);

@@ -465,8 +465,8 @@ void zt_capture_writer_trailer(struct zt_capture_writer *w, const struct zt_snap
 	zt_jw_u64(j, "events", w->written);
 	zt_jw_u64(j, "unwritten", w->unwritten);
 	zt_jw_u64(j, "ended_ns", s->now_ns);
-	zt_jw_u64(j, "ringbuf_lost", s->ringbuf_drops);
-	zt_jw_u64(j, "untraced_returns", s->untraced_returns); /* 2.4 */
+	for (int i = 0; i < ZT_NR_LOSSES; i++) /* each from its version on (facts.h) */
+		zt_jw_u64(j, zt_loss_facts[i].key, s->losses.n[i]);
 	if (!flight)
 		flight = &none;
 	zt_jw_u64(j, "flight_recorder_overwritten", flight->overwritten);
@@ -803,8 +803,8 @@ static int trailer(struct zt_capture *c, const struct zt_json *t)
 	c->has_trailer = true;
 	copy_str(t, "reason", c->reason, sizeof(c->reason));
 	zt_json_u64(t, "ended_ns", &c->ended_ns);
-	zt_json_u64(t, "ringbuf_lost", &c->ringbuf_lost);
-	zt_json_u64(t, "untraced_returns", &c->untraced_returns);
+	for (int i = 0; i < ZT_NR_LOSSES; i++) /* 0 in a capture older than the loss */
+		zt_json_u64(t, zt_loss_facts[i].key, &c->losses.n[i]);
 	zt_json_u64(t, "flight_recorder_overwritten", &c->gaps.overwritten);
 	zt_json_u64(t, "flight_recorder_earlier", &c->gaps.earlier); /* 2.5 */
 	zt_json_u64(t, "flight_recorder_held_back", &c->gaps.held_back);
@@ -1046,6 +1046,21 @@ void zt_capture_free(struct zt_capture *c)
 	c->events = NULL;
 	c->idents = NULL;
 	c->nevents = c->nidents = 0;
+}
+
+static void capture_ident(void *capture, const struct zt_fn *f, struct zt_ident *id)
+{
+	zt_capture_ident(capture, f, id);
+}
+
+void zt_capture_snapshot(const struct zt_capture *c, struct zt_corr *corr, uint64_t now_ns, struct zt_snapshot *s)
+{
+	*s = (struct zt_snapshot){
+		.corr = corr, .now_ns = now_ns, .losses = c->losses, .hooks = c->meta.hooks, .nhooks = c->meta.nhooks,
+		.derived = c->meta.derived, .uapi = c->meta.uapi, .histograms = true, .ident = capture_ident,
+		.ident_ctx = (void *)c, .realtime_off = c->meta.realtime_off, .version = c->meta.zpcitrace,
+		.gaps = &c->gaps,
+	};
 }
 
 void zt_capture_ident(const struct zt_capture *c, const struct zt_fn *f, struct zt_ident *id)

@@ -121,8 +121,8 @@ struct zt_capture {
 	size_t nevents, capevents;
 	bool has_trailer;
 	char reason[32];
-	uint64_t ended_ns, ringbuf_lost;
-	uint64_t untraced_returns; /* 2.4; 0 before */
+	uint64_t ended_ns;
+	struct zt_losses losses; /* the trailer's; 0 for a loss newer than the capture (facts.h) */
 	struct zt_capture_gaps gaps; /* what it lacks: damaged lines are skipped and counted, never fatal */
 	struct zt_capture_fn_ident *idents; /* sorted by fid */
 	size_t nidents;
@@ -137,5 +137,8 @@ int zt_capture_read(const char *path, struct zt_capture *c, char *err, size_t er
 void zt_capture_free(struct zt_capture *c);
 /* identity of a function from the trailer */
 void zt_capture_ident(const struct zt_capture *c, const struct zt_fn *f, struct zt_ident *id);
+/* the snapshot a capture's run ends with: its facts (losses, hooks, uAPI, identities, gaps) over corr, which the
+ * caller fed; the observation ends at now_ns. The one place a capture becomes what every output reads */
+void zt_capture_snapshot(const struct zt_capture *c, struct zt_corr *corr, uint64_t now_ns, struct zt_snapshot *s);
 
 #endif

@@ -18,30 +18,9 @@ static bool behind_head(const struct zt_fn *f, const struct zt_pending *p)
 	return f->head_known && (int8_t)(uint8_t)(f->head - p->counter) > 0;
 }
 
-static const char *const counter_names[ZT_NR_COUNTERS] = {
-	[ZT_C_ARRIVED] = "errors arrived",
-	[ZT_C_AT_START] = "queued before the start",
-	[ZT_C_STORED] = "stored in the queue",
-	[ZT_C_DROPPED_FULL] = "dropped, queue full",
-	[ZT_C_NOT_STORED] = "not stored, mediated recovery off",
-	[ZT_C_ENQUEUE_UNKNOWN] = "enqueue outcome unknown",
-	[ZT_C_NOTIFIED] = "notifications to the VMM",
-	[ZT_C_DEQUEUED] = "dequeued by the VMM",
-	[ZT_C_EMPTY] = "empty reads (-ENOMSG)",
-	[ZT_C_LOST_EFAULT] = "lost after dequeue (-EFAULT)",
-	[ZT_C_READ_FAILED] = "reads failed otherwise",
-	[ZT_C_PROBES] = "feature probes",
-	[ZT_C_OTHER_FEATURE] = "other feature calls",
-	[ZT_C_OPENS] = "opens (mediated recovery on)",
-	[ZT_C_CLOSES] = "closes (mediated recovery off)",
-	[ZT_C_DISCARDED] = "discarded at close",
-	[ZT_C_AVAIL] = "availability events",
-	[ZT_C_RESETS] = "function resets",
-};
-
 const char *zt_counter_name(enum zt_counter c)
 {
-	return c < ZT_NR_COUNTERS ? counter_names[c] : "?";
+	return c < ZT_NR_COUNTERS ? zt_counter_facts[c].label : "?";
 }
 
 void zt_corr_init(struct zt_corr *c)
@@ -634,6 +613,21 @@ uint64_t zt_corr_unseen(const struct zt_corr *c)
 	for (size_t i = 0; i < c->nfns; i++)
 		n += zt_fn_unseen(&c->fns[i]);
 	return n;
+}
+
+uint64_t zt_corr_figure(const struct zt_corr *c, enum zt_run_figure f)
+{
+	switch (f) { /* no default: a new row of ZT_RUN_FIGURES is a warning here until it has a value */
+	case ZT_F_UNMATCHED:
+		return c->unmatched_total;
+	case ZT_F_UNSEEN:
+		return zt_corr_unseen(c);
+	case ZT_F_OUT_OF_ORDER:
+		return c->out_of_order;
+	case ZT_NR_RUN_FIGURES:
+		break;
+	}
+	return 0;
 }
 
 void zt_fn_books(const struct zt_fn *f, struct zt_books *b)

@@ -8,32 +8,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/types.h>
+#include "facts.h"
 #include "hist.h"
 #include "zt_event.h"
 
-/* what the summary counts, per function and in total */
-enum zt_counter {
-	ZT_C_ARRIVED,
-	ZT_C_AT_START,       /* found in the queue when tracing started (read_queues) */
-	ZT_C_STORED,
-	ZT_C_DROPPED_FULL,
-	ZT_C_NOT_STORED,
-	ZT_C_ENQUEUE_UNKNOWN,
-	ZT_C_NOTIFIED,
-	ZT_C_DEQUEUED,
-	ZT_C_EMPTY,
-	ZT_C_LOST_EFAULT,
-	ZT_C_READ_FAILED,
-	ZT_C_PROBES,
-	ZT_C_OTHER_FEATURE,
-	ZT_C_OPENS,
-	ZT_C_CLOSES,
-	ZT_C_DISCARDED,
-	ZT_C_AVAIL,
-	ZT_C_RESETS,
-	ZT_NR_COUNTERS,
-};
-
+/* the counter's text label (facts.h) */
 const char *zt_counter_name(enum zt_counter c);
 
 struct zt_pending {
@@ -142,16 +121,24 @@ bool zt_fn_slot_pending(const struct zt_fn *f, int slot);
 /* errors that left the queue by a dequeue zpcitrace did not see (the queue counters say so) */
 uint64_t zt_fn_unseen(const struct zt_fn *f);
 
-/* Where every error of a function went: arrived + queued at start = the outcome buckets, each error in one. */
+/* Where every error of a function went: arrived + queued at start = the outcome buckets, each error in one. The
+ * buckets are the rows of ZT_BOOKS (facts.h), by name or as n[enum zt_book] */
 struct zt_books {
-	uint64_t arrived, at_start;
-	uint64_t dropped, not_stored, unknown, not_queued; /* not_queued: arrivals the kernel never offered the queue */
-	uint64_t dequeued, lost, discarded, pending, unseen;
+	union {
+		struct {
+#define ZT_BOOK_FIELD(field, ...) uint64_t field;
+			ZT_BOOKS(ZT_BOOK_FIELD)
+#undef ZT_BOOK_FIELD
+		};
+		uint64_t n[ZT_NR_BOOKS];
+	};
 	bool balanced;
 };
 void zt_fn_books(const struct zt_fn *f, struct zt_books *b);
 /* zt_fn_unseen over all functions */
 uint64_t zt_corr_unseen(const struct zt_corr *c);
+/* a figure of the whole run (facts.h, ZT_RUN_FIGURES) */
+uint64_t zt_corr_figure(const struct zt_corr *c, enum zt_run_figure f);
 /* errors were stored for it and no process ever asked for them */
 bool zt_fn_no_consumer(const struct zt_fn *f);
 struct zt_fn *zt_corr_fn(struct zt_corr *c, uint32_t fid);

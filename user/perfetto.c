@@ -136,8 +136,13 @@ static void gap_marks(struct zt_jw *w, const struct zt_perfetto_ctx *ctx, uint64
 
 	if (g && g->overwritten)
 		global_mark(w, first_ns, "events overwritten before this dump", g->overwritten);
-	if (ctx->ringbuf_lost)
-		global_mark(w, end_ns, "events lost in the ring buffer (when: unknown)", ctx->ringbuf_lost);
+	for (int i = 0; ctx->losses && i < ZT_NR_LOSSES; i++) /* facts.h */
+		if (ctx->losses->n[i]) {
+			char name[96];
+
+			snprintf(name, sizeof(name), "%s (when: unknown)", zt_loss_facts[i].label);
+			global_mark(w, end_ns, name, ctx->losses->n[i]);
+		}
 	if (g && g->unwritten)
 		global_mark(w, end_ns, "events the recorder could not write (when: unknown)", g->unwritten);
 	if (g && g->skipped_lines)

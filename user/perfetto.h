@@ -15,7 +15,7 @@
 struct zt_perfetto_ctx {
 	long long realtime_off;             /* labels the trace */
 	uint64_t end_ns;                    /* the end of the observation: pending errors' spans end there */
-	uint64_t ringbuf_lost;              /* marked at the end */
+	const struct zt_losses *losses;     /* marked at the end; may be NULL */
 	const struct zt_capture_gaps *gaps; /* marked: overwritten at the start, cut at the end; may be NULL */
 };
 

@@ -11,34 +11,6 @@
 #include "atomic.h"
 #include "prom.h"
 
-struct counter_metric {
-	int counter;          /* enum zt_counter */
-	const char *name;
-	const char *help;
-	bool per_pec;         /* {fid, pec}; else {fid} */
-};
-
-static const struct counter_metric counters[] = {
-	{ ZT_C_ARRIVED, "zpcitrace_errors_arrived_total", "PCI errors the platform reported for the function.", true },
-	{ ZT_C_AT_START, "zpcitrace_errors_queued_at_start_total",
-	  "Errors already in the function's queue when zpcitrace started.", true },
-	{ ZT_C_STORED, "zpcitrace_errors_stored_total", "Errors stored in the function's error queue.", true },
-	{ ZT_C_DROPPED_FULL, "zpcitrace_errors_dropped_total",
-	  "Errors the kernel dropped because the function's queue already held 4.", true },
-	{ ZT_C_NOT_STORED, "zpcitrace_errors_not_stored_total",
-	  "Errors not queued because mediated recovery was off (the host recovered the function).", true },
-	{ ZT_C_DISCARDED, "zpcitrace_errors_discarded_total",
-	  "Errors still queued when vfio closed the function, discarded unread.", true },
-	{ ZT_C_LOST_EFAULT, "zpcitrace_errors_lost_total",
-	  "Errors taken off the queue that never reached the VMM (copy to its buffer failed, -EFAULT).", true },
-	{ ZT_C_DEQUEUED, "zpcitrace_errors_dequeued_total", "Errors the VMM read through VFIO_DEVICE_FEATURE.", true },
-	{ ZT_C_EMPTY, "zpcitrace_empty_reads_total", "Reads of an empty queue (-ENOMSG; v12: rc 0, pec 0).", false },
-	{ ZT_C_NOTIFIED, "zpcitrace_notifications_total", "Error eventfd signals to the VMM.", false },
-	{ ZT_C_OPENS, "zpcitrace_opens_total", "vfio opens of the function (mediated recovery on).", false },
-	{ ZT_C_CLOSES, "zpcitrace_closes_total", "vfio closes of the function (mediated recovery off).", false },
-	{ ZT_C_RESETS, "zpcitrace_resets_total", "zPCI resets of the function.", false },
-};
-
 /* label values: backslash, double quote and newline escaped */
 static void label(FILE *out, const char *v)
 {
@@ -159,29 +131,30 @@ static void info_metrics(const struct zt_snapshot *s, FILE *out)
 	}
 }
 
-/* the counters of enum zt_counter, per function, and per PEC where the error's PEC is known */
+/* the counters with a metric (facts.h), per function, and per PEC where the error's PEC is known */
 static void counter_metrics(const struct zt_snapshot *s, FILE *out)
 {
 	struct zt_corr *c = s->corr;
 
-	for (size_t m = 0; m < sizeof(counters) / sizeof(counters[0]); m++) {
-		const struct counter_metric *cm = &counters[m];
+	for (int m = 0; m < ZT_NR_COUNTERS; m++) {
+		const struct zt_fact *cm = &zt_counter_facts[m];
 
-		head(out, cm->name, "counter", cm->help);
+		if (!cm->metric)
+			continue;
+		head(out, cm->metric, "counter", cm->help);
 		for (size_t i = 0; i < c->nfns; i++) {
 			const struct zt_fn *f = &c->fns[i];
 
 			if (!cm->per_pec) {
-				fprintf(out, "%s{fid=\"0x%08x\"} %llu\n", cm->name, f->fid,
-					(unsigned long long)f->n[cm->counter]);
+				fprintf(out, "%s{fid=\"0x%08x\"} %llu\n", cm->metric, f->fid, (unsigned long long)f->n[m]);
 				continue;
 			}
 			for (size_t k = 0; k < f->npec; k++) {
 				char pec[16];
 
 				pec_value(&f->by_pec[k], pec, sizeof(pec));
-				fprintf(out, "%s{fid=\"0x%08x\",pec=\"%s\"} %llu\n", cm->name, f->fid, pec,
-					(unsigned long long)f->by_pec[k].n[cm->counter]);
+				fprintf(out, "%s{fid=\"0x%08x\",pec=\"%s\"} %llu\n", cm->metric, f->fid, pec,
+					(unsigned long long)f->by_pec[k].n[m]);
 			}
 		}
 	}
@@ -240,12 +213,10 @@ void zt_prom_render(const struct zt_snapshot *s, FILE *out)
 	fn_metric(out, s, "zpcitrace_queue_oldest_pending_timestamp_seconds", "gauge",
 		  "Unix time the oldest error still queued was stored (0: none queued).", oldest_pending);
 	wait_histograms(c, out);
-	head(out, "zpcitrace_ringbuf_lost_events_total", "counter",
-	     "Events the kernel could not hand to zpcitrace (ring buffer full).");
-	fprintf(out, "zpcitrace_ringbuf_lost_events_total %llu\n", (unsigned long long)s->ringbuf_drops);
-	head(out, "zpcitrace_untraced_returns_total", "counter",
-	     "Calls whose return zpcitrace could not trace: their entry could not be kept (their exit's event is missing).");
-	fprintf(out, "zpcitrace_untraced_returns_total %llu\n", (unsigned long long)s->untraced_returns);
+	for (int i = 0; i < ZT_NR_LOSSES; i++) {
+		head(out, zt_loss_facts[i].metric, "counter", zt_loss_facts[i].help);
+		fprintf(out, "%s %llu\n", zt_loss_facts[i].metric, (unsigned long long)s->losses.n[i]);
+	}
 }
 
 int zt_prom_write(const struct zt_snapshot *s, const char *path, char *why, size_t whylen)

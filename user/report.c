@@ -212,11 +212,6 @@ bad:
 }
 
 /* a function's identity as the trailer names it */
-static void ident(void *capture, const struct zt_fn *f, struct zt_ident *id)
-{
-	zt_capture_ident(capture, f, id);
-}
-
 /* the selection is empty: one line that says why */
 static void say_empty(const struct zt_report_opts *o, const struct zt_capture *c, uint64_t since, uint64_t until,
 		      FILE *err)
@@ -363,12 +358,9 @@ static int summarise(const struct zt_report_opts *o, struct zt_capture *c, struc
 	int rc = 0;
 
 	/* the observation ends at --until, within the capture: time at full depth and waits run to there */
-	struct zt_snapshot s = {
-		.corr = corr, .now_ns = o->until_arg ? (until < end ? until : end) : end,
-		.ringbuf_drops = c->ringbuf_lost, .untraced_returns = c->untraced_returns, .hooks = c->meta.hooks, .nhooks = c->meta.nhooks,
-		.derived = c->meta.derived, .uapi = c->meta.uapi, .histograms = true, .ident = ident, .ident_ctx = c,
-		.realtime_off = c->meta.realtime_off, .version = c->meta.zpcitrace, .gaps = &c->gaps,
-	};
+	struct zt_snapshot s;
+
+	zt_capture_snapshot(c, corr, o->until_arg ? (until < end ? until : end) : end, &s);
 	if (s.now_ns < last)
 		s.now_ns = last;
 	if (o->json)
@@ -380,7 +372,7 @@ static int summarise(const struct zt_report_opts *o, struct zt_capture *c, struc
 		rc = 1;
 	}
 	struct zt_perfetto_ctx pctx = { .realtime_off = c->meta.realtime_off, .end_ns = s.now_ns,
-					.ringbuf_lost = c->ringbuf_lost, .gaps = &c->gaps };
+					.losses = &c->losses, .gaps = &c->gaps };
 	if (!rc && o->perfetto)
 		rc = write_perfetto(o, c, n, &pctx, err);
 	return rc;

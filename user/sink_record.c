@@ -16,8 +16,7 @@ struct record {
 	bool failing;              /* the newest write failed */
 	uint64_t done_written;     /* events written to the files rotated out */
 	uint64_t done_unwritten;
-	unsigned long long ringbuf_at_open; /* the ring buffer's losses before this file: its trailer counts its own */
-	unsigned long long untraced_at_open;
+	struct zt_losses at_open; /* the run's losses before this file: its trailer counts its own */
 	unsigned files;            /* files started */
 };
 
@@ -88,8 +87,8 @@ static int record_close(struct record *r, const struct zt_snapshot *snap, const 
 {
 	struct zt_snapshot own = *snap;
 
-	own.ringbuf_drops = snap->ringbuf_drops - r->ringbuf_at_open;
-	own.untraced_returns = snap->untraced_returns - r->untraced_at_open;
+	for (int i = 0; i < ZT_NR_LOSSES; i++)
+		own.losses.n[i] = snap->losses.n[i] - r->at_open.n[i];
 	zt_capture_writer_trailer(&r->w, &own, reason, NULL);
 	return zt_capture_writer_close(&r->w);
 }
@@ -112,8 +111,7 @@ static void rotate(struct record *r)
 			s->args.path);
 		return;
 	}
-	r->ringbuf_at_open = snap.ringbuf_drops;
-	r->untraced_at_open = snap.untraced_returns;
+	r->at_open = snap.losses;
 	r->failing = false;
 	if (!record_open(r) && s->args.read_queues)
 		s->args.read_queues(s->args.snapshot_ctx);

@@ -45,8 +45,7 @@ bool zt_capture_gaps_damaged(const struct zt_capture_gaps *g);
 struct zt_snapshot {
 	struct zt_corr *corr;
 	uint64_t now_ns;             /* the end of the observation */
-	uint64_t ringbuf_drops;
-	uint64_t untraced_returns;   /* calls whose exit's event is missing: the entry could not be kept */
+	struct zt_losses losses;     /* what the run could not see (bpf/zt_losses.h) */
 	const struct zt_hook_state *hooks; /* may be NULL */
 	int nhooks;
 	bool derived;                /* enqueue outcomes derived from the queue state */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ccdf.h"
+#include "facts.h"
 #include "jsonw.h"
 #include "pec.h"
 #include "status.h"
@@ -102,6 +103,7 @@ void zt_status_json(const struct zt_status *st, zt_ident_fn ident, FILE *out)
 	zt_jw_init(&w, out);
 	zt_jw_open(&w, NULL, '{');
 	zt_jw_str(&w, "event", "status");
+	zt_jw_u64(&w, "schema", ZT_JSON_SCHEMA);
 	zt_jw_open(&w, "functions", '[');
 	for (size_t i = 0; i < st->n; i++) {
 		const struct zt_event *e = &st->ev[i];

@@ -45,21 +45,29 @@ static void latency_header(FILE *out, const char *what, const char *key)
 	fprintf(out, "%s (usecs):\n  %-16s %7s %12s %12s %12s %12s\n", what, key, "COUNT", "P50", "P90", "P99", "MAX");
 }
 
+static int column(int book)
+{
+	int w = (int)strlen(zt_book_facts[book].label);
+
+	return w < 5 ? 5 : w;
+}
+
 /* every error of each function in exactly one bucket; a row that does not add up says so */
 static void books_text(const struct zt_corr *c, FILE *out)
 {
-	fprintf(out, "books (arrived + queued before the start = the buckets):\n  %-10s %7s %7s %7s %9s %7s %9s %8s %5s %9s "
-		     "%7s %6s %s\n", "FID", "ARRIVED", "ATSTART", "DROPPED", "NOTSTORED", "UNKNOWN", "NOTQUEUED", "DEQUEUED",
-		"LOST", "DISCARDED", "PENDING", "UNSEEN", "BALANCED");
+	/* a column at least 5 wide: the numbers fit under short headers (LOST) */
+	fprintf(out, "books (arrived + queued before the start = the buckets):\n  %-10s", "FID");
+	for (int k = 0; k < ZT_NR_BOOKS; k++)
+		fprintf(out, " %*s", column(k), zt_book_facts[k].label);
+	fprintf(out, " %s\n", "BALANCED");
 	for (size_t i = 0; i < c->nfns; i++) {
 		struct zt_books b;
 
 		zt_fn_books(&c->fns[i], &b);
-		fprintf(out, "  0x%08x %7llu %7llu %7llu %9llu %7llu %9llu %8llu %5llu %9llu %7llu %6llu %s\n", c->fns[i].fid,
-			(unsigned long long)b.arrived, (unsigned long long)b.at_start, (unsigned long long)b.dropped,
-			(unsigned long long)b.not_stored, (unsigned long long)b.unknown, (unsigned long long)b.not_queued,
-			(unsigned long long)b.dequeued, (unsigned long long)b.lost, (unsigned long long)b.discarded,
-			(unsigned long long)b.pending, (unsigned long long)b.unseen, b.balanced ? "yes" : "NO");
+		fprintf(out, "  0x%08x", c->fns[i].fid);
+		for (int k = 0; k < ZT_NR_BOOKS; k++)
+			fprintf(out, " %*llu", column(k), (unsigned long long)b.n[k]);
+		fprintf(out, " %s\n", b.balanced ? "yes" : "NO");
 	}
 }
 
@@ -189,12 +197,11 @@ void zt_summary_text(const struct zt_snapshot *s, FILE *out)
 
 	fprintf(out, "zpcitrace: summary\n");
 	for (int i = 0; i < ZT_NR_COUNTERS; i++)
-		fprintf(out, "  %-36s %llu\n", zt_counter_name(i), (unsigned long long)c->total[i]);
-	fprintf(out, "  %-36s %llu\n", "dequeues with no traced enqueue", (unsigned long long)c->unmatched_total);
-	fprintf(out, "  %-36s %llu\n", "dequeued unseen", (unsigned long long)zt_corr_unseen(c));
-	fprintf(out, "  %-36s %llu\n", "events lost in the ring buffer", (unsigned long long)s->ringbuf_drops);
-	fprintf(out, "  %-36s %llu\n", "returns not traced", (unsigned long long)s->untraced_returns);
-	fprintf(out, "  %-36s %llu\n", "events out of time order", (unsigned long long)c->out_of_order);
+		fprintf(out, "  %-36s %llu\n", zt_counter_facts[i].label, (unsigned long long)c->total[i]);
+	for (int i = 0; i < ZT_NR_RUN_FIGURES; i++)
+		fprintf(out, "  %-36s %llu\n", zt_figure_facts[i].label, (unsigned long long)zt_corr_figure(c, i));
+	for (int i = 0; i < ZT_NR_LOSSES; i++)
+		fprintf(out, "  %-36s %llu\n", zt_loss_facts[i].label, (unsigned long long)s->losses.n[i]);
 	if (s->gaps)
 		gaps_text(s->gaps, out);
 	functions_text(s, out);
@@ -247,17 +254,8 @@ static void json_books(struct zt_jw *w, const struct zt_fn *f)
 
 	zt_fn_books(f, &b);
 	zt_jw_open(w, "books", '{');
-	zt_jw_u64(w, "arrived", b.arrived);
-	zt_jw_u64(w, "queued_before_start", b.at_start);
-	zt_jw_u64(w, "dropped", b.dropped);
-	zt_jw_u64(w, "not_stored", b.not_stored);
-	zt_jw_u64(w, "unknown", b.unknown);
-	zt_jw_u64(w, "not_queued", b.not_queued);
-	zt_jw_u64(w, "dequeued", b.dequeued);
-	zt_jw_u64(w, "lost", b.lost);
-	zt_jw_u64(w, "discarded", b.discarded);
-	zt_jw_u64(w, "pending", b.pending);
-	zt_jw_u64(w, "unseen", b.unseen);
+	for (int k = 0; k < ZT_NR_BOOKS; k++)
+		zt_jw_u64(w, zt_book_facts[k].key, b.n[k]);
 	zt_jw_bool(w, "balanced", b.balanced);
 	zt_jw_close(w, '}');
 }
@@ -274,8 +272,10 @@ static void json_function(const struct zt_snapshot *s, struct zt_fn *f, struct z
 	zt_jw_str(w, "pci", pci);
 	zt_jw_str(w, "uid", id.uid);
 	zt_jw_str(w, "pchid", id.pchid);
+	zt_jw_open(w, "counters", '{');
 	for (int k = 0; k < ZT_NR_COUNTERS; k++)
-		zt_jw_u64(w, zt_counter_name(k), f->n[k]);
+		zt_jw_u64(w, zt_counter_facts[k].key, f->n[k]);
+	zt_jw_close(w, '}');
 	zt_jw_u64(w, "unmatched", f->unmatched);
 	zt_jw_u64(w, "max_depth", f->max_depth);
 	zt_jw_f3(w, "full_ms", zt_fn_full_ns(f, s->now_ns) / 1e6);
@@ -299,14 +299,14 @@ void zt_summary_json(const struct zt_snapshot *s, FILE *out)
 	zt_jw_init(&w, out);
 	zt_jw_open(&w, NULL, '{');
 	zt_jw_str(&w, "event", "summary");
+	zt_jw_u64(&w, "schema", ZT_JSON_SCHEMA);
 	zt_jw_open(&w, "counters", '{');
 	for (int i = 0; i < ZT_NR_COUNTERS; i++)
-		zt_jw_u64(&w, zt_counter_name(i), c->total[i]);
-	zt_jw_u64(&w, "dequeues with no traced enqueue", c->unmatched_total);
-	zt_jw_u64(&w, "dequeued unseen", zt_corr_unseen(c));
-	zt_jw_u64(&w, "events lost in the ring buffer", s->ringbuf_drops);
-	zt_jw_u64(&w, "returns not traced", s->untraced_returns);
-	zt_jw_u64(&w, "events out of time order", c->out_of_order);
+		zt_jw_u64(&w, zt_counter_facts[i].key, c->total[i]);
+	for (int i = 0; i < ZT_NR_RUN_FIGURES; i++)
+		zt_jw_u64(&w, zt_figure_facts[i].key, zt_corr_figure(c, i));
+	for (int i = 0; i < ZT_NR_LOSSES; i++)
+		zt_jw_u64(&w, zt_loss_facts[i].key, s->losses.n[i]);
 	zt_jw_close(&w, '}');
 	if (s->gaps)
 		gaps_json(s->gaps, &w);

@@ -387,8 +387,6 @@ static void snapshot(struct tracer *t, struct zt_snapshot *s, bool at_exit)
 	*s = (struct zt_snapshot){
 		.corr = &t->corr,
 		.now_ns = mono_ns(),
-		.ringbuf_drops = zt_attach_ringbuf_drops(t->attach),
-		.untraced_returns = zt_attach_untraced_returns(t->attach),
 		.hooks = t->hooks,
 		.nhooks = ZT_NR_HOOKS,
 		.derived = zt_attach_derived(t->attach),
@@ -398,6 +396,7 @@ static void snapshot(struct tracer *t, struct zt_snapshot *s, bool at_exit)
 		.realtime_off = t->realtime_off,
 		.version = ZT_VERSION,
 	};
+	zt_attach_losses(t->attach, &s->losses);
 	zt_attach_hook_states(t->attach, t->hooks);
 }
 
@@ -520,15 +519,17 @@ out:
 static int show_status(struct tracer *t)
 {
 	int n = zt_attach_read_queues(t->attach);
+	struct zt_losses losses;
 
 	if (n < 0) {
 		fprintf(stderr, "zpcitrace: cannot read the queues: %s\n", strerror(-n));
 		return n;
 	}
 	ring_buffer__consume(t->rb);
-	if (t->status_lost || zt_attach_ringbuf_drops(t->attach)) {
+	zt_attach_losses(t->attach, &losses);
+	if (t->status_lost || losses.n[ZT_LOSS_RINGBUF]) {
 		fprintf(stderr, "zpcitrace: the status is incomplete: %lu functions or errors could not be kept\n",
-			t->status_lost + (unsigned long)zt_attach_ringbuf_drops(t->attach));
+			t->status_lost + (unsigned long)losses.n[ZT_LOSS_RINGBUF]);
 		return -ENOBUFS;
 	}
 	if (env.json)

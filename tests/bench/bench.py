@@ -319,7 +319,7 @@ def main():
     t = time.time()
     out = subprocess.run([a.zpcitrace, "report", "-j", cap], capture_output=True, text=True)
     dt = time.time() - t
-    n = json.loads(out.stdout)["counters"]["errors arrived"] * 3 if out.returncode == 0 else 0
+    n = json.loads(out.stdout)["counters"]["arrived"] * 3 if out.returncode == 0 else 0
     size = os.path.getsize(cap)
     print(f"  {n} events ({size / 1e6:.0f} MB) in {dt:.2f} s: {n / dt / 1e6:.3f} M events/s", flush=True)
     res["report"] = {"events": n, "seconds": dt, "bytes": size}

@@ -153,7 +153,7 @@ int main(int argc, char **argv)
 			    ru.ru_stime.tv_usec / 1e6 - producer_cpu;
 	unsigned long long produced = skel->bss->produced, drops = skel->bss->drops;
 	if (loader_mode) {
-		struct zt_snapshot s = { .corr = &corr, .now_ns = 0, .ringbuf_drops = drops };
+		struct zt_snapshot s = { .corr = &corr, .now_ns = 0, .losses.n[ZT_LOSS_RINGBUF] = drops };
 		zt_capture_writer_trailer(&capw, &s, "exit", NULL);
 		zt_capture_writer_close(&capw);
 	}

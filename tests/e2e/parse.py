@@ -1,5 +1,6 @@
 """Parsers of zpcitrace's outputs and of the guest VMM's ground truth, for the e2e checks."""
 import json
+import os
 import re
 
 TS = re.compile(r"^\d\d:\d\d:\d\d\.\d{6} ")
@@ -88,9 +89,18 @@ def gt_reads(gt):
     return [f for w, f in gt if w == "get" and f["rc"] == "0" and int(f["pec"], 16) != 0]
 
 
+def fact_keys():
+    """{text label: JSON key} of every fact, from docs/facts.md (generated from the C tables, checked by test_facts)"""
+    page = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "facts.md")
+    rows = re.findall(r"^\| `([a-z0-9_]+)` \| ([^|]+?) \|", open(page).read(), re.M)
+    return {label: key for key, label in rows}
+
+
 def parse_summary(text):
-    """the exit summary of a run's stderr: ({counter: N}, {func: (mode, module)}, {fid: {COLUMN: value}} of the
-    functions and of the books tables, {(latency table, key): {COUNT, P50, ...}})"""
+    """the exit summary of a run's stderr: ({counter's JSON key: N}, {func: (mode, module)}, {fid: {COLUMN: value}} of
+    the functions and of the books tables, {(latency table, key): {COUNT, P50, ...}}); the counters by the keys of
+    -j, so that a check reads a text run and a -j run alike"""
+    keys = fact_keys()
     # "  <counter name>  N" and "  hook FUNC ROLE MODE [module]" lines, the tables
     parts = text.split("zpcitrace: summary\n", 1)
     summary = {}
@@ -125,7 +135,7 @@ def parse_summary(text):
                 continue
             m = re.match(r"^  (.+?) +(\d+)$", line)
             if m:
-                summary[m.group(1)] = int(m.group(2))
+                summary[keys.get(m.group(1), m.group(1))] = int(m.group(2))
     return summary, hooks, functions, books, latency
 
 

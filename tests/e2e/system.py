@@ -202,8 +202,8 @@ def scenario_system(args, bed, c):
         eq((rep.returncode, rep.stderr), (0, ""), "zpcitrace report on this host")
         j = json.loads(rep.stdout)
         (f,) = j["functions"]
-        eq((f["fid"], f["errors arrived"], f["stored in the queue"], f["dropped, queue full"], f["dequeued by the VMM"],
-            f["books"]["balanced"]), ("0x00000001", n, 4, n - 4, len(r.reads("recorder")), True),
+        k = f["counters"]
+        eq((f["fid"], k["arrived"], k["stored"], k["dropped"], k["dequeued"], f["books"]["balanced"]), ("0x00000001", n, 4, n - 4, len(r.reads("recorder")), True),
            "fid, arrived, stored, dropped, dequeued, balanced")
         eq(json.loads(open(cap).read().splitlines()[-1]).get("reason"), "exit", "the trailer's reason")
     c.check(f"{p}: the recorder service's capture reports on this host with the counts the guest saw", recorded)

@@ -52,9 +52,9 @@ static void metrics(const char *capture, size_t len, FILE *sink)
 	zt_corr_init(&corr);
 	for (size_t i = 0; i < c.nevents; i++)
 		zt_corr_add(&corr, &c.events[i], NULL);
-	struct zt_snapshot s = { .corr = &corr, .now_ns = c.ended_ns, .ringbuf_drops = c.ringbuf_lost,
-				.untraced_returns = c.untraced_returns,
-				.hooks = c.meta.hooks, .nhooks = c.meta.nhooks, .histograms = true, .gaps = &c.gaps };
+	struct zt_snapshot s;
+
+	zt_capture_snapshot(&c, &corr, c.ended_ns, &s);
 	zt_prom_render(&s, sink);
 	zt_corr_free(&corr);
 	zt_capture_free(&c);

@@ -134,7 +134,7 @@ check "out-of-order timestamps are counted and never underflow (FULL_MS, latency
 	python3 -c '
 import json, sys
 s = json.loads(sys.argv[1]); f = s["functions"][0]
-assert s["counters"]["events out of time order"] == 2, s["counters"]
+assert s["counters"]["out_of_order"] == 2, s["counters"]
 assert f["full_ms"] < 1e9 and f["enqueue_dequeue"]["max_us"] < 1e9, f' "$out"
 run "$bin" report -j "$tmp/noreader.jsonl"
 run "$bin" report --perfetto "$tmp/nr.json" "$tmp/noreader.jsonl"
@@ -154,7 +154,7 @@ check "a damaged line is skipped and counted (line 9), the rest read, exit 3" \
 import json, sys
 s = json.loads(sys.argv[1]); c = s["capture"]
 assert c["damaged"] and c["skipped_lines"] == 1 and c["first_skipped_line"] == 9, c
-assert s["counters"]["errors arrived"] == 5, s["counters"]' "$out"
+assert s["counters"]["arrived"] == 5, s["counters"]' "$out"
 check "... and its exit status is 3, said in one line" test "$rc" = 3 -a "$(lines "$err")" = 1
 mk "$tmp/long.jsonl" longline
 run bash -c "ulimit -v 600000; exec $bin report -j $tmp/long.jsonl"

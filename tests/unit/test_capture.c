@@ -97,7 +97,7 @@ static char *make_capture(int n, size_t *len, bool trailer)
 	}
 	if (trailer) {
 		/* the trailer's uapi differs from the header's, as when vfio_pci_core loaded during the recording */
-		struct zt_snapshot s = { .corr = &c, .now_ns = 99, .ringbuf_drops = 5, .untraced_returns = 6, .hooks = hooks, .nhooks = 2,
+		struct zt_snapshot s = { .corr = &c, .now_ns = 99, .losses.n = { [ZT_LOSS_RINGBUF] = 5, [ZT_LOSS_UNTRACED] = 6 }, .hooks = hooks, .nhooks = 2,
 					 .uapi = ZT_UAPI_V12 };
 		zt_capture_writer_trailer(&w, &s, "exit", NULL);
 	}
@@ -125,8 +125,8 @@ static void test_round_trip(void **state)
 	}
 	assert_true(c.has_trailer);
 	assert_int_equal(c.ended_ns, 99);
-	assert_int_equal(c.ringbuf_lost, 5);
-	assert_int_equal(c.untraced_returns, 6);
+	assert_int_equal(c.losses.n[ZT_LOSS_RINGBUF], 5);
+	assert_int_equal(c.losses.n[ZT_LOSS_UNTRACED], 6);
 	assert_int_equal(c.gaps.unwritten, 0);
 	assert_int_equal(c.meta.realtime_off, -5);
 	assert_true(c.meta.derived);

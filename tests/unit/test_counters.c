@@ -130,7 +130,7 @@ static void test_summary_text_and_json(void **state)
 	zt_corr_init(&s);
 	zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_ENQUEUE, .result = ZT_ENQ_DROPPED_FULL }, NULL);
 	zt_corr_add(&s, &(struct zt_event){ .has_fn = 1, .fid = 1, .type = ZT_EV_ENQUEUE, .result = ZT_ENQ_DROPPED_FULL }, NULL);
-	struct zt_snapshot sum = { .corr = &s, .ringbuf_drops = 5, .untraced_returns = 4 };
+	struct zt_snapshot sum = { .corr = &s, .losses.n = { [ZT_LOSS_RINGBUF] = 5, [ZT_LOSS_UNTRACED] = 4 } };
 	f = fmemopen(buf, sizeof(buf) - 1, "w");
 	zt_summary_text(&sum, f);
 	fclose(f);
@@ -145,9 +145,13 @@ static void test_summary_text_and_json(void **state)
 	f = fmemopen(buf, sizeof(buf) - 1, "w");
 	zt_summary_json(&sum, f);
 	fclose(f);
-	assert_non_null(strstr(buf, "\"dropped, queue full\":2,"));
+	/* identifiers as keys, whatever the text's words; the schema's version first */
+	assert_non_null(strstr(buf, "{\"event\":\"summary\",\"schema\":1,\"counters\":{\"arrived\":0,"));
+	assert_non_null(strstr(buf, "\"dropped\":2,"));
+	assert_null(strstr(buf, "dropped, queue full"));
 	assert_non_null(strstr(buf, "\"no_consumer\":true"));
-	assert_non_null(strstr(buf, "\"events lost in the ring buffer\":5,\"returns not traced\":4,\"events out of time order\":0}"));
+	assert_non_null(strstr(buf, "\"unmatched\":0,\"unseen\":0,\"out_of_order\":0,\"ringbuf_lost\":5,\"untraced_returns\":4}"));
+	assert_non_null(strstr(buf, "\"counters\":{\"arrived\":0,\"queued_before_start\":0,\"stored\":0,\"dropped\":2,"));
 	zt_corr_free(&s);
 }
 

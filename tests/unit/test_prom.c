@@ -79,7 +79,7 @@ static const struct zt_hook_state hooks[] = { { "zpci_event_error", "arrival", "
 
 static char *render(struct zt_corr *c)
 {
-	struct zt_snapshot s = { .corr = c, .ringbuf_drops = 3, .untraced_returns = 2, .hooks = hooks, .nhooks = 1, .version = "v\"1\\" };
+	struct zt_snapshot s = { .corr = c, .losses.n = { [ZT_LOSS_RINGBUF] = 3, [ZT_LOSS_UNTRACED] = 2 }, .hooks = hooks, .nhooks = 1, .version = "v\"1\\" };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -217,7 +217,7 @@ static void test_kill_mid_write(void **state)
 		zt_corr_add(&c, &a, NULL);
 	}
 	char *want = render(&c);
-	struct zt_snapshot s = { .corr = &c, .ringbuf_drops = 3, .untraced_returns = 2, .hooks = hooks, .nhooks = 1, .version = "v\"1\\" };
+	struct zt_snapshot s = { .corr = &c, .losses.n = { [ZT_LOSS_RINGBUF] = 3, [ZT_LOSS_UNTRACED] = 2 }, .hooks = hooks, .nhooks = 1, .version = "v\"1\\" };
 	snprintf(path, sizeof(path), "%s/kill.prom", dir);
 	srand((unsigned)time(NULL));
 	int complete = 0;

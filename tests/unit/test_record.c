@@ -24,7 +24,7 @@ static void fake_snapshot(void *ctx, struct zt_snapshot *out)
 {
 	struct fake_tracer *t = ctx;
 
-	*out = (struct zt_snapshot){ .corr = &t->corr, .now_ns = 1000, .ringbuf_drops = t->drops };
+	*out = (struct zt_snapshot){ .corr = &t->corr, .now_ns = 1000, .losses.n[ZT_LOSS_RINGBUF] = t->drops };
 }
 
 static void fake_read_queues(void *ctx)
@@ -82,7 +82,7 @@ static void test_rotates_by_size_and_keeps_n_files(void **state)
 		assert_int_equal(c.gaps.skipped_lines, 0);
 		assert_true(c.nevents > 0);
 		/* its own losses: one every ten events, give or take the one at the file's start */
-		assert_true(c.ringbuf_lost <= c.nevents / 10 + 1);
+		assert_true(c.losses.n[ZT_LOSS_RINGBUF] <= c.nevents / 10 + 1);
 		events += c.nevents;
 		zt_capture_free(&c);
 		unlink(name);

@@ -114,7 +114,7 @@ static void test_no_functions(void **state)
 
 	(void)state;
 	t = render(&st, true);
-	assert_string_equal(t, "{\"event\":\"status\",\"functions\":[]}\n");
+	assert_string_equal(t, "{\"event\":\"status\",\"schema\":1,\"functions\":[]}\n");
 	free(t);
 	t = render(&st, false);
 	assert_string_equal(t, "zPCI functions: 0, errors queued: 0\n");
