@@ -307,7 +307,7 @@ static void hooks_json(struct zt_jw *w, const struct zt_hook_state *h, int n)
 	zt_jw_close(w, '}');
 }
 
-void zt_capture_writer_header(struct zt_capture_writer *w, const struct zt_capture_meta *m, unsigned flight_recorder)
+void zt_capture_writer_header(struct zt_capture_writer *w, const struct zt_run *m, unsigned flight_recorder)
 {
 	struct json_line l;
 	struct zt_jw *j = line_begin(&l);
@@ -591,7 +591,7 @@ static void copy_str(const struct zt_json *o, const char *key, char *dst, size_t
 		zt_text_escape(v, strlen(v), dst, len);
 }
 
-static void read_hooks(struct zt_capture_meta *m, const struct zt_json *hooks, const struct zt_json *modules)
+static void read_hooks(struct zt_run *m, const struct zt_json *hooks, const struct zt_json *modules)
 {
 	m->nhooks = 0;
 	if (!hooks || hooks->type != ZT_JSON_OBJECT)
@@ -614,7 +614,7 @@ static void read_hooks(struct zt_capture_meta *m, const struct zt_json *hooks, c
 }
 
 /* 2.3: the feature's uAPI form, in the header as at the start and in the trailer as at the end */
-static void read_uapi(struct zt_capture_meta *m, const struct zt_json *line)
+static void read_uapi(struct zt_run *m, const struct zt_json *line)
 {
 	const char *uapi;
 

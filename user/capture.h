@@ -24,7 +24,9 @@
 #define ZT_CAPTURE_TRAILER_MAX (1024 * 1024)
 #define ZT_CAPTURE_TRAILER_PREFIX "{\"trailer\":true"
 
-struct zt_capture_meta {
+/* The facts of a run that do not change as it goes (the hooks and the uAPI are as at its start, and a capture's
+ * trailer updates them): a capture's header, the live -j's start object */
+struct zt_run {
 	char hostname[64], kernel[128], machine[65], btf[256], zpcitrace[64];
 	long long realtime_off;
 	bool derived;
@@ -75,7 +77,7 @@ int zt_capture_writer_open(struct zt_capture_writer *w, const char *path, char *
 int zt_capture_writer_open_fd(struct zt_capture_writer *w, int fd);
 /* a capture: flush what is buffered (the header) and rename it into place, to be written on */
 int zt_capture_writer_publish(struct zt_capture_writer *w);
-void zt_capture_writer_header(struct zt_capture_writer *w, const struct zt_capture_meta *m, unsigned flight_recorder);
+void zt_capture_writer_header(struct zt_capture_writer *w, const struct zt_run *m, unsigned flight_recorder);
 void zt_capture_writer_event(struct zt_capture_writer *w, const struct zt_event *e, long long realtime_off);
 /* a flight-recorder dump's events before its first: in no dump (overwritten), in earlier dumps; and the dumps the
  * run held back so far */
@@ -115,7 +117,7 @@ struct zt_capture_fn_ident {
 };
 
 struct zt_capture {
-	struct zt_capture_meta meta;
+	struct zt_run meta;
 	int major, minor;
 	struct zt_event *events;
 	size_t nevents, capevents;

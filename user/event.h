@@ -25,9 +25,16 @@ const char *zt_channel_state_name(unsigned int state);
 const char *zt_event_name(const struct zt_event *e);
 
 /* Each field of an event, in print order (fid, fh, pci, rc, ..., comm), with what the correlator matched (note
- * may be NULL): quote says a JSON string, else a JSON number. format.c's lines and the timeline show them. */
+ * may be NULL). format.c's lines and the timeline show them. */
 struct zt_match;
-typedef void (*zt_field_fn)(void *ctx, const char *key, const char *value, bool quote);
+struct zt_field {
+	const char *key;
+	const char *value; /* as the text prints it */
+	bool quote;        /* a string (JSON quotes it), else a number */
+	const char *json;  /* JSON's own value, a JSON token, where it is typed otherwise (rc: -42, pec: "0x0004") */
+	const char *name;  /* JSON: the name beside it, as KEY_name (rc_name "ENOMSG", pec_name "tprote"), or NULL */
+};
+typedef void (*zt_field_fn)(void *ctx, const struct zt_field *f);
 void zt_event_fields(const struct zt_event *e, const struct zt_match *note, zt_field_fn fn, void *ctx);
 
 /* "-ENOMSG", "0", or "-123" for errnos without a name. */

@@ -16,9 +16,20 @@
 /* hand a formatted value to the sink */
 static void emit(zt_field_fn fn, void *ctx, const char *key, bool quote, struct sb *v)
 {
-	fn(ctx, key, v->buf, quote);
+	fn(ctx, &(struct zt_field){ .key = key, .value = v->buf, .quote = quote });
 	v->pos = 0;
 	v->buf[0] = 0;
+}
+
+/* a return code: its errno name in the text ("-ENOMSG"), the number and the name in JSON */
+static void rc_field(zt_field_fn fn, void *ctx, const char *key, int ret)
+{
+	char text[32], num[16];
+	const char *name = ret < 0 ? strerrorname_np(-ret) : NULL;
+
+	snprintf(num, sizeof(num), "%d", ret);
+	fn(ctx, &(struct zt_field){ .key = key, .value = zt_errname(ret, text, sizeof(text)), .quote = true, .json = num,
+				    .name = name });
 }
 
 static void field_str(zt_field_fn fn, void *ctx, struct sb *v, const char *key, const char *s)
@@ -40,32 +51,33 @@ static void field_hex(zt_field_fn fn, void *ctx, struct sb *v, const char *key, 
 	emit(fn, ctx, key, true, v);
 }
 
-static void pec_field(zt_field_fn fn, void *ctx, struct sb *v, uint16_t pec)
+/* a PEC: "0x0004/tprote" in the text, "0x0004" and its name apart in JSON */
+static void pec_field(zt_field_fn fn, void *ctx, uint16_t pec)
 {
-	char label[64];
+	char label[64], code[16];
 
-	sb_str(v, zt_pec_label(pec, label, sizeof(label)));
-	emit(fn, ctx, "pec", true, v);
+	snprintf(code, sizeof(code), "\"0x%04x\"", pec);
+	fn(ctx, &(struct zt_field){ .key = "pec", .value = zt_pec_label(pec, label, sizeof(label)), .quote = true,
+				    .json = code, .name = zt_pec_name(pec) });
 }
 
 /* the fields only one kind of event has */
 static void kind_fields(const struct zt_event *e, zt_field_fn fn, void *ctx, struct sb *v)
 {
 	const char *state;
-	char err[32];
 
 	switch (e->type) {
 	case ZT_EV_FEATURE:
 		if (zt_feature_kind(e) == ZT_FEATURE_OTHER)
 			field_hex(fn, ctx, v, "flags", e->flags, 1);
-		field_str(fn, ctx, v, "rc", zt_errname(e->ret, err, sizeof(err)));
+		rc_field(fn, ctx, "rc", e->ret);
 		if (!e->v12)
 			break;
 		field_str(fn, ctx, v, "uapi", "v12");
 		if (e->ret == 0 && e->get_ret == -ENOMSG)
 			field_u(fn, ctx, v, "empty", 1); /* v12's empty answer: rc 0, pec 0 */
 		else if (!e->has_ccdf && e->v12_pec)
-			pec_field(fn, ctx, v, e->v12_pec); /* answered, but the entry it took was not seen */
+			pec_field(fn, ctx, e->v12_pec); /* answered, but the entry it took was not seen */
 		break;
 	case ZT_EV_ENQUEUE:
 		field_str(fn, ctx, v, "result", zt_enqueue_result_name(e->result));
@@ -80,7 +92,7 @@ static void kind_fields(const struct zt_event *e, zt_field_fn fn, void *ctx, str
 		}
 		break;
 	case ZT_EV_RESET:
-		field_str(fn, ctx, v, "rc", zt_errname(e->ret, err, sizeof(err)));
+		rc_field(fn, ctx, "rc", e->ret);
 		break;
 	case ZT_EV_CLOSE:
 		field_u(fn, ctx, v, "discarded", e->discarded);
@@ -94,7 +106,7 @@ static void ccdf_fields(const struct zt_event *e, zt_field_fn fn, void *ctx, str
 	struct zt_ccdf c;
 
 	zt_ccdf_decode(e->ccdf, &c);
-	pec_field(fn, ctx, v, c.pec);
+	pec_field(fn, ctx, c.pec);
 	if (e->type != ZT_EV_AVAIL)
 		field_hex(fn, ctx, v, "faddr", c.faddr, 1);
 	if (e->type == ZT_EV_ARRIVAL) {

@@ -12,6 +12,7 @@
 #include <time.h>
 #include "capture.h"
 #include "sink.h"
+#include "summary.h"
 
 #define AUTO_DUMP_GAP_NS 1000000000ull /* overflow and discard dumps: at most one a second */
 #define RETRY_MS 100                    /* a dump waiting out that limit is looked at this often */
@@ -144,7 +145,7 @@ static int flight_finish(struct zt_sink *s, const struct zt_snapshot *snap)
 	if (f->held_back)
 		fprintf(stderr, "zpcitrace: flight recorder: %llu dumps were held back (-W %llu)\n",
 			(unsigned long long)f->held_back, (unsigned long long)f->max_dumps);
-	return zt_sink_summary(snap, false) ?: err;
+	return zt_summary_end(snap, false) ?: err;
 }
 
 static void flight_free(struct zt_sink *s)

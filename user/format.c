@@ -11,32 +11,54 @@
 #include "sb.h"
 #include "text.h"
 
-static void text_field(void *ctx, const char *key, const char *value, bool quote)
+/* key=value, as logfmt: a string value that a key=value parser would split (a space: QEMU's vCPU threads are
+ * "CPU 0/KVM"), that holds '=' or '"', or is empty, in double quotes with '"' and '\\' escaped. No control
+ * character from a comm or any other string reaches the terminal (\xNN) */
+static void text_field(void *ctx, const struct zt_field *f)
 {
 	struct sb *o = ctx;
 	char esc[ZT_TEXT_ESCAPED(64)];
+	const char *v = f->quote ? zt_text_escape(f->value, strlen(f->value), esc, sizeof(esc)) : f->value;
 
 	sb_put(o, " ", 1);
-	sb_str(o, key);
+	sb_str(o, f->key);
 	sb_put(o, "=", 1);
-	/* a string value may come from another process (comm): no control character reaches the terminal */
-	sb_str(o, quote ? zt_text_escape(value, strlen(value), esc, sizeof(esc)) : value);
+	if (!f->quote || (*v && !v[strcspn(v, " =\"")])) {
+		sb_str(o, v);
+		return;
+	}
+	sb_put(o, "\"", 1);
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			sb_put(o, "\\", 1);
+		sb_put(o, v, 1);
+	}
+	sb_put(o, "\"", 1);
 }
 
-static void json_field(void *ctx, const char *key, const char *value, bool quote)
+static void json_field(void *ctx, const struct zt_field *f)
 {
 	struct sb *o = ctx;
-	char esc[256];
+	char esc[ZT_JSON_ESCAPED(64)];
 
 	sb_put(o, ",\"", 2);
-	sb_str(o, key);
+	sb_str(o, f->key);
 	sb_put(o, "\":", 2);
-	if (quote) {
+	if (f->json) {
+		sb_str(o, f->json);
+	} else if (f->quote) {
 		sb_put(o, "\"", 1);
-		sb_str(o, zt_json_escape(value, strlen(value), esc, sizeof(esc)));
+		sb_str(o, zt_json_escape(f->value, strlen(f->value), esc, sizeof(esc)));
 		sb_put(o, "\"", 1);
 	} else {
-		sb_str(o, value);
+		sb_str(o, f->value);
+	}
+	if (f->name) {
+		sb_put(o, ",\"", 2);
+		sb_str(o, f->key);
+		sb_str(o, "_name\":\"");
+		sb_str(o, zt_json_escape(f->name, strlen(f->name), esc, sizeof(esc)));
+		sb_put(o, "\"", 1);
 	}
 }
 
@@ -72,7 +94,7 @@ int zt_format_event_json(const struct zt_event *e, const struct zt_match *note, 
 	sb_str(&out, "\",\"ts_ns\":");
 	sb_u64(&out, e->ts_ns);
 	sb_str(&out, ",\"time\":\"");
-	sb_str(&out, zt_wall_time(e->ts_ns, o->realtime_off, ts, sizeof(ts)));
+	sb_str(&out, zt_rfc3339(e->ts_ns, o->realtime_off, ts, sizeof(ts)));
 	sb_put(&out, "\"", 1);
 	zt_event_fields(e, note, json_field, &out);
 	sb_put(&out, "}", 1);

@@ -1,20 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include "jsonw.h"
+#include "pec.h"
+#include "text.h"
 
+/* through the one escaper (text.h), whole: a sequence is never split */
 static void put_str(FILE *out, const char *s)
 {
+	size_t n = strlen(s);
+	char small[ZT_JSON_ESCAPED(256)], *buf = n <= 256 ? small : malloc(ZT_JSON_ESCAPED(n));
+
 	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
+	if (buf)
+		fputs(zt_json_escape(s, n, buf, n <= 256 ? sizeof(small) : ZT_JSON_ESCAPED(n)), out);
+	else /* no memory for a long string: said in the string, never a broken document */
+		fputs("(out of memory)", out);
 	fputc('"', out);
+	if (buf != small)
+		free(buf);
 }
 
 /* the comma and the key before a value */
@@ -86,4 +91,14 @@ void zt_jw_raw(struct zt_jw *w, const char *key, const char *json)
 {
 	member(w, key);
 	fputs(json, w->out);
+}
+
+void zt_jw_pec(struct zt_jw *w, uint16_t pec)
+{
+	char code[8];
+
+	snprintf(code, sizeof(code), "0x%04x", pec);
+	zt_jw_str(w, "pec", code);
+	if (zt_pec_name(pec))
+		zt_jw_str(w, "pec_name", zt_pec_name(pec));
 }

@@ -29,6 +29,8 @@ void zt_jw_close(struct zt_jw *w, char bracket);                 /* '}' or ']' *
 void zt_jw_str(struct zt_jw *w, const char *key, const char *v);
 void zt_jw_u64(struct zt_jw *w, const char *key, uint64_t v);
 void zt_jw_i64(struct zt_jw *w, const char *key, int64_t v);
+/* a PEC as every JSON object gives it: "pec":"0x0004", and "pec_name":"tprote" where the code has a name */
+void zt_jw_pec(struct zt_jw *w, uint16_t pec);
 void zt_jw_f3(struct zt_jw *w, const char *key, double v); /* three decimals: ms, us */
 void zt_jw_bool(struct zt_jw *w, const char *key, bool v);
 /* "0x%0*x" as a string */

@@ -74,12 +74,13 @@ static void name_tracks(struct zt_jw *w, const struct zt_event *e)
 	}
 }
 
-static void arg_field(void *ctx, const char *key, const char *value, bool quote)
+/* the text's values: the timeline is read by people */
+static void arg_field(void *ctx, const struct zt_field *f)
 {
-	if (quote)
-		zt_jw_str(ctx, key, value);
+	if (f->quote)
+		zt_jw_str(ctx, f->key, f->value);
 	else
-		zt_jw_raw(ctx, key, value);
+		zt_jw_raw(ctx, f->key, f->value);
 }
 
 /* an event's arguments: the fields of its live-view line */

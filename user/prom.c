@@ -10,18 +10,30 @@
 #include <unistd.h>
 #include "atomic.h"
 #include "prom.h"
+#include "text.h"
 
-/* label values: backslash, double quote and newline escaped */
+/* label values: the exposition format's escapes (backslash, double quote, newline); UTF-8, which the format
+ * requires, as it is, and a byte that is not UTF-8 as U+FFFD (the UTF-8 decoder of text.h) */
 static void label(FILE *out, const char *v)
 {
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '"')
-			fputc('\\', out);
-		if (*v == '\n') {
-			fputs("\\n", out);
+	size_t n = strlen(v);
+
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = zt_utf8_decode((const unsigned char *)v + i, n - i, &cp);
+
+		if (!k) {
+			fputs("\xef\xbf\xbd", out);
+			i++;
 			continue;
 		}
-		fputc(*v, out);
+		if (cp == '\\' || cp == '"')
+			fputc('\\', out);
+		if (cp == '\n')
+			fputs("\\n", out);
+		else
+			fwrite(v + i, 1, k, out);
+		i += k;
 	}
 }
 

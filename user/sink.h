@@ -26,7 +26,7 @@ struct zt_sink_args {
 	unsigned long flight_dumps;         /* and -W: its dumps on disk at most (0: ZT_FLIGHT_DUMPS) */
 	bool json, timestamp;               /* the live view: -j, -T */
 	long long realtime_off;             /* CLOCK_REALTIME - CLOCK_MONOTONIC at the start */
-	const struct zt_capture_meta *meta; /* record: the capture's header */
+	const struct zt_run *meta; /* record: the capture's header */
 	/* the state now, for a sink that writes it between intervals (a flight-recorder dump) */
 	void (*snapshot)(void *ctx, struct zt_snapshot *out);
 	void *snapshot_ctx;
@@ -59,8 +59,5 @@ struct zt_sink *zt_sink_live_new(const struct zt_sink_args *a);
 struct zt_sink *zt_sink_prom_new(const struct zt_sink_args *a);
 struct zt_sink *zt_sink_record_new(const struct zt_sink_args *a);
 struct zt_sink *zt_sink_flight_new(const struct zt_sink_args *a);
-
-/* every sink's end: the summary, as text on stderr (or -j: JSON on stdout); a failed stdout is an error */
-int zt_sink_summary(const struct zt_snapshot *snap, bool json);
 
 #endif

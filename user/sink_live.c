@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "capture.h"
+#include "facts.h"
 #include "format.h"
+#include "jsonw.h"
 #include "sink.h"
 #include "summary.h"
 
@@ -12,6 +15,31 @@ struct live {
 	struct zt_sink sink;
 	struct zt_format_opts fmt;
 };
+
+/* -j: the run's facts first, once: the schema, the machine, and the clock offset that puts each event's ts_ns
+ * on the wall clock of other hosts' streams */
+static int live_start(struct zt_sink *s)
+{
+	const struct zt_run *r = s->args.meta;
+	struct zt_jw w;
+
+	if (!s->args.json || !r)
+		return 0;
+	zt_jw_init(&w, stdout);
+	zt_jw_open(&w, NULL, '{');
+	zt_jw_str(&w, "event", "start");
+	zt_jw_u64(&w, "schema", ZT_JSON_SCHEMA);
+	zt_jw_str(&w, "zpcitrace", r->zpcitrace);
+	zt_jw_str(&w, "hostname", r->hostname);
+	zt_jw_str(&w, "kernel", r->kernel);
+	zt_jw_str(&w, "machine", r->machine);
+	zt_jw_str(&w, "clock", "CLOCK_MONOTONIC");
+	zt_jw_i64(&w, "realtime_offset_ns", r->realtime_off);
+	zt_jw_str(&w, "uapi", zt_uapi_name(r->uapi));
+	zt_jw_close(&w, '}');
+	fputc('\n', stdout);
+	return 0;
+}
 
 static void live_event(struct zt_sink *s, const struct zt_event *e, const struct zt_match *note)
 {
@@ -40,24 +68,7 @@ static void live_tick(struct zt_sink *s, const struct zt_snapshot *snap)
 
 static int live_finish(struct zt_sink *s, const struct zt_snapshot *snap)
 {
-	return zt_sink_summary(snap, s->args.json);
-}
-
-int zt_sink_summary(const struct zt_snapshot *snap, bool json)
-{
-	if (json)
-		zt_summary_json(snap, stdout);
-	else {
-		fflush(stdout);
-		zt_summary_text(snap, stderr);
-	}
-	if (fflush(stdout) || ferror(stdout)) { /* a full disk or a closed pipe lost lines: never exit 0 */
-		int err = errno ?: EIO;
-
-		fprintf(stderr, "zpcitrace: writing to stdout failed: %s\n", strerror(err));
-		return -err;
-	}
-	return 0;
+	return zt_summary_end(snap, s->args.json);
 }
 
 static void sink_free(struct zt_sink *s)
@@ -71,7 +82,7 @@ struct zt_sink *zt_sink_live_new(const struct zt_sink_args *a)
 
 	if (!l)
 		return NULL;
-	l->sink = (struct zt_sink){ .event = live_event, .tick = live_tick, .finish = live_finish, .free = sink_free,
+	l->sink = (struct zt_sink){ .start = live_start, .event = live_event, .tick = live_tick, .finish = live_finish, .free = sink_free,
 				    .args = *a };
 	l->fmt = (struct zt_format_opts){ .timestamp = a->timestamp, .realtime_off = a->realtime_off };
 	return &l->sink;

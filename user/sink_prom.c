@@ -6,6 +6,7 @@
 #include <string.h>
 #include "prom.h"
 #include "sink.h"
+#include "summary.h"
 
 struct prom {
 	struct zt_sink sink;
@@ -46,7 +47,7 @@ static void prom_tick(struct zt_sink *s, const struct zt_snapshot *snap)
 static int prom_finish(struct zt_sink *s, const struct zt_snapshot *snap)
 {
 	export((struct prom *)s, snap); /* the last state, also on SIGINT and SIGTERM */
-	return zt_sink_summary(snap, false);
+	return zt_summary_end(snap, false);
 }
 
 static void prom_free(struct zt_sink *s)

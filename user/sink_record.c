@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include "capture.h"
 #include "sink.h"
+#include "summary.h"
 
 struct record {
 	struct zt_sink sink;
@@ -167,7 +168,7 @@ static int record_finish(struct zt_sink *s, const struct zt_snapshot *snap)
 			s->args.path, files, unwritten, strerror(-err), unwritten || !written ? "" : ", nor the trailer");
 	else
 		fprintf(stderr, "zpcitrace: %llu events written to %s%s\n", written, s->args.path, files);
-	return zt_sink_summary(snap, false) ?: err;
+	return zt_summary_end(snap, false) ?: err;
 }
 
 static void record_free(struct zt_sink *s)

@@ -109,13 +109,13 @@ void zt_status_json(const struct zt_status *st, zt_ident_fn ident, FILE *out)
 		const struct zt_event *e = &st->ev[i];
 		struct zt_ident id;
 		struct zt_ccdf c;
-		char pci[32], pec[48];
+		char pci[32];
 
 		if (e->type == ZT_EV_QUEUED) { /* an error in the queue of the function before it */
 			zt_ccdf_decode(e->ccdf, &c);
 			zt_jw_open(&w, NULL, '{');
 			zt_jw_u64(&w, "slot", e->slot);
-			zt_jw_str(&w, "pec", zt_pec_label(c.pec, pec, sizeof(pec)));
+			zt_jw_pec(&w, c.pec);
 			zt_jw_hex(&w, "faddr", c.faddr, 1);
 			zt_jw_close(&w, '}');
 			continue;

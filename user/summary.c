@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "pec.h"
@@ -294,7 +295,6 @@ void zt_summary_json(const struct zt_snapshot *s, FILE *out)
 {
 	struct zt_corr *c = s->corr;
 	struct zt_jw w;
-	char label[64];
 
 	zt_jw_init(&w, out);
 	zt_jw_open(&w, NULL, '{');
@@ -317,7 +317,7 @@ void zt_summary_json(const struct zt_snapshot *s, FILE *out)
 	zt_jw_open(&w, "pecs", '[');
 	for (size_t i = 0; i < c->npecs; i++) {
 		zt_jw_open(&w, NULL, '{');
-		zt_jw_str(&w, "pec", zt_pec_label(c->pecs[i].pec, label, sizeof(label)));
+		zt_jw_pec(&w, c->pecs[i].pec);
 		zt_jw_u64(&w, "arrived", c->pecs[i].arrived);
 		json_hist(&w, "enqueue_dequeue", &c->pecs[i].enq_deq);
 		zt_jw_close(&w, '}');
@@ -331,4 +331,21 @@ void zt_summary_json(const struct zt_snapshot *s, FILE *out)
 	zt_jw_str(&w, "uapi", zt_uapi_name(s->uapi));
 	zt_jw_close(&w, '}');
 	fputc('\n', out);
+}
+
+int zt_summary_end(const struct zt_snapshot *snap, bool json)
+{
+	if (json)
+		zt_summary_json(snap, stdout);
+	else {
+		fflush(stdout);
+		zt_summary_text(snap, stderr);
+	}
+	if (fflush(stdout) || ferror(stdout)) { /* a full disk or a closed pipe lost lines: never exit 0 */
+		int err = errno ?: EIO;
+
+		fprintf(stderr, "zpcitrace: writing to stdout failed: %s\n", strerror(err));
+		return -err;
+	}
+	return 0;
 }

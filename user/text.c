@@ -48,6 +48,23 @@ const char *zt_wall_time(unsigned long long ts_ns, long long realtime_off, char 
 	return buf;
 }
 
+const char *zt_rfc3339(unsigned long long ts_ns, long long realtime_off, char *buf, size_t len)
+{
+	long long wall = zt_wall_ns(ts_ns, realtime_off), day = wall / (86400LL * 1000000000LL);
+	char tod[16];
+
+	if (wall < 0 && wall % (86400LL * 1000000000LL))
+		day--;
+	/* the civil date of a day count (H. Hinnant's days_from_civil, inverted): no gmtime, no time zone */
+	long long z = day + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	long long doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	long long d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
+
+	snprintf(buf, len, "%04lld-%02lld-%02lldT%sZ", y, m, d, zt_wall_time(ts_ns, realtime_off, tod, sizeof(tod)));
+	return buf;
+}
+
 /* "00" to "99": two digits per division (a record's times and handles have 10 to 20) */
 static const char two_digits[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
 				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
@@ -133,47 +150,79 @@ char *zt_put_hex(char *p, const uint8_t *b, size_t n)
 	return p;
 }
 
-const char *zt_json_escape(const char *s, size_t n, char *buf, size_t len)
+size_t zt_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && s[i] && o + 7 < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '"' || ch == '\\') {
-			buf[o++] = '\\';
-			buf[o++] = (char)ch;
-		} else if (ch < 0x20 || ch >= 0x7f) {
-			o += snprintf(buf + o, len - o, "\\u%04x", ch);
-		} else {
-			buf[o++] = (char)ch;
-		}
-	}
-	if (len)
-		buf[o < len ? o : len - 1] = 0;
-	return buf;
-}
-
-/* the length of the valid UTF-8 sequence at s (n bytes left) that is not a C1 control, or 0 */
-static size_t utf8_printable(const unsigned char *s, size_t n)
-{
-	size_t len = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
-	uint32_t cp;
+	size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+		   : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	uint32_t c;
 
 	if (!len || len > n)
 		return 0;
 	for (size_t i = 1; i < len; i++)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
-	cp = len == 2 ? (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f)
-	   : len == 3 ? (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f)
-		      : (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 | (uint32_t)(s[2] & 0x3f) << 6 |
-			  (s[3] & 0x3f);
-	/* overlong forms, surrogates, beyond U+10FFFF, and C1 controls (U+0080..U+009F) are not printed as such */
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp < 0xe000) ||
-	    cp < 0xa0)
+	c = len == 1 ? s[0]
+	  : len == 2 ? (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f)
+	  : len == 3 ? (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f)
+		     : (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 | (uint32_t)(s[2] & 0x3f) << 6 |
+			 (s[3] & 0x3f);
+	/* overlong forms, surrogates and beyond U+10FFFF are not UTF-8 */
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c < 0xe000))
 		return 0;
+	*cp = c;
 	return len;
+}
+
+/* a control character: C0, DEL or C1 */
+static bool is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0);
+}
+
+const char *zt_json_escape(const char *s, size_t n, char *buf, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t o = 0;
+
+	if (!len)
+		return buf;
+	for (size_t i = 0; i < n && u[i];) {
+		uint32_t cp = 0;
+		size_t k = zt_utf8_decode(u + i, strnlen(s + i, n - i), &cp);
+
+		if (k && (cp == '"' || cp == '\\')) {
+			if (o + 2 >= len)
+				break;
+			buf[o++] = '\\';
+			buf[o++] = (char)cp;
+		} else if (k && !is_control(cp)) { /* valid UTF-8 as it is */
+			if (o + k >= len)
+				break;
+			memcpy(buf + o, s + i, k);
+			o += k;
+		} else { /* a control as \u00XX; a byte that is not UTF-8 as U+FFFD, the replacement character */
+			if (o + 6 >= len)
+				break;
+			memcpy(buf + o, "\\u", 2);
+			memcpy(buf + o + 2, k ? "00" : "ff", 2);
+			buf[o + 4] = k ? zt_hex_digits[cp >> 4] : 'f';
+			buf[o + 5] = k ? zt_hex_digits[cp & 15] : 'd';
+			o += 6;
+			k = k ? k : 1;
+		}
+		i += k;
+	}
+	buf[o] = 0;
+	return buf;
+}
+
+/* the length of the valid UTF-8 sequence at s (n bytes left) that is not a control, or 0 */
+static size_t utf8_printable(const unsigned char *s, size_t n)
+{
+	uint32_t cp;
+	size_t len = zt_utf8_decode(s, n, &cp);
+
+	return len && !is_control(cp) ? len : 0;
 }
 
 const char *zt_text_escape(const char *s, size_t n, char *buf, size_t len)

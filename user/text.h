@@ -13,6 +13,8 @@ extern const char zt_hex_digits[16];
 
 /* "HH:MM:SS.uuuuuu" (UTC) of a bpf_ktime_get_ns() timestamp */
 const char *zt_wall_time(unsigned long long ts_ns, long long realtime_off, char *buf, size_t len);
+/* the same instant in RFC 3339, UTC, with its date: "2026-12-07T02:26:13.123456Z" (28 bytes with the NUL) */
+const char *zt_rfc3339(unsigned long long ts_ns, long long realtime_off, char *buf, size_t len);
 /* CLOCK_REALTIME ns of a CLOCK_MONOTONIC timestamp, saturated at the ends of long long */
 long long zt_wall_ns(unsigned long long ts_ns, long long realtime_off);
 
@@ -61,8 +63,15 @@ static inline char *zt_put_i64(char *p, int64_t v)
 /* n bytes as 2n lowercase hex digits at p; return the end */
 char *zt_put_hex(char *p, const uint8_t *b, size_t n);
 
-/* JSON string escaping of s into buf (without quotes) */
+/* the valid UTF-8 sequence at s (n > 0 bytes left): its length, its code point in *cp; 0 when it is not UTF-8
+ * (a stray byte, an overlong form, a surrogate, beyond U+10FFFF, cut short) */
+size_t zt_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+/* The one JSON string escaper (every JSON output: -j, report -j, status -j, captures, the timeline): s (n bytes at
+ * most, to a NUL) into buf without quotes. Valid UTF-8 as it is; '"' and '\\' escaped; controls (C0, DEL, C1) as
+ * \u00XX; a byte that is not UTF-8 as \ufffd (U+FFFD). Cut at len, never inside a sequence */
 const char *zt_json_escape(const char *s, size_t n, char *buf, size_t len);
+/* the longest JSON escape of n bytes, with the NUL */
+#define ZT_JSON_ESCAPED(n) (6 * (n) + 1)
 
 /* s (n bytes at most, to a NUL) for a terminal, into buf: C0 controls, DEL, C1 controls (raw or as UTF-8),
  * and bytes that are not valid UTF-8 as \xNN, valid UTF-8 as it is. Every string that comes

@@ -348,7 +348,7 @@ struct tracer {
 	struct ring_buffer *rb;
 	struct zt_corr corr;
 	struct zt_hook_state hooks[ZT_NR_HOOKS];
-	struct zt_capture_meta meta;
+	struct zt_run meta;
 	long long realtime_off;
 	struct zt_sink *sink; /* where the events go; NULL for status */
 	struct zt_status status;
@@ -406,9 +406,9 @@ static void snapshot_now(void *ctx, struct zt_snapshot *out)
 	snapshot(ctx, out, false);
 }
 
-static void capture_meta(struct tracer *t)
+static void run_facts(struct tracer *t)
 {
-	struct zt_capture_meta *m = &t->meta;
+	struct zt_run *m = &t->meta;
 	struct utsname u;
 
 	zt_attach_hook_states(t->attach, t->hooks);
@@ -620,8 +620,7 @@ static int open_sink(struct tracer *t)
 				  .rotate_bytes = env.rotate_mb * 1000000ull, .rotate_files = env.rotate_files,
 				  .read_queues = read_queues_again };
 
-	if (env.record)
-		capture_meta(t);
+	run_facts(t);
 	t->sink = env.record && env.flight_n ? zt_sink_flight_new(&a)
 		: env.record		      ? zt_sink_record_new(&a)
 		: env.prom_path		      ? zt_sink_prom_new(&a)

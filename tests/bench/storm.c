@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (loader_mode) {
-		struct zt_capture_meta m = { .hostname = "storm", .machine = "x86_64", .zpcitrace = "bench" };
+		struct zt_run m = { .hostname = "storm", .machine = "x86_64", .zpcitrace = "bench" };
 		zt_capture_writer_header(&capw, &m, 0);
 		zt_capture_writer_publish(&capw);
 		zt_capture_writer_background(&capw); /* as record's sink: its own thread writes */

@@ -25,7 +25,7 @@ import traceback
 import urllib.request
 
 from parse import (books_of_text, gt_notified, gt_reads, kv, parse_gt, parse_summary, parse_trace, parse_trace_json,
-                   parse_trace_jsonl, prom_samples)
+                   parse_trace_jsonl, prom_samples, text_form)
 from alerts import free_port, scenario_alerts
 from system import scenario_system
 
@@ -138,6 +138,21 @@ def books_balance(r, p, c):
     c.check(f"{p}: the books balance: every error in exactly one bucket, none dequeued unseen", balance)
 
 
+def assert_schema(*files):
+    """each JSON object in the files valid against docs/zpcitrace.schema.json, no key with a space, the counters
+    facts.md's rows (tests/host/schema.py, with Debian's python3-jsonschema)"""
+    out = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "..", "host", "schema.py")] + list(files),
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise AssertionError(f"not the JSON contract: {(out.stdout + out.stderr).strip()}")
+
+
+def json_contract(r, p, c, *more):
+    """every -j run: its lines and the other JSON files it wrote (status -j) hold to the contract"""
+    c.check(f"{p}: every JSON object it wrote validates against the schema; no key holds a space",
+            lambda: assert_schema(r.path("trace.txt"), *[os.path.join(r.dir, f) for f in more]))
+
+
 class Bed:
     def __init__(self, name, kernel, initrd, checks):
         self.name, self.kernel, self.initrd, self.checks = name, kernel, initrd, checks
@@ -152,6 +167,9 @@ class Bed:
         r = Run(out)
         if r.books or r.functions:
             books_balance(r, f"{self.name}/{scenario}", self.checks)
+        if r.j:
+            status = ["status.json"] if os.path.exists(os.path.join(r.dir, "status.json")) else []
+            json_contract(r, f"{self.name}/{scenario}", self.checks, *status)
         return r
 
 
@@ -308,7 +326,7 @@ def scenario_overflow(args, bed, c, derive=False, kprobes=False):
             f["max_depth"], f["consumer_seen"]), (4, r.notified() - 4, 4, 0, 4, True),
            "fid 0x1: stored, dropped, dequeued, unmatched, depth, consumer")
         eq(f["enqueue_dequeue"]["count"], 4, "matched latencies")
-        eq({p["pec"]: p["enqueue_dequeue"]["count"] for p in r.j["pecs"]}, {"0x0004/tprote": 4}, "matched latencies, PEC")
+        eq({p["pec"]: p["enqueue_dequeue"]["count"] for p in r.j["pecs"]}, {"0x0004": 4}, "matched latencies, PEC")
         if f["full_ms"] <= 0:
             raise AssertionError(f"no time at full depth: {f['full_ms']}")
     c.check(f"{p}: the summary: 4 stored, the rest dropped, 4 matched latencies for fid 0x1, time at full depth", summary_row)
@@ -394,8 +412,18 @@ def scenario_json(args, bed, c):
     def parses():
         lines = open(os.path.join(r.dir, "trace.txt")).read().splitlines()
         objs = [json.loads(l) for l in lines]
-        eq(objs[-1]["event"], "summary", "last object")
-        events = objs[:-1]
+        eq((objs[0]["event"], objs[0]["schema"], objs[-1]["event"], objs[-1]["schema"]), ("start", 1, "summary", 1),
+           "the start object first, the summary last, each with the schema's version")
+        eq(type(objs[0]["realtime_offset_ns"]), int, "the wall-clock offset, once")
+        # typed values: rc a number with its errno's name, pec the code with its name apart, time RFC 3339
+        for o in objs[1:-1]:
+            if "rc" in o and (type(o["rc"]) is not int or (o["rc"] < 0) != ("rc_name" in o)):
+                raise AssertionError(f"rc not typed: {o}")
+            if "pec" in o and not re.fullmatch(r"0x[0-9a-f]{4}", o["pec"]):
+                raise AssertionError(f"pec not a code: {o}")
+            if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", o["time"]):
+                raise AssertionError(f"time not RFC 3339: {o}")
+        events = [text_form(l) for l in lines[1:-1]]
         kinds = {o["event"] for o in events}
         if not {"open", "arrival", "enqueue", "notify", "dequeue", "close"} <= kinds:
             raise AssertionError(f"events {sorted(kinds)}")
@@ -407,7 +435,7 @@ def scenario_json(args, bed, c):
         text_fields = {kind(t): set(t) - {"event", "ts"} for t in text.trace}
         for o in events:
             if kind(o) in text_fields:
-                eq(set(o) - {"event", "ts_ns", "time"}, text_fields[kind(o)], f"fields of {kind(o)} (vs the text run)")
+                eq(set(o) - {"event", "ts"}, text_fields[kind(o)], f"fields of {kind(o)} (vs the text run)")
         eq(len({kind(o) for o in events} & set(text_fields)), len({kind(o) for o in events}), "kinds also in the text run")
         eq(objs[-1]["functions"][0]["counters"]["dequeued"], 1, "summary object")
         b = objs[-1]["functions"][0]["books"]
@@ -570,7 +598,11 @@ def scenario_record(args, bed, c):
         first = min(e["ts"] for e in parse_trace_json(cap) if e["event"] == "arrival")
         since = report("-j", "--since", first, cap)
         eq(json.loads(since.stdout)["counters"]["arrived"], r.notified(), f"--since {first}")
-    c.check(f"{p}: --fid, --since and --until select events (+SECONDS and HH:MM:SS)", filters)
+        for name, rep in (("whole", whole), ("none", none), ("since", since)):
+            open(os.path.join(r.dir, f"report-{name}.json"), "w").write(rep.stdout)
+        assert_schema(*[os.path.join(r.dir, f"report-{name}.json") for name in ("whole", "none", "since")])
+    c.check(f"{p}: --fid, --since and --until select events (+SECONDS and HH:MM:SS); report -j holds to the schema",
+            filters)
 
     def perfetto():
         out = os.path.join(r.dir, "timeline.json")

@@ -15,6 +15,18 @@ def kv(tokens):
     return out
 
 
+LOGFMT = re.compile(r'([^\s=]+)=("(?:[^"\\]|\\.)*"|\S*)')
+
+
+def logfmt(text):
+    """key=value fields as zpcitrace writes them: a value with a space, '=' or '"' (or empty) in double quotes,
+    '"' and '\\' escaped within"""
+    out = {}
+    for k, v in LOGFMT.findall(text):
+        out[k] = re.sub(r'\\(.)', r'\1', v[1:-1]) if v.startswith('"') else v
+    return out
+
+
 def parse_trace(path):
     """zpcitrace's event lines as dicts: 'event', 'ts' (with -T) and the key=value fields"""
     events = []
@@ -23,10 +35,10 @@ def parse_trace(path):
         ts = None
         if TS.match(line):
             ts, line = line[:15], line[16:]
-        words = line.split()
+        words = line.split(None, 1)
         if not words:
             continue
-        e = kv(words[1:])
+        e = logfmt(words[1] if len(words) > 1 else "")
         e["event"], e["ts"] = words[0], ts
         if "pec" in e:
             e["pec"] = e["pec"].split("/")[0]
@@ -34,36 +46,39 @@ def parse_trace(path):
     return events
 
 
+def text_form(line):
+    """a -j event line as parse_trace gives the text line: the values as the text writes them (rc by its errno's
+    name, pec without its name, numbers as written) and 'ts' its time of day"""
+    o = json.loads(line, parse_int=str, parse_float=str)
+    e = {k: str(v) for k, v in o.items() if not k.endswith("_name")}
+    if "rc" in o and int(o["rc"]) < 0 and "rc_name" in o:
+        e["rc"] = "-" + o["rc_name"]
+    e["ts"] = o["time"][11:26] if "time" in o else None  # RFC 3339: its HH:MM:SS.uuuuuu
+    e.pop("time", None)
+    e.pop("ts_ns", None)
+    return e
+
+
 def parse_trace_jsonl(path):
     """a -j run's lines: (its events as parse_trace gives them, with the values as written and 'ts' its time;
-    the summary object, or None)"""
+    the summary object, or None). The start object (the run's facts) is not an event"""
     events, summary = [], None
     for line in open(path):
         o = json.loads(line)
         if o.get("event") == "summary":
-            summary = json.loads(line)
+            summary = o
             continue
-        # the literal text of each number, as the text run prints it
-        e = {k: str(v) for k, v in json.loads(line, parse_int=str, parse_float=str).items()}
-        e["ts"] = e.pop("time", None)
-        e.pop("ts_ns", None)
-        if "pec" in e:
-            e["pec"] = e["pec"].split("/")[0]
-        events.append(e)
+        if o.get("event") == "start":
+            continue
+        events.append(text_form(line))
     return events, summary
-
-
-# the books table's columns (text) by their -j keys
-BOOKS_COLUMNS = {"ARRIVED": "arrived", "ATSTART": "queued_before_start", "DROPPED": "dropped",
-                 "NOTSTORED": "not_stored", "UNKNOWN": "unknown", "NOTQUEUED": "not_queued", "DEQUEUED": "dequeued",
-                 "LOST": "lost", "DISCARDED": "discarded", "PENDING": "pending", "UNSEEN": "unseen"}
 
 
 def books_of_text(books):
     """the text summary's books table in the -j summary's form: {fid: {key: int, 'balanced': bool}}"""
     out = {}
     for fid, row in books.items():
-        b = {key: int(row[col]) for col, key in BOOKS_COLUMNS.items()}
+        b = {key: int(row[col]) for col, key in facts("Books").items()}
         b["balanced"] = row["BALANCED"] == "yes"
         out[fid] = b
     return out
@@ -89,18 +104,20 @@ def gt_reads(gt):
     return [f for w, f in gt if w == "get" and f["rc"] == "0" and int(f["pec"], 16) != 0]
 
 
-def fact_keys():
-    """{text label: JSON key} of every fact, from docs/facts.md (generated from the C tables, checked by test_facts)"""
-    page = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "facts.md")
-    rows = re.findall(r"^\| `([a-z0-9_]+)` \| ([^|]+?) \|", open(page).read(), re.M)
-    return {label: key for key, label in rows}
+def facts(section=None):
+    """{text label: JSON key} of every fact (or of one section's: "Books" gives the books table's columns), from
+    docs/facts.md: generated from the C tables, and checked against them by test_facts"""
+    page = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "facts.md")).read()
+    if section:
+        page = page.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return {label: key for key, label in re.findall(r"^\| `([a-z0-9_]+)` \| ([^|]+?) \|", page, re.M)}
 
 
 def parse_summary(text):
     """the exit summary of a run's stderr: ({counter's JSON key: N}, {func: (mode, module)}, {fid: {COLUMN: value}} of
     the functions and of the books tables, {(latency table, key): {COUNT, P50, ...}}); the counters by the keys of
     -j, so that a check reads a text run and a -j run alike"""
-    keys = fact_keys()
+    keys = facts()
     # "  <counter name>  N" and "  hook FUNC ROLE MODE [module]" lines, the tables
     parts = text.split("zpcitrace: summary\n", 1)
     summary = {}

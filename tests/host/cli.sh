@@ -224,6 +224,19 @@ check "a repeated line: the trailer's count disagrees, exit 4, said in one line"
 	test "$rc" = 4 -a "$(lines "$err")" = 1 -a -n "$(grep -e 'its trailer counts 14 events, 15 were read' "$tmp/err")"
 (umask 077 && "$bin" report --perfetto "$tmp/private.json" "$tmp/ovf.jsonl" >/dev/null 2>&1)
 check "an output honours the umask: 077 gives 0600" test "$(stat -c %a "$tmp/private.json")" = 600
+# the JSON contract: report -j of sound, damaged and miscounted captures against docs/zpcitrace.schema.json and
+# docs/facts.md (Debian's python3 with python3-jsonschema)
+schema() { /usr/bin/python3 "$(dirname "$0")/schema.py" "$@" > "$tmp/schema.out" 2>&1; }
+for c in ovf noreader ooo dup; do "$bin" report -j "$tmp/$c.jsonl" > "$tmp/$c.json" 2>/dev/null; done
+head -c -200 "$tmp/ovf.jsonl" > "$tmp/cut.jsonl"
+"$bin" report -j "$tmp/cut.jsonl" > "$tmp/cut.json" 2>/dev/null
+schema "$tmp/ovf.json" "$tmp/noreader.json" "$tmp/ooo.json" "$tmp/dup.json" "$tmp/cut.json"
+check "report -j of sound, damaged and miscounted captures validates against the schema, keys as facts.md" \
+	test "$?" = 0 -a "$(grep -c '1 objects valid' "$tmp/schema.out")" = 5
+python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); o["counters"]["errors arrived"]=o["counters"].pop("arrived"); print(json.dumps(o))' \
+	"$tmp/ovf.json" > "$tmp/prose.json"
+schema "$tmp/prose.json"
+check "... and the check fails on a counter keyed by its words" test "$?" = 1 -a -n "$(grep -e 'errors arrived' "$tmp/schema.out")"
 run "$bin" --no-such-flag
 check "argp's errors are one line with one prefix (zpcitrace:, not the path)" \
 	test "$(lines "$err")" = 1 -a "${err#zpcitrace: }" != "$err"

@@ -2,11 +2,15 @@
 """mkcapture.py OUT KIND [BYTES]: a 2.2 capture for the CLI tests, in the writer's format (docs/capture.md).
 KIND: overflow (4 stored, 1 dropped, 2 read, 2 discarded at close, fid 10), outoforder (the same with the
 dequeues timed before the stores), noreader (2 stored, discarded at close), longline (a line of BYTES, default 50 MB)."""
+import os
+import re
 import sys
 
-FIELDS = ["type", "ts_ns", "cpu", "pid", "tid", "fid", "fh", "pci_domain", "pci_bus", "pci_devfn", "ret",
-          "get_ret", "flags", "state", "discarded", "v12_pec", "has_fn", "has_pci", "has_ccdf", "q_valid", "q_mr",
-          "q_count", "q_head", "q_tail", "result", "slot", "has_slot", "derived", "v12", "via_get"]
+# the record's fields in the capture's order: the writer's own table (REC_FIELD_LIST in user/capture.c), so the
+# two cannot disagree
+_SRC = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "user", "capture.c")).read()
+FIELDS = re.findall(r"F\((\w+), (?:true|false)\)", _SRC.split("#define REC_FIELD_LIST(F)", 1)[1].split("\n\n", 1)[0])
+assert FIELDS[:2] == ["type", "ts_ns"] and len(FIELDS) >= 30, f"REC_FIELD_LIST not found in user/capture.c: {FIELDS}"
 KINDS = {"arrival": 1, "enqueue": 2, "notify": 3, "dequeue": 4, "open": 5, "close": 6}
 FID = 10
 S = 1000000000

@@ -78,7 +78,7 @@ static char *make_capture(int n, size_t *len, bool trailer)
 	int fd = mkstemp(path);
 	struct zt_capture_writer w;
 	char why[4200];
-	struct zt_capture_meta m = { .hostname = "host\\1", .kernel = "7.3-s390x", .machine = "s390x",
+	struct zt_run m = { .hostname = "host\\1", .kernel = "7.3-s390x", .machine = "s390x",
 				     .btf = "/sys/kernel/btf/vmlinux", .zpcitrace = "test", .realtime_off = -5,
 				     .derived = true, .uapi = ZT_UAPI_MERGED, .nhooks = 2 };
 	struct zt_corr c;
@@ -344,7 +344,7 @@ static void capture_of_functions(int nfns, zt_ident_fn ident, struct zt_capture 
 	char path[] = "/tmp/zt-many-XXXXXX", err[256], why[4200];
 	int fd = mkstemp(path);
 	struct zt_capture_writer w;
-	struct zt_capture_meta m = { .nhooks = 2 };
+	struct zt_run m = { .nhooks = 2 };
 	struct zt_corr corr;
 
 	close(fd);
@@ -428,7 +428,7 @@ static void test_line_times(void **state)
 	char path[] = "/tmp/zt-time-XXXXXX", buf[8192] = "", *line, why[4200];
 	int fd = mkstemp(path);
 	struct zt_capture_writer w;
-	struct zt_capture_meta m = { .realtime_off = off };
+	struct zt_run m = { .realtime_off = off };
 	FILE *f;
 	size_t i = 0;
 	(void)state;
@@ -465,7 +465,7 @@ static void full_disk_sequence(const char *dir, void (*fill)(const char *dir, bo
 {
 	char path[512], why[4200], err[256];
 	struct zt_capture_writer w;
-	struct zt_capture_meta m = { .nhooks = 0 };
+	struct zt_run m = { .nhooks = 0 };
 	struct zt_capture c;
 	struct zt_corr corr;
 	uint64_t before, during = 0;
@@ -806,7 +806,7 @@ static void test_strings_escaped(void **state)
 static void test_still_being_recorded(void **state)
 {
 	char dir[] = "/tmp/zt-live-XXXXXX", path[128], why[4200], err[256];
-	struct zt_capture_meta m = { .hostname = "h", .zpcitrace = "test" };
+	struct zt_run m = { .hostname = "h", .zpcitrace = "test" };
 	struct zt_capture_writer w;
 	struct zt_event e = sample(0);
 	struct zt_capture c;
@@ -871,7 +871,7 @@ static void test_dash_writes_to_stdout(void **state)
 	char path[] = "/tmp/zt-stdout-XXXXXX", why[4200], err[256];
 	int fd = mkstemp(path), saved = dup(STDOUT_FILENO);
 	struct zt_capture_writer w;
-	struct zt_capture_meta m = { .nhooks = 0 };
+	struct zt_run m = { .nhooks = 0 };
 	struct zt_corr corr;
 	struct zt_capture c;
 	(void)state;
@@ -906,7 +906,7 @@ static void test_dash_writes_to_stdout(void **state)
 static void test_background_batches_in_order(void **state)
 {
 	char path[] = "/tmp/zt-bg-XXXXXX", why[4200], err[256];
-	struct zt_capture_meta m = { .nhooks = 0 };
+	struct zt_run m = { .nhooks = 0 };
 	struct zt_capture_writer w;
 	struct zt_capture_progress p;
 	struct zt_capture c;

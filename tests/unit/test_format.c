@@ -326,11 +326,11 @@ static void test_json_has_the_text_fields(void **state)
 	strcpy(e.comm, "a\"b\\c\x01");
 	set_ccdf(&e, 0x0004, 0x10);
 	zt_format_event_json(&e, NULL, &o, json, sizeof(json));
-	assert_string_equal(json, "{\"event\":\"enqueue\",\"ts_ns\":1000000000,\"time\":\"00:00:01.000000\","
+	assert_string_equal(json, "{\"event\":\"enqueue\",\"ts_ns\":1000000000,\"time\":\"1970-01-01T00:00:01.000000Z\","
 				  "\"fid\":\"0x00000001\",\"fh\":\"0x00000000\",\"result\":\"stored\",\"slot\":0,"
-				  "\"pec\":\"0x0004/tprote\",\"faddr\":\"0x10\",\"via\":\"store-hook\",\"queue\":1,"
+				  "\"pec\":\"0x0004\",\"pec_name\":\"tprote\",\"faddr\":\"0x10\",\"via\":\"store-hook\",\"queue\":1,"
 				  "\"head\":0,\"tail\":0,\"mr\":0,\"cpu\":1,\"pid\":42,\"comm\":\"a\\\"b\\\\c\\u0001\"}");
-	/* every key of the text line is a key of the JSON object */
+	/* every key of the text line is a key of the JSON object (which may add KEY_name) */
 	zt_format_event(&e, NULL, &plain, text, sizeof(text));
 	for (p = strchr(text, ' '); p; p = strchr(p + 1, ' ')) {
 		char key[40];
@@ -389,6 +389,86 @@ static void test_live_comm_escaped(void **state)
 		assert_true((unsigned char)*p >= 0x20 && (unsigned char)*p != 0x7f && (unsigned char)*p != 0x9b);
 }
 
+/* -j's values are typed: rc a number (-42 for -ENOMSG) with its errno's name, pec the code with its name apart, time RFC 3339 */
+static void test_json_values_typed(void **state)
+{
+	struct zt_event e = event(ZT_EV_FEATURE);
+	/* 2026-12-07T02:26:13.5 UTC is 1796610373.5 s after the epoch; the event 1 s after boot */
+	struct zt_format_opts o = { .realtime_off = 1796610372500000000LL };
+	char json[1024], want[64];
+	(void)state;
+	e.has_fn = 1;
+	e.flags = GET_ZPCI_ERROR;
+	e.ret = -ENOMSG;
+	e.get_ret = -ENOMSG;
+	zt_format_event_json(&e, NULL, &o, json, sizeof(json));
+	assert_non_null(strstr(json, "\"time\":\"2026-12-07T02:26:13.500000Z\""));
+	snprintf(want, sizeof(want), ",\"rc\":%d,\"rc_name\":\"ENOMSG\",", -ENOMSG);
+	assert_non_null(strstr(json, want));
+	e.ret = e.get_ret = 0;
+	set_ccdf(&e, 0x0abc, 0x10);
+	zt_format_event_json(&e, NULL, &o, json, sizeof(json));
+	assert_non_null(strstr(json, ",\"rc\":0,\"slot\"") ?: strstr(json, ",\"rc\":0,\"pec\""));
+	assert_null(strstr(json, "rc_name"));
+	assert_non_null(strstr(json, ",\"pec\":\"0x0abc\",\"faddr\"")); /* no name for an unknown code */
+	assert_null(strstr(json, "pec_name"));
+}
+
+/* the calendar without gmtime: leap days, the epoch, centuries */
+static void test_rfc3339_dates(void **state)
+{
+	static const struct {
+		long long unix_s;
+		const char *want;
+	} cases[] = {
+		{ 0, "1970-01-01T00:00:00.000000Z" },
+		{ 951782400, "2000-02-29T00:00:00.000000Z" },
+		{ 1709251199, "2024-02-29T23:59:59.000000Z" },
+		{ 4107542400, "2100-03-01T00:00:00.000000Z" },
+	};
+	char buf[40];
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(zt_rfc3339(0, cases[i].unix_s * 1000000000LL, buf, sizeof(buf)), cases[i].want);
+}
+
+/* the one JSON escaper: UTF-8 as it is, controls as \u00XX, a byte that is not UTF-8 as U+FFFD */
+static void test_json_escape(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "qemu-\xc3\xa9", "qemu-\xc3\xa9" },          /* é, not \u00c3\u00a9 */
+		{ "a\"b\\c", "a\\\"b\\\\c" },
+		{ "\x01\x1b\x7f", "\\u0001\\u001b\\u007f" },
+		{ "\xc2\x9b", "\\u009b" },                      /* C1 CSI as UTF-8 */
+		{ "\xff\xc3", "\\ufffd\\ufffd" },              /* not UTF-8, a sequence cut short */
+		{ "\xe2\x82\xac", "\xe2\x82\xac" },
+	};
+	char buf[64];
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(zt_json_escape(cases[i].in, strlen(cases[i].in), buf, sizeof(buf)), cases[i].out);
+	assert_string_equal(zt_json_escape("ab\xe2\x82\xac", 5, buf, 5), "ab"); /* never cut inside a sequence */
+}
+
+/* key=value that a parser can split: QEMU's vCPU threads are "CPU 0/KVM" */
+static void test_text_values_quoted(void **state)
+{
+	struct zt_event e = event(ZT_EV_ARRIVAL);
+	char buf[512];
+	(void)state;
+	strcpy(e.comm, "CPU 0/KVM");
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " comm=\"CPU 0/KVM\""));
+	strcpy(e.comm, "a=\"b\\");
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " comm=\"a=\\\"b\\\\\""));
+	strcpy(e.comm, "qemu\\x");
+	zt_format_event(&e, NULL, &plain, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " comm=qemu\\x")); /* logfmt: a backslash alone needs no quotes */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +490,10 @@ int main(void)
 		cmocka_unit_test(test_errname),
 		cmocka_unit_test(test_text_escape),
 		cmocka_unit_test(test_live_comm_escaped),
+		cmocka_unit_test(test_json_values_typed),
+		cmocka_unit_test(test_rfc3339_dates),
+		cmocka_unit_test(test_json_escape),
+		cmocka_unit_test(test_text_values_quoted),
 	};
 	return cmocka_run_group_tests_name("format", tests, NULL, NULL);
 }

@@ -42,7 +42,7 @@ static off_t size_of(const char *path)
 static void test_rotates_by_size_and_keeps_n_files(void **state)
 {
 	char dir[] = "/tmp/zt-rot-XXXXXX", path[256], name[300];
-	struct zt_capture_meta meta = { .hostname = "h", .zpcitrace = "test" };
+	struct zt_run meta = { .hostname = "h", .zpcitrace = "test" };
 	static struct fake_tracer t;
 	struct zt_snapshot end;
 	struct zt_sink *s;
@@ -99,7 +99,7 @@ static void test_rotates_by_size_and_keeps_n_files(void **state)
 static void test_failed_rotation_is_counted(void **state)
 {
 	char dir[] = "/tmp/zt-rot-XXXXXX", path[256], blocker[300], inside[320];
-	struct zt_capture_meta meta = { .hostname = "h", .zpcitrace = "test" };
+	struct zt_run meta = { .hostname = "h", .zpcitrace = "test" };
 	static struct fake_tracer t;
 	struct zt_snapshot end;
 	struct zt_capture c;
@@ -174,7 +174,7 @@ static void assert_file_holds(const char *path, const char *text)
 static void test_restart_keeps_the_last_capture(void **state)
 {
 	char dir[] = "/tmp/zt-keep-XXXXXX", path[256], name[300];
-	struct zt_capture_meta meta = { .hostname = "h", .zpcitrace = "test" };
+	struct zt_run meta = { .hostname = "h", .zpcitrace = "test" };
 	static struct fake_tracer t;
 	struct zt_snapshot end;
 	(void)state;
@@ -211,7 +211,7 @@ static void test_restart_keeps_the_last_capture(void **state)
 	zt_corr_free(&t.corr);
 }
 
-static struct zt_sink *flight(const char *path, struct zt_capture_meta *meta, struct fake_tracer *t,
+static struct zt_sink *flight(const char *path, struct zt_run *meta, struct fake_tracer *t,
 			      unsigned long dumps)
 {
 	struct zt_sink_args a = { .path = path, .flight_n = 8, .flight_dumps = dumps, .meta = meta,
@@ -246,7 +246,7 @@ static void read_dump(const char *path, int k, struct zt_capture *c)
 static void test_flight_dumps_bounded_and_never_replaced(void **state)
 {
 	char dir[] = "/tmp/zt-fr-XXXXXX", path[256], name[300];
-	struct zt_capture_meta meta = { .hostname = "h", .zpcitrace = "test" };
+	struct zt_run meta = { .hostname = "h", .zpcitrace = "test" };
 	static struct fake_tracer t;
 	struct zt_snapshot end;
 	struct zt_capture c;

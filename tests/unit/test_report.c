@@ -47,7 +47,7 @@ static struct zt_event ev(uint32_t type, uint64_t ts, uint8_t count, uint8_t hea
 static void write_capture(const uint64_t *ts, int n, uint64_t close_ns, long long off, uint64_t overwritten,
 			  bool trailer)
 {
-	struct zt_capture_meta m = { .realtime_off = off };
+	struct zt_run m = { .realtime_off = off };
 	struct zt_capture_writer w;
 	struct zt_corr c;
 	char why[4200];
@@ -199,7 +199,7 @@ static struct zt_event dequeue(uint64_t ts, uint8_t slot, uint8_t count, uint8_t
 /* error 1 stored at 1 s and read at 3 s, error 2 at 2 s read at 4 s; the queue full from 5 s to 6 s */
 static void write_window_capture(void)
 {
-	struct zt_capture_meta m = { 0 };
+	struct zt_run m = { 0 };
 	struct zt_capture_writer w;
 	struct zt_corr c;
 	char why[4200];

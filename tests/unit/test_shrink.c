@@ -55,7 +55,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 static void test_cut_while_read(void **state)
 {
 	char dir[] = "/tmp/zt-shrink-XXXXXX", path[128], why[4200], err[256];
-	struct zt_capture_meta m = { .hostname = "h", .zpcitrace = "test" };
+	struct zt_run m = { .hostname = "h", .zpcitrace = "test" };
 	struct zt_capture_writer w;
 	struct zt_capture c;
 	struct stat st;

@@ -85,6 +85,7 @@ static void test_json(void **state)
 	struct zt_status st = { 0 };
 	struct zt_json_doc doc;
 	const struct zt_json *fns, *f1, *q;
+	const char *s;
 	int64_t v;
 	char *t;
 
@@ -99,6 +100,9 @@ static void test_json(void **state)
 	q = zt_json_get(f1, "queued");
 	assert_true(zt_json_int(q->child, "slot", &v) && v == 3);
 	assert_true(zt_json_int(q->child->next, "slot", &v) && v == 0);
+	assert_true(zt_json_str(q->child, "pec", &s) && !strcmp(s, "0x0004")); /* the code, its name apart */
+	assert_true(zt_json_str(q->child, "pec_name", &s) && !strcmp(s, "tprote"));
+	assert_true(zt_json_int(doc.root, "schema", &v) && v == 1);
 	assert_null(q->child->next->next);
 	assert_true(zt_json_int(f1->next, "count", &v) && v == 0);
 	assert_null(zt_json_get(f1->next, "queued")->child);
