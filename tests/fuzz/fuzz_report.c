@@ -16,6 +16,7 @@
 #include "args.h"
 #include "capture.h"
 #include "correlate.h"
+#include "json.h"
 #include "prom.h"
 #include "report.h"
 #include "summary.h"
@@ -86,6 +87,27 @@ static void escape_holds(const uint8_t *data, size_t size)
 	}
 }
 
+/* the one JSON escaper: its output, quoted, is a JSON string the reader takes, with no control byte raw (C0, DEL,
+ * C1 as UTF-8) */
+static void json_escape_holds(const uint8_t *data, size_t size)
+{
+	char buf[ZT_JSON_ESCAPED(64) + 2];
+	struct zt_json_doc doc;
+	size_t n;
+
+	buf[0] = '"';
+	zt_json_escape((const char *)data, size < 64 ? size : 64, buf + 1, sizeof(buf) - 2);
+	n = strlen(buf);
+	buf[n] = '"';
+	for (size_t i = 1; i < n; i++) /* no control byte raw: C0, DEL; C1 only as \u0080..\u009f */
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f || ((unsigned char)buf[i] == 0xc2 &&
+		    (unsigned char)buf[i + 1] >= 0x80 && (unsigned char)buf[i + 1] < 0xa0))
+			abort();
+	if (zt_json_parse(buf, n + 1, &doc) || doc.root->type != ZT_JSON_STRING)
+		abort();
+	zt_json_free(&doc);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *sink;
@@ -104,6 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dup2(fileno(sink), STDOUT_FILENO); /* --perfetto -: libFuzzer speaks on stderr */
 	}
 	escape_holds(data, size);
+	json_escape_holds(data, size);
 	if (nl) {
 		memcpy(opts, data, (size_t)((const uint8_t *)nl - data));
 		size -= (size_t)((const uint8_t *)nl - data) + 1;
