@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
 #include <string.h>
 #include "ccdf.h"
 #include "correlate.h"
@@ -155,10 +156,12 @@ static void gap_marks(struct zt_jw *w, const struct zt_perfetto_ctx *ctx, uint64
 int zt_perfetto_write(FILE *out, const struct zt_event *events, size_t n, const struct zt_perfetto_ctx *ctx)
 {
 	uint64_t end_ns = ctx->end_ns;
-	struct zt_corr corr;
+	/* a function's tracks are named before its first event drawn: by its place in the correlator */
+	bool *named = calloc(ctx->corr->nfns ? ctx->corr->nfns : 1, sizeof(*named));
 	struct zt_jw w;
 
-	zt_corr_init(&corr);
+	if (!named)
+		return -1;
 	zt_jw_init(&w, out);
 	zt_jw_open(&w, NULL, '{');
 	zt_jw_str(&w, "displayTimeUnit", "ns");
@@ -170,26 +173,24 @@ int zt_perfetto_write(FILE *out, const struct zt_event *events, size_t n, const 
 	w.line_depth = w.depth; /* a line per trace event */
 	for (size_t i = 0; i < n; i++) {
 		const struct zt_event *e = &events[i];
-		struct zt_fn *known;
-		struct zt_match note;
+		const struct zt_fn *f;
 
 		if (e->ts_ns > end_ns)
 			end_ns = e->ts_ns;
-		if (!e->has_fn)
+		if (!e->has_fn || !ctx->drawn[i])
 			continue;
-		known = zt_corr_fn(&corr, e->fid);
-		zt_corr_add(&corr, e, &note);
-		if (!zt_corr_fn(&corr, e->fid))
-			continue; /* the queue at start of a function nobody opened: not drawn, as not summed */
-		if (!known)
+		f = zt_corr_fn((struct zt_corr *)ctx->corr, e->fid);
+		if (f && !named[f - ctx->corr->fns]) {
+			named[f - ctx->corr->fns] = true;
 			name_tracks(&w, e);
-		event(&w, e, &note, ctx->realtime_off);
+		}
+		event(&w, e, &ctx->notes[i], ctx->realtime_off);
 	}
-	pending_spans(&w, &corr, end_ns);
+	pending_spans(&w, ctx->corr, end_ns);
 	gap_marks(&w, ctx, n ? events[0].ts_ns : 0, end_ns);
 	zt_jw_close(&w, ']');
 	zt_jw_close(&w, '}');
 	fputc('\n', out);
-	zt_corr_free(&corr);
+	free(named);
 	return ferror(out) ? -1 : 0;
 }

@@ -17,9 +17,15 @@ struct zt_perfetto_ctx {
 	uint64_t end_ns;                    /* the end of the observation: pending errors' spans end there */
 	const struct zt_losses *losses;     /* marked at the end; may be NULL */
 	const struct zt_capture_gaps *gaps; /* marked: overwritten at the start, cut at the end; may be NULL */
+	/* what the report's one correlation found, per event: what it matched, and whether its function is drawn
+	 * (the queue at start of a function nobody opened is not, as it is not summed); the correlator at the end,
+	 * for what is still queued */
+	const struct zt_match *notes;
+	const bool *drawn;
+	const struct zt_corr *corr;
 };
 
-/* events in time order */
+/* events in time order, correlated already (ctx) */
 int zt_perfetto_write(FILE *out, const struct zt_event *events, size_t n, const struct zt_perfetto_ctx *ctx);
 
 #endif

@@ -319,16 +319,26 @@ static int window(const struct zt_report_opts *o, const struct zt_capture *c, ui
 
 /* the correlator fed as the window asks: every event of the selected function up to --until, counted from
  * --since on (what came before feeds the queue model only, so a dequeue of an error stored before the window
- * matches). The selected events stay, in order, at the front of c->events (the timeline's); how many */
+ * matches). The selected events stay, in order, at the front of c->events (the timeline's); how many. With tl,
+ * what each selected event matched and whether its function is drawn, for the timeline: the one correlation */
 static size_t correlate(const struct zt_report_opts *o, struct zt_capture *c, uint64_t since, uint64_t until,
-			struct zt_corr *corr, uint64_t *last)
+			struct zt_corr *corr, uint64_t *last, struct zt_perfetto_ctx *tl)
 {
+	struct zt_match *notes = tl ? calloc(c->nevents ? c->nevents : 1, sizeof(*notes)) : NULL;
+	bool *drawn = tl ? calloc(c->nevents ? c->nevents : 1, sizeof(*drawn)) : NULL;
 	bool started = !o->since_arg;
 	size_t n = 0;
 
 	zt_corr_init(corr);
+	if (tl && (!notes || !drawn)) { /* said by the caller: no timeline without them */
+		free(notes);
+		free(drawn);
+		tl->notes = NULL;
+		tl = NULL;
+	}
 	for (size_t i = 0; i < c->nevents; i++) {
 		const struct zt_event *e = &c->events[i];
+		struct zt_match note;
 
 		if (o->fid_on && (!e->has_fn || e->fid != o->fid))
 			continue;
@@ -338,21 +348,30 @@ static size_t correlate(const struct zt_report_opts *o, struct zt_capture *c, ui
 			zt_corr_window_start(corr, since);
 			started = true;
 		}
-		zt_corr_add(corr, e, NULL);
+		zt_corr_add(corr, e, &note);
 		if (e->ts_ns < since)
 			continue;
+		if (tl) {
+			notes[n] = note;
+			drawn[n] = e->has_fn && zt_corr_fn(corr, e->fid);
+		}
 		c->events[n++] = *e;
 		if (e->ts_ns > *last)
 			*last = e->ts_ns;
 	}
 	if (!started)
 		zt_corr_window_start(corr, since);
+	if (tl) {
+		tl->notes = notes;
+		tl->drawn = drawn;
+		tl->corr = corr;
+	}
 	return n;
 }
 
 /* the summary of the window, and the timeline; the exit status. end: the capture's end */
 static int summarise(const struct zt_report_opts *o, struct zt_capture *c, struct zt_corr *corr, size_t n,
-		     uint64_t last, uint64_t end, uint64_t until, FILE *out, FILE *err)
+		     uint64_t last, uint64_t end, uint64_t until, struct zt_perfetto_ctx *pctx, FILE *out, FILE *err)
 {
 	FILE *summary_out = o->perfetto && !strcmp(o->perfetto, "-") ? err : out;
 	int rc = 0;
@@ -371,10 +390,16 @@ static int summarise(const struct zt_report_opts *o, struct zt_capture *c, struc
 		fprintf(err, "zpcitrace: cannot write the summary: %s\n", strerror(errno ?: EIO));
 		rc = 1;
 	}
-	struct zt_perfetto_ctx pctx = { .realtime_off = c->meta.realtime_off, .end_ns = s.now_ns,
-					.losses = &c->losses, .gaps = &c->gaps };
-	if (!rc && o->perfetto)
-		rc = write_perfetto(o, c, n, &pctx, err);
+	pctx->realtime_off = c->meta.realtime_off;
+	pctx->end_ns = s.now_ns;
+	pctx->losses = &c->losses;
+	pctx->gaps = &c->gaps;
+	if (!rc && o->perfetto && !pctx->notes) {
+		fprintf(err, "zpcitrace: out of memory for the timeline of %zu events\n", c->nevents);
+		rc = 1;
+	} else if (!rc && o->perfetto) {
+		rc = write_perfetto(o, c, n, pctx, err);
+	}
 	return rc;
 }
 
@@ -382,6 +407,7 @@ int zt_report_run(const struct zt_report_opts *o, FILE *out, FILE *err)
 {
 	struct zt_capture c;
 	uint64_t since = 0, until = UINT64_MAX, last = 0, end;
+	struct zt_perfetto_ctx timeline = { 0 };
 	struct zt_corr corr;
 	char why[256];
 	size_t n;
@@ -398,17 +424,21 @@ int zt_report_run(const struct zt_report_opts *o, FILE *out, FILE *err)
 	}
 	say_gaps(o->file, &c.gaps, err);
 	end = capture_end(&c);
-	n = correlate(o, &c, since, until, &corr, &last);
+	n = correlate(o, &c, since, until, &corr, &last, o->perfetto ? &timeline : NULL);
 	if (!n && (o->fid_on || o->since_arg || o->until_arg) && (c.nevents || o->fid_on)) {
 		if (c.nevents)
 			say_empty(o, &c, since, until, err);
 		else
 			fprintf(err, "zpcitrace: %s: the selection is empty: the capture holds no events\n", o->file);
+		free((void *)timeline.notes);
+		free((void *)timeline.drawn);
 		zt_corr_free(&corr);
 		zt_capture_free(&c);
 		return 1;
 	}
-	rc = summarise(o, &c, &corr, n, last, end, until, out, err);
+	rc = summarise(o, &c, &corr, n, last, end, until, &timeline, out, err);
+	free((void *)timeline.notes);
+	free((void *)timeline.drawn);
 	zt_corr_free(&corr);
 	if (!rc && c.gaps.count_mismatch)
 		rc = ZT_REPORT_EXIT_MISMATCH;

@@ -197,7 +197,8 @@ static struct zt_event dequeue(uint64_t ts, uint8_t slot, uint8_t count, uint8_t
 }
 
 /* error 1 stored at 1 s and read at 3 s, error 2 at 2 s read at 4 s; the queue full from 5 s to 6 s */
-static void write_window_capture(void)
+/* losses: the trailer's, or NULL for none */
+static void write_window_capture(const struct zt_losses *losses)
 {
 	struct zt_run m = { 0 };
 	struct zt_capture_writer w;
@@ -225,6 +226,8 @@ static void write_window_capture(void)
 	for (int i = 0; i < n; i++)
 		zt_capture_writer_event(&w, &es[i], 0);
 	struct zt_snapshot s = { .corr = &c, .now_ns = 7 * S };
+	if (losses)
+		s.losses = *losses;
 	zt_capture_writer_trailer(&w, &s, "exit", NULL);
 	assert_int_equal(zt_capture_writer_close(&w), 0);
 	zt_corr_free(&c);
@@ -236,7 +239,7 @@ static void test_windows_keep_the_queue(void **state)
 {
 	char *out, *err;
 	(void)state;
-	write_window_capture();
+	write_window_capture(NULL);
 	assert_int_equal(report((struct zt_report_opts){ .since_arg = "+0.5", .until_arg = "+3.5", .json = true }, &out,
 				&err), 0);
 	assert_non_null(strstr(out, "\"arrived\":1,\"queued_before_start\":1,"));
@@ -438,6 +441,31 @@ static void test_perfetto_spans_depth_and_marks(void **state)
 	unlink(out_path);
 }
 
+/* the timeline is the report's own correlation: with --since, the dequeues of errors stored before the window match
+ * (spans from their enqueue), none is "unmatched"; each loss of the trailer is a mark at the end */
+static void test_perfetto_window_keeps_the_queue(void **state)
+{
+	char out_path[160], *out, *err, buf[65536] = "";
+	const struct zt_losses losses = { .n = { [ZT_LOSS_RINGBUF] = 3, [ZT_LOSS_UNTRACED] = 2 } };
+	FILE *f;
+	(void)state;
+	snprintf(out_path, sizeof(out_path), "%s/window.json", dir);
+	write_window_capture(&losses);
+	assert_int_equal(report((struct zt_report_opts){ .since_arg = "+1.5", .until_arg = "+4.5", .perfetto = out_path },
+				&out, &err), 0);
+	free(out), free(err);
+	f = fopen(out_path, "r");
+	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+	fclose(f);
+	assert_null(strstr(buf, "\"unmatched\":1"));
+	assert_non_null(strstr(buf, "\"tid\":1,\"name\":\"queued\",\"cat\":\"wait\",\"ts\":1000000.001,\"dur\":1999999.999,"
+				    "\"args\":{\"slot\":0,\"end\":\"dequeued\"}"));
+	assert_non_null(strstr(buf, "\"args\":{\"slot\":1,\"end\":\"dequeued\"}"));
+	assert_non_null(strstr(buf, "\"name\":\"events lost in the ring buffer (when: unknown)\",\"cat\":\"gap\""));
+	assert_non_null(strstr(buf, "\"name\":\"returns not traced (when: unknown)\",\"cat\":\"gap\""));
+	unlink(out_path);
+}
+
 /* --perfetto over its own input is refused, and the input stays */
 static void test_perfetto_never_the_input(void **state)
 {
@@ -487,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_damaged_exit_3),
 		cmocka_unit_test(test_summary_write_error_fails),
 		cmocka_unit_test(test_perfetto_spans_depth_and_marks),
+		cmocka_unit_test(test_perfetto_window_keeps_the_queue),
 		cmocka_unit_test(test_perfetto_never_the_input),
 	};
 	return cmocka_run_group_tests_name("report", tests, setup, teardown);
