@@ -472,8 +472,8 @@ void zt_capture_writer_trailer(struct zt_capture_writer *w, const struct zt_snap
 	zt_jw_u64(j, "flight_recorder_overwritten", flight->overwritten);
 	zt_jw_u64(j, "flight_recorder_earlier", flight->earlier);     /* 2.5 */
 	zt_jw_u64(j, "flight_recorder_held_back", flight->held_back); /* 2.5 */
-	hooks_json(j, s->hooks, s->nhooks);
-	zt_jw_str(j, "uapi", zt_uapi_name(s->uapi));
+	hooks_json(j, s->run ? s->run->hooks : NULL, s->run ? s->run->nhooks : 0);
+	zt_jw_str(j, "uapi", zt_uapi_name(s->run ? s->run->uapi : ZT_UAPI_UNKNOWN));
 	zt_jw_open(j, "functions", '[');
 	/* as many functions as keep the line within ZT_CAPTURE_TRAILER_MAX: a reader refuses longer lines */
 	for (size_t i = 0; l.f && i < s->corr->nfns && ftell(l.f) < ZT_CAPTURE_TRAILER_MAX - 4096; i++, named++) {
@@ -1056,10 +1056,8 @@ static void capture_ident(void *capture, const struct zt_fn *f, struct zt_ident 
 void zt_capture_snapshot(const struct zt_capture *c, struct zt_corr *corr, uint64_t now_ns, struct zt_snapshot *s)
 {
 	*s = (struct zt_snapshot){
-		.corr = corr, .now_ns = now_ns, .losses = c->losses, .hooks = c->meta.hooks, .nhooks = c->meta.nhooks,
-		.derived = c->meta.derived, .uapi = c->meta.uapi, .histograms = true, .ident = capture_ident,
-		.ident_ctx = (void *)c, .realtime_off = c->meta.realtime_off, .version = c->meta.zpcitrace,
-		.gaps = &c->gaps,
+		.corr = corr, .now_ns = now_ns, .losses = c->losses, .run = &c->meta, .histograms = true,
+		.ident = capture_ident, .ident_ctx = (void *)c, .gaps = &c->gaps,
 	};
 }
 

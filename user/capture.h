@@ -24,18 +24,6 @@
 #define ZT_CAPTURE_TRAILER_MAX (1024 * 1024)
 #define ZT_CAPTURE_TRAILER_PREFIX "{\"trailer\":true"
 
-/* The facts of a run that do not change as it goes (the hooks and the uAPI are as at its start, and a capture's
- * trailer updates them): a capture's header, the live -j's start object */
-struct zt_run {
-	char hostname[64], kernel[128], machine[65], btf[256], zpcitrace[64];
-	long long realtime_off;
-	bool derived;
-	enum zt_uapi uapi;           /* the header's (at the start), then the trailer's (at the end) */
-	struct zt_hook_state hooks[ZT_NR_HOOKS];
-	char hook_mode[ZT_NR_HOOKS][16], hook_func[ZT_NR_HOOKS][40], hook_module[ZT_NR_HOOKS][40];
-	int nhooks;
-};
-
 /* ---- writing ---------------------------------------------------------------------------------------- */
 
 struct zt_capture_writer {

@@ -102,14 +102,14 @@ static double balanced(const struct zt_snapshot *s, const struct zt_fn *f)
 
 static double last_error(const struct zt_snapshot *s, const struct zt_fn *f)
 {
-	return f->last_error_ns ? ((double)f->last_error_ns + (double)s->realtime_off) / 1e9 : 0;
+	return f->last_error_ns ? ((double)f->last_error_ns + (double)(s->run ? s->run->realtime_off : 0)) / 1e9 : 0;
 }
 
 static double oldest_pending(const struct zt_snapshot *s, const struct zt_fn *f)
 {
 	uint64_t at = zt_fn_oldest_pending_at(f);
 
-	return at ? ((double)at + (double)s->realtime_off) / 1e9 : 0;
+	return at ? ((double)at + (double)(s->run ? s->run->realtime_off : 0)) / 1e9 : 0;
 }
 
 /* what the run is: the version, how each function is hooked, which functions it saw */
@@ -119,15 +119,16 @@ static void info_metrics(const struct zt_snapshot *s, FILE *out)
 
 	head(out, "zpcitrace_build_info", "gauge", "zpcitrace's version.");
 	fprintf(out, "zpcitrace_build_info{version=\"");
-	label(out, s->version ? s->version : "unknown");
+	label(out, s->run && s->run->zpcitrace[0] ? s->run->zpcitrace : "unknown");
 	fprintf(out, "\"} 1\n");
 	head(out, "zpcitrace_hook_info", "gauge",
 	     "How each kernel function is hooked: fentry, kprobe, absent, pending (module not loaded), off, failed.");
-	for (int i = 0; s->hooks && i < s->nhooks; i++)
-		fprintf(out, "zpcitrace_hook_info{function=\"%s\",mode=\"%s\"} 1\n", s->hooks[i].func, s->hooks[i].mode);
+	for (int i = 0; s->run && i < s->run->nhooks; i++)
+		fprintf(out, "zpcitrace_hook_info{function=\"%s\",mode=\"%s\"} 1\n", s->run->hooks[i].func,
+			s->run->hooks[i].mode);
 	head(out, "zpcitrace_uapi_info", "gauge",
 	     "The form of VFIO_DEVICE_FEATURE_ZPCI_ERROR the kernel has: merged (feature 13), v12 (feature 12), unknown.");
-	fprintf(out, "zpcitrace_uapi_info{form=\"%s\"} 1\n", zt_uapi_name(s->uapi));
+	fprintf(out, "zpcitrace_uapi_info{form=\"%s\"} 1\n", zt_uapi_name(s->run ? s->run->uapi : ZT_UAPI_UNKNOWN));
 	head(out, "zpcitrace_function_info", "gauge", "Identity of each zPCI function seen: PCI address, uid, pchid.");
 	for (size_t i = 0; i < c->nfns; i++) {
 		struct zt_ident id;

@@ -18,6 +18,19 @@ typedef void (*zt_ident_fn)(void *ctx, const struct zt_fn *f, struct zt_ident *i
 /* reads /sys/bus/pci/devices/<pci>/{uid,pchid}; "-" where absent */
 void zt_ident_sysfs(void *ctx, const struct zt_fn *f, struct zt_ident *id);
 
+/* The facts of a run: what a capture's header and trailer hold, the live -j's start object, what every summary
+ * names (version, hooks and their modes, the uAPI form, derived outcomes, the wall-clock offset). A live run
+ * keeps its hooks and uAPI current; a capture's are its trailer's (its header's until then) */
+struct zt_run {
+	char hostname[64], kernel[128], machine[65], btf[256], zpcitrace[64];
+	long long realtime_off;      /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns (exporters' timestamps) */
+	bool derived;                /* enqueue outcomes derived from the queue state */
+	enum zt_uapi uapi;           /* the error feature's uAPI form */
+	struct zt_hook_state hooks[ZT_NR_HOOKS];
+	char hook_mode[ZT_NR_HOOKS][16], hook_func[ZT_NR_HOOKS][40], hook_module[ZT_NR_HOOKS][40];
+	int nhooks;
+};
+
 /* what a capture lacks, for its report's summary (text and -j) */
 struct zt_capture_gaps {
 	bool cut;                    /* no trailer: the recording was killed, or the disk filled */
@@ -46,15 +59,10 @@ struct zt_snapshot {
 	struct zt_corr *corr;
 	uint64_t now_ns;             /* the end of the observation */
 	struct zt_losses losses;     /* what the run could not see (bpf/zt_losses.h) */
-	const struct zt_hook_state *hooks; /* may be NULL */
-	int nhooks;
-	bool derived;                /* enqueue outcomes derived from the queue state */
-	enum zt_uapi uapi;           /* the feature's uAPI form, as its hook found it */
+	const struct zt_run *run;    /* the run's facts; NULL: none known (no hooks, version unknown) */
 	bool histograms;             /* log2 histograms too */
 	zt_ident_fn ident;           /* may be NULL */
 	void *ident_ctx;
-	long long realtime_off;      /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns (exporters' timestamps) */
-	const char *version;
 	const struct zt_capture_gaps *gaps; /* a report's: what its capture lacks; NULL live */
 };
 

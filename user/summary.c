@@ -215,12 +215,12 @@ void zt_summary_text(const struct zt_snapshot *s, FILE *out)
 			fprintf(out, "enqueue -> dequeue latency, PEC %s:\n", label);
 			print_log2_hist(&c->pecs[i].enq_deq, "nsecs", out);
 		}
-	if (s->hooks)
-		zt_print_hooks(s->hooks, s->nhooks, "  ", out);
-	if (s->derived)
+	if (s->run)
+		zt_print_hooks(s->run->hooks, s->run->nhooks, "  ", out);
+	if (s->run && s->run->derived)
 		fprintf(out, "  enqueue outcomes derived from the queue state around each arrival (no zpci_store_pci_error hook)\n");
-	if (s->hooks)
-		fprintf(out, "  uapi %s: %s\n", zt_uapi_name(s->uapi), zt_uapi_what(s->uapi));
+	if (s->run)
+		fprintf(out, "  uapi %s: %s\n", zt_uapi_name(s->run->uapi), zt_uapi_what(s->run->uapi));
 }
 
 void zt_print_hooks(const struct zt_hook_state *hooks, int n, const char *prefix, FILE *out)
@@ -324,11 +324,11 @@ void zt_summary_json(const struct zt_snapshot *s, FILE *out)
 	}
 	zt_jw_close(&w, ']');
 	zt_jw_open(&w, "hooks", '{');
-	for (int i = 0; s->hooks && i < s->nhooks; i++)
-		zt_jw_str(&w, s->hooks[i].func, s->hooks[i].mode);
+	for (int i = 0; s->run && i < s->run->nhooks; i++)
+		zt_jw_str(&w, s->run->hooks[i].func, s->run->hooks[i].mode);
 	zt_jw_close(&w, '}');
-	zt_jw_bool(&w, "enqueue_derived", s->derived);
-	zt_jw_str(&w, "uapi", zt_uapi_name(s->uapi));
+	zt_jw_bool(&w, "enqueue_derived", s->run && s->run->derived);
+	zt_jw_str(&w, "uapi", zt_uapi_name(s->run ? s->run->uapi : ZT_UAPI_UNKNOWN));
 	zt_jw_close(&w, '}');
 	fputc('\n', out);
 }

@@ -382,22 +382,27 @@ static long long realtime_offset_ns(void)
 	return (rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec);
 }
 
+/* what changes as the run goes: hooks attach (a module loads), the uAPI form becomes known */
+static void run_now(struct tracer *t)
+{
+	zt_attach_hook_states(t->attach, t->hooks);
+	memcpy(t->meta.hooks, t->hooks, sizeof(t->meta.hooks));
+	t->meta.nhooks = ZT_NR_HOOKS;
+	t->meta.derived = zt_attach_derived(t->attach);
+	t->meta.uapi = zt_attach_uapi(t->attach);
+}
+
 static void snapshot(struct tracer *t, struct zt_snapshot *s, bool at_exit)
 {
+	run_now(t);
 	*s = (struct zt_snapshot){
 		.corr = &t->corr,
 		.now_ns = mono_ns(),
-		.hooks = t->hooks,
-		.nhooks = ZT_NR_HOOKS,
-		.derived = zt_attach_derived(t->attach),
-		.uapi = zt_attach_uapi(t->attach),
+		.run = &t->meta,
 		.histograms = at_exit,
 		.ident = zt_ident_sysfs,
-		.realtime_off = t->realtime_off,
-		.version = ZT_VERSION,
 	};
 	zt_attach_losses(t->attach, &s->losses);
-	zt_attach_hook_states(t->attach, t->hooks);
 }
 
 /* the state now, for a sink between intervals */
@@ -411,7 +416,6 @@ static void run_facts(struct tracer *t)
 	struct zt_run *m = &t->meta;
 	struct utsname u;
 
-	zt_attach_hook_states(t->attach, t->hooks);
 	memset(m, 0, sizeof(*m));
 	gethostname(m->hostname, sizeof(m->hostname) - 1);
 	if (!uname(&u)) {
@@ -421,10 +425,7 @@ static void run_facts(struct tracer *t)
 	snprintf(m->btf, sizeof(m->btf), "%s", env.attach.btf_path ? env.attach.btf_path : "/sys/kernel/btf/vmlinux");
 	snprintf(m->zpcitrace, sizeof(m->zpcitrace), "%s", ZT_VERSION);
 	m->realtime_off = t->realtime_off;
-	m->derived = zt_attach_derived(t->attach);
-	m->uapi = zt_attach_uapi(t->attach);
-	memcpy(m->hooks, t->hooks, sizeof(m->hooks));
-	m->nhooks = ZT_NR_HOOKS;
+	run_now(t);
 }
 
 /* ms until deadline (rounded up), or keep wait when that comes first; -1 waits forever */

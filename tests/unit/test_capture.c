@@ -97,8 +97,11 @@ static char *make_capture(int n, size_t *len, bool trailer)
 	}
 	if (trailer) {
 		/* the trailer's uapi differs from the header's, as when vfio_pci_core loaded during the recording */
-		struct zt_snapshot s = { .corr = &c, .now_ns = 99, .losses.n = { [ZT_LOSS_RINGBUF] = 5, [ZT_LOSS_UNTRACED] = 6 }, .hooks = hooks, .nhooks = 2,
-					 .uapi = ZT_UAPI_V12 };
+		struct zt_run end = m;
+
+		end.uapi = ZT_UAPI_V12;
+		struct zt_snapshot s = { .corr = &c, .now_ns = 99, .losses.n = { [ZT_LOSS_RINGBUF] = 5, [ZT_LOSS_UNTRACED] = 6 },
+					 .run = &end };
 		zt_capture_writer_trailer(&w, &s, "exit", NULL);
 	}
 	assert_int_equal(zt_capture_writer_close(&w), 0);
@@ -359,7 +362,7 @@ static void capture_of_functions(int nfns, zt_ident_fn ident, struct zt_capture 
 		zt_capture_writer_event(&w, &e, 0);
 		zt_corr_add(&corr, &e, NULL);
 	}
-	struct zt_snapshot s = { .corr = &corr, .hooks = hooks, .nhooks = 2, .ident = ident };
+	struct zt_snapshot s = { .corr = &corr, .run = &m, .ident = ident };
 	zt_capture_writer_trailer(&w, &s, "exit", NULL);
 	assert_int_equal(zt_capture_writer_close(&w), 0);
 	assert_int_equal(zt_capture_read(path, c, err, sizeof(err)), 0);

@@ -75,11 +75,15 @@ static void feed(struct zt_corr *c)
 	zt_corr_add(c, &cl, NULL);
 }
 
-static const struct zt_hook_state hooks[] = { { "zpci_event_error", "arrival", "kprobe", NULL } };
+/* a run with one hook, its version needing the exposition format's escapes */
+static const struct zt_run run = { .zpcitrace = "v\"1\\", .hooks = { { "zpci_event_error", "arrival", "kprobe", NULL } },
+				   .nhooks = 1 };
+static const struct zt_run test_run = { .zpcitrace = "test", .hooks = { { "zpci_event_error", "arrival", "kprobe", NULL } },
+					.nhooks = 1 };
 
 static char *render(struct zt_corr *c)
 {
-	struct zt_snapshot s = { .corr = c, .losses.n = { [ZT_LOSS_RINGBUF] = 3, [ZT_LOSS_UNTRACED] = 2 }, .hooks = hooks, .nhooks = 1, .version = "v\"1\\" };
+	struct zt_snapshot s = { .corr = c, .losses.n = { [ZT_LOSS_RINGBUF] = 3, [ZT_LOSS_UNTRACED] = 2 }, .run = &run };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -105,7 +109,7 @@ static int teardown(void **state)
 static void test_promtool_accepts_without_lint_warnings(void **state)
 {
 	struct zt_corr c;
-	struct zt_snapshot s = { .corr = &c, .hooks = hooks, .nhooks = 1, .version = "test" };
+	struct zt_snapshot s = { .corr = &c, .run = &test_run };
 	char path[256], cmd[512], out[4096] = "", why[4200];
 	(void)state;
 	feed(&c);
@@ -162,7 +166,7 @@ static void test_oldest_pending_timestamp(void **state)
 		q.result = ZT_ENQ_STORED, q.has_slot = 1, q.slot = (uint8_t)i, q.q_tail = (uint8_t)(i + 1), q.q_count = (uint8_t)(i + 1);
 		zt_corr_add(&c, &q, NULL);
 	}
-	struct zt_snapshot s = { .corr = &c, .realtime_off = 1764712345000000000ll };
+	struct zt_snapshot s = { .corr = &c, .run = &(struct zt_run){ .realtime_off = 1764712345000000000ll } };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -177,7 +181,7 @@ static void test_oldest_pending_timestamp(void **state)
 static void test_atomic_write_mode_and_symlink(void **state)
 {
 	struct zt_corr c;
-	struct zt_snapshot s = { .corr = &c, .version = "test" };
+	struct zt_snapshot s = { .corr = &c, .run = &(struct zt_run){ .zpcitrace = "test" } };
 	char path[256], target[256], why[4200];
 	struct stat st;
 	(void)state;
@@ -217,7 +221,7 @@ static void test_kill_mid_write(void **state)
 		zt_corr_add(&c, &a, NULL);
 	}
 	char *want = render(&c);
-	struct zt_snapshot s = { .corr = &c, .losses.n = { [ZT_LOSS_RINGBUF] = 3, [ZT_LOSS_UNTRACED] = 2 }, .hooks = hooks, .nhooks = 1, .version = "v\"1\\" };
+	struct zt_snapshot s = { .corr = &c, .losses.n = { [ZT_LOSS_RINGBUF] = 3, [ZT_LOSS_UNTRACED] = 2 }, .run = &run };
 	snprintf(path, sizeof(path), "%s/kill.prom", dir);
 	srand((unsigned)time(NULL));
 	int complete = 0;
