@@ -6,13 +6,15 @@
 #define ZT_STR_KEY(k) #k
 
 const struct zt_fact zt_counter_facts[ZT_NR_COUNTERS] = {
-#define ZT_COUNTER_ROW(id, key, label, metric, help, per_pec) [ZT_C_##id] = { ZT_STR_KEY(key), label, metric, help, NULL, per_pec },
+#define ZT_COUNTER_ROW(id, key, label, metric, help, per_pec)                                                   \
+	[ZT_C_##id] = { ZT_STR_KEY(key), label, metric, help, NULL, per_pec },
 	ZT_COUNTERS(ZT_COUNTER_ROW)
 #undef ZT_COUNTER_ROW
 };
 
 const struct zt_fact zt_loss_facts[ZT_NR_LOSSES] = {
-#define ZT_LOSS_ROW(id, key, label, metric, help, since) [ZT_LOSS_##id] = { ZT_STR_KEY(key), label, metric, help, since, false },
+#define ZT_LOSS_ROW(id, key, label, metric, help, since)                                                        \
+	[ZT_LOSS_##id] = { ZT_STR_KEY(key), label, metric, help, since, false },
 	ZT_LOSSES(ZT_LOSS_ROW)
 #undef ZT_LOSS_ROW
 };

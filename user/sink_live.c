@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "capture.h"
 #include "facts.h"
 #include "format.h"
 #include "jsonw.h"
@@ -82,8 +81,8 @@ struct zt_sink *zt_sink_live_new(const struct zt_sink_args *a)
 
 	if (!l)
 		return NULL;
-	l->sink = (struct zt_sink){ .start = live_start, .event = live_event, .tick = live_tick, .finish = live_finish, .free = sink_free,
-				    .args = *a };
+	l->sink = (struct zt_sink){ .start = live_start, .event = live_event, .tick = live_tick, .finish = live_finish,
+				    .free = sink_free, .args = *a };
 	l->fmt = (struct zt_format_opts){ .timestamp = a->timestamp, .realtime_off = a->realtime_off };
 	return &l->sink;
 }

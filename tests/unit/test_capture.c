@@ -139,6 +139,19 @@ static void test_round_trip(void **state)
 	assert_string_equal(c.meta.hooks[1].module, "vfio_pci_core");
 	assert_int_equal(c.meta.uapi, ZT_UAPI_V12); /* the trailer's, as at the end */
 	assert_int_equal(c.gaps.cut_bytes, 0);
+	/* the one snapshot of a capture (report's and the fuzz harness's): its run, losses and gaps, over the corr */
+	struct zt_corr corr;
+	struct zt_snapshot s;
+
+	zt_corr_init(&corr);
+	zt_capture_snapshot(&c, &corr, 1234, &s);
+	assert_ptr_equal(s.corr, &corr);
+	assert_int_equal(s.now_ns, 1234);
+	assert_ptr_equal(s.run, &c.meta);
+	assert_ptr_equal(s.gaps, &c.gaps);
+	assert_memory_equal(&s.losses, &c.losses, sizeof(s.losses));
+	assert_true(s.histograms && s.ident);
+	zt_corr_free(&corr);
 	zt_capture_free(&c);
 	free(buf);
 }
