@@ -12,6 +12,7 @@
 #include "atomic.h"
 #include "capture.h"
 #include "correlate.h"
+#include "format.h"
 #include "perfetto.h"
 #include "report.h"
 #include "summary.h"
@@ -23,7 +24,8 @@
 static const char doc[] =
 	"Summarise a capture made by 'zpcitrace record', on any machine: the same\n"
 	"summary the live run printed, for the whole capture or the part the\n"
-	"filters select. Damaged lines are skipped and counted, never fatal.\n"
+	"filters select; with --events, its events first, as the live view prints\n"
+	"them. Damaged lines are skipped and counted, never fatal.\n"
 	"\vT is seconds from the capture's first event (+12.5), a UTC time of day\n"
 	"(04:13:38.5: the one within the capture, also across midnight), or a UTC\n"
 	"date and time (2026-12-02T04:13:38.5) where the capture spans days.\n"
@@ -39,15 +41,20 @@ static const char doc[] =
 	"  zpcitrace report errors.jsonl\n"
 	"  zpcitrace report --fid 0x12 --since +60 errors.jsonl\n"
 	"  zpcitrace report --since 23:55 --until 00:10 errors.jsonl\n"
+	"  zpcitrace report --events --no-summary --fid 0x12 errors.jsonl | grep lost=1\n"
+	"  zpcitrace report --events -j errors.jsonl | jq 'select(.rc_name==\"EFAULT\")'\n"
 	"  zpcitrace report --perfetto timeline.json errors.jsonl  # ui.perfetto.dev\n";
 
-enum { OPT_SINCE = 0x100, OPT_UNTIL, OPT_FID, OPT_PERFETTO };
+enum { OPT_SINCE = 0x100, OPT_UNTIL, OPT_FID, OPT_PERFETTO, OPT_NO_SUMMARY };
 
 static const struct argp_option options[] = {
 	{ "since", OPT_SINCE, "T", 0, "Only events at or after T", 0 },
 	{ "until", OPT_UNTIL, "T", 0, "Only events at or before T", 0 },
 	{ "fid", OPT_FID, "FID", 0, "Only this function id", 0 },
-	{ "json", 'j', NULL, 0, "The summary as one JSON object", 0 },
+	{ "events", 'e', NULL, 0, "The selected events first, a line each, as the live view prints them (with their UTC "
+				  "time; -j: its JSON lines, a start object first)", 0 },
+	{ "no-summary", OPT_NO_SUMMARY, NULL, 0, "With --events: the events only", 0 },
+	{ "json", 'j', NULL, 0, "The summary (and the events) as JSON", 0 },
 	{ "perfetto", OPT_PERFETTO, "OUT", 0, "Also write a Chrome trace-event timeline (ui.perfetto.dev)", 0 },
 	ZT_ARGS_STD,
 	{},
@@ -75,6 +82,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'j':
 		o->json = true;
 		break;
+	case 'e':
+		o->events = true;
+		break;
+	case OPT_NO_SUMMARY:
+		o->no_summary = true;
+		break;
 	case OPT_PERFETTO:
 		zt_once("report", "--perfetto", o->perfetto);
 		if (!*arg)
@@ -93,6 +106,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			zt_usage_error("report", "which capture? zpcitrace report FILE");
 		if (o->json && o->perfetto && !strcmp(o->perfetto, "-"))
 			zt_usage_error("report", "-j and --perfetto - both want stdout");
+		if (o->events && o->perfetto && !strcmp(o->perfetto, "-"))
+			zt_usage_error("report", "--events and --perfetto - both want stdout");
+		if (o->no_summary && !o->events)
+			zt_usage_error("report", "--no-summary goes with --events: without them there is nothing to print");
 		break;
 	case ARGP_KEY_ERROR:
 		zt_bad_word("report", options, state->argv, state->argc, state->next);
@@ -369,6 +386,29 @@ static size_t correlate(const struct zt_report_opts *o, struct zt_capture *c, ui
 	return n;
 }
 
+/* --events: the selected events as the live view prints them (the queues' headers read at start aside, as
+ * there), with their UTC time; -j: its JSON lines, the run's start object first. What each matched is the
+ * report's one correlation's (tl) */
+static void print_events(const struct zt_report_opts *o, const struct zt_capture *c, size_t n,
+			 const struct zt_perfetto_ctx *tl, FILE *out)
+{
+	const struct zt_format_opts fo = { .timestamp = true, .realtime_off = c->meta.realtime_off };
+	char line[1024];
+
+	if (o->json)
+		zt_start_json(&c->meta, out);
+	for (size_t i = 0; i < n; i++) {
+		if (c->events[i].type == ZT_EV_QUEUE)
+			continue;
+		if (o->json)
+			zt_format_event_json(&c->events[i], &tl->notes[i], &fo, line, sizeof(line));
+		else
+			zt_format_event(&c->events[i], &tl->notes[i], &fo, line, sizeof(line));
+		fputs(line, out);
+		fputc('\n', out);
+	}
+}
+
 /* the summary of the window, and the timeline; the exit status. end: the capture's end */
 static int summarise(const struct zt_report_opts *o, struct zt_capture *c, struct zt_corr *corr, size_t n,
 		     uint64_t last, uint64_t end, uint64_t until, struct zt_perfetto_ctx *pctx, FILE *out, FILE *err)
@@ -382,12 +422,21 @@ static int summarise(const struct zt_report_opts *o, struct zt_capture *c, struc
 	zt_capture_snapshot(c, corr, o->until_arg ? (until < end ? until : end) : end, &s);
 	if (s.now_ns < last)
 		s.now_ns = last;
-	if (o->json)
+	if (o->events && !pctx->notes) {
+		fprintf(err, "zpcitrace: out of memory for the events of %zu\n", c->nevents);
+		return 1;
+	}
+	if (o->events)
+		print_events(o, c, n, pctx, out);
+	if (o->no_summary)
+		;
+	else if (o->json)
 		zt_summary_json(&s, summary_out);
 	else
 		zt_summary_text(&s, summary_out);
-	if (fflush(summary_out) || ferror(summary_out)) {
-		fprintf(err, "zpcitrace: cannot write the summary: %s\n", strerror(errno ?: EIO));
+	if (fflush(out) || ferror(out) || fflush(summary_out) || ferror(summary_out)) {
+		fprintf(err, "zpcitrace: cannot write the %s: %s\n", o->events ? "events" : "summary",
+			strerror(errno ?: EIO));
 		rc = 1;
 	}
 	pctx->realtime_off = c->meta.realtime_off;
@@ -424,7 +473,7 @@ int zt_report_run(const struct zt_report_opts *o, FILE *out, FILE *err)
 	}
 	say_gaps(o->file, &c.gaps, err);
 	end = capture_end(&c);
-	n = correlate(o, &c, since, until, &corr, &last, o->perfetto ? &timeline : NULL);
+	n = correlate(o, &c, since, until, &corr, &last, o->perfetto || o->events ? &timeline : NULL);
 	if (!n && (o->fid_on || o->since_arg || o->until_arg) && (c.nevents || o->fid_on)) {
 		if (c.nevents)
 			say_empty(o, &c, since, until, err);

@@ -14,6 +14,7 @@
 struct zt_report_opts {
 	const char *file, *perfetto, *since_arg, *until_arg;
 	bool json, fid_on;
+	bool events, no_summary; /* --events: the selected events first; --no-summary: and only them */
 	uint32_t fid;
 };
 

@@ -4,9 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "facts.h"
 #include "format.h"
-#include "jsonw.h"
 #include "sink.h"
 #include "summary.h"
 
@@ -19,24 +17,8 @@ struct live {
  * on the wall clock of other hosts' streams */
 static int live_start(struct zt_sink *s)
 {
-	const struct zt_run *r = s->args.meta;
-	struct zt_jw w;
-
-	if (!s->args.json || !r)
-		return 0;
-	zt_jw_init(&w, stdout);
-	zt_jw_open(&w, NULL, '{');
-	zt_jw_str(&w, "event", "start");
-	zt_jw_u64(&w, "schema", ZT_JSON_SCHEMA);
-	zt_jw_str(&w, "zpcitrace", r->zpcitrace);
-	zt_jw_str(&w, "hostname", r->hostname);
-	zt_jw_str(&w, "kernel", r->kernel);
-	zt_jw_str(&w, "machine", r->machine);
-	zt_jw_str(&w, "clock", "CLOCK_MONOTONIC");
-	zt_jw_i64(&w, "realtime_offset_ns", r->realtime_off);
-	zt_jw_str(&w, "uapi", zt_uapi_name(r->uapi));
-	zt_jw_close(&w, '}');
-	fputc('\n', stdout);
+	if (s->args.json && s->args.meta)
+		zt_start_json(s->args.meta, stdout);
 	return 0;
 }
 

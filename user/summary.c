@@ -349,3 +349,22 @@ int zt_summary_end(const struct zt_snapshot *snap, bool json)
 	}
 	return 0;
 }
+
+void zt_start_json(const struct zt_run *r, FILE *out)
+{
+	struct zt_jw w;
+
+	zt_jw_init(&w, out);
+	zt_jw_open(&w, NULL, '{');
+	zt_jw_str(&w, "event", "start");
+	zt_jw_u64(&w, "schema", ZT_JSON_SCHEMA);
+	zt_jw_str(&w, "zpcitrace", r->zpcitrace);
+	zt_jw_str(&w, "hostname", r->hostname);
+	zt_jw_str(&w, "kernel", r->kernel);
+	zt_jw_str(&w, "machine", r->machine);
+	zt_jw_str(&w, "clock", "CLOCK_MONOTONIC");
+	zt_jw_i64(&w, "realtime_offset_ns", r->realtime_off);
+	zt_jw_str(&w, "uapi", zt_uapi_name(r->uapi));
+	zt_jw_close(&w, '}');
+	fputc('\n', out);
+}

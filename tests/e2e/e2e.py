@@ -570,9 +570,32 @@ def without_capture_section(text):
 def scenario_record(args, bed, c):
     """record on s390x, report on this x86 host; the Perfetto timeline"""
     r = bed.boot(args, "record", "open error error error error error error drain error error close",
-                 trace="record -w /tmp/out/capture.jsonl")
+                 trace="record -w /tmp/out/capture.jsonl", conf=['ZT_MORE_TRACES="-j"'])
     p = f"{bed.name}/record"
     cap = os.path.join(r.dir, "capture.jsonl")
+
+    def events_as_live():
+        # a live -j ran beside the recorder: both saw the same kernel events, each stamped by its own programs
+        # (ts_ns, and so time and latency_us, differ by microseconds). Compared over the session (first open to
+        # last close): every key, and every value but those three
+        def session(objs):
+            evs = [o for o in objs if o["event"] not in ("start", "summary")]
+            first = min(o["ts_ns"] for o in evs if o["event"] == "open")
+            last = max(o["ts_ns"] for o in evs if o["event"] == "close")
+            return [{k: (v if k not in ("ts_ns", "time", "latency_us") else "~") for k, v in o.items()}
+                    for o in evs if first <= o["ts_ns"] <= last]
+        rep = report("--events", "-j", cap)
+        eq((rep.returncode, rep.stderr), (0, ""), "report --events -j")
+        got = [json.loads(line) for line in rep.stdout.splitlines()]
+        live = [json.loads(line) for line in open(os.path.join(r.dir, "trace2.txt")).read().splitlines()]
+        eq((got[0]["event"], got[-1]["event"]), ("start", "summary"), "the start object first, the summary last")
+        eq(session(got), session(live), "the capture's events vs the live -j run's")
+        if len(session(got)) < 20:
+            raise AssertionError(f"only {len(session(got))} events in the session")
+        open(os.path.join(r.dir, "report-events.json"), "w").write(rep.stdout)
+        assert_schema(os.path.join(r.dir, "report-events.json"))
+    c.check(f"{p}: report --events -j gives the events the live -j beside it printed, in order, every field but "
+            "their own stamps", events_as_live)
 
     def same_summary():
         rep = report(cap)

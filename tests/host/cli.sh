@@ -233,6 +233,13 @@ head -c -200 "$tmp/ovf.jsonl" > "$tmp/cut.jsonl"
 schema "$tmp/ovf.json" "$tmp/noreader.json" "$tmp/ooo.json" "$tmp/dup.json" "$tmp/cut.json"
 check "report -j of sound, damaged and miscounted captures validates against the schema, keys as facts.md" \
 	test "$?" = 0 -a "$(grep -c '1 objects valid' "$tmp/schema.out")" = 5
+"$bin" report --events -j "$tmp/ovf.jsonl" > "$tmp/events.json" 2>/dev/null
+schema "$tmp/events.json"
+check "report --events -j: the start object, 14 events and the summary, each to the schema" \
+	test "$?" = 0 -a -n "$(grep -e '16 objects valid' "$tmp/schema.out")"
+run "$bin" report --no-summary "$tmp/ovf.jsonl"
+check "report --no-summary without --events is a usage error (exit 64)" \
+	test "$rc" = 64 -a -n "$(grep -e 'goes with --events' "$tmp/err")"
 python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); o["counters"]["errors arrived"]=o["counters"].pop("arrived"); print(json.dumps(o))' \
 	"$tmp/ovf.json" > "$tmp/prose.json"
 schema "$tmp/prose.json"

@@ -466,6 +466,38 @@ static void test_perfetto_window_keeps_the_queue(void **state)
 	unlink(out_path);
 }
 
+/* --events: the selected events as the live view prints them, with their time, then the summary; -j: the start
+ * object, the events' JSON lines, the summary last; a --since window's dequeue of an error stored before it has
+ * its wait, as live */
+static void test_events_as_the_live_view(void **state)
+{
+	char *out, *err;
+	(void)state;
+	write_window_capture(NULL); /* 2 arrivals and stores (1, 2 s), 2 dequeues (3, 4 s), 4 stores (5 s), a close (6 s) */
+	assert_int_equal(report((struct zt_report_opts){ .events = true }, &out, &err), 0);
+	assert_string_equal(err, "");
+	assert_true(!strncmp(out, "00:00:01.000000 arrival  fid=0x00000001 ", 40));
+	assert_non_null(strstr(out, "\n00:00:03.000000 dequeue  fid=0x00000001 fh=0x80000001 rc=0 slot=0 "));
+	assert_true(strstr(out, "\n00:00:06.000000 close    ") < strstr(out, "\nzpcitrace: summary\n"));
+	free(out), free(err);
+	assert_int_equal(report((struct zt_report_opts){ .events = true, .no_summary = true, .since_arg = "+1.5" },
+				&out, &err), 0);
+	assert_int_equal(lines(out), 7); /* 2 dequeues, 4 stores, the close */
+	assert_null(strstr(out, "summary"));
+	assert_null(strstr(out, "unmatched"));
+	assert_non_null(strstr(out, "dequeue  fid=0x00000001 fh=0x80000001 rc=0 slot=0 pec=0x0004/tprote faddr=0xb2d05e00 "
+				    "latency_us=1999999.999 "));
+	assert_non_null(strstr(out, " comm=\"\"\n")); /* an empty value quoted, as logfmt */
+	free(out), free(err);
+	assert_int_equal(report((struct zt_report_opts){ .events = true, .json = true, .fid_on = true, .fid = 1 }, &out,
+				&err), 0);
+	assert_true(!strncmp(out, "{\"event\":\"start\",\"schema\":1,", 28));
+	assert_non_null(strstr(out, "\n{\"event\":\"dequeue\",\"ts_ns\":3000000000,\"time\":\"1970-01-01T00:00:03.000000Z\","));
+	assert_non_null(strstr(out, "\n{\"event\":\"summary\",\"schema\":1,"));
+	assert_int_equal(lines(out), 1 + 11 + 1); /* start, 11 events, summary */
+	free(out), free(err);
+}
+
 /* --perfetto over its own input is refused, and the input stays */
 static void test_perfetto_never_the_input(void **state)
 {
@@ -516,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_summary_write_error_fails),
 		cmocka_unit_test(test_perfetto_spans_depth_and_marks),
 		cmocka_unit_test(test_perfetto_window_keeps_the_queue),
+		cmocka_unit_test(test_events_as_the_live_view),
 		cmocka_unit_test(test_perfetto_never_the_input),
 	};
 	return cmocka_run_group_tests_name("report", tests, setup, teardown);
