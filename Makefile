@@ -139,9 +139,10 @@ build/unit/test_progs: tests/unit/test_progs.c $(UNIT_CORE) build/native/zpcitra
 	cc $(WARN) -g -O1 $(SAN) $(DEPFLAGS) -DZT_BPF_OBJ='"build/native/zpcitrace.bpf.o"' -Ibpf -Iuser $< $(UNIT_CORE) \
 		-lbpf -lelf -lz -lcmocka -lm -o $@
 
-# docs/facts.md from the facts tables (test_facts checks it is current)
+# docs/facts.md from the facts tables, and the man page's PEC table from user/pec.c (test_facts checks both)
 facts: build/unit/test_facts
 	build/unit/test_facts --write docs/facts.md
+	build/unit/test_facts --man docs/zpcitrace.8
 
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done

@@ -86,3 +86,24 @@ const char *zt_pec_label(uint16_t pec, char *buf, size_t len)
 	}
 	return buf;
 }
+
+void zt_pec_legend(FILE *out, const uint16_t *pec, size_t n)
+{
+	char label[64];
+
+	if (!n)
+		return;
+	fprintf(out, "PECs:\n");
+	for (size_t i = 0; i < n; i++) {
+		const char *d = zt_pec_description(pec[i]);
+
+		fprintf(out, "  %-26s %s\n", zt_pec_label(pec[i], label, sizeof(label)),
+			d ? d : "not a code zpcitrace knows: see the platform's documentation");
+	}
+}
+
+void zt_pec_man(FILE *out)
+{
+	for (size_t i = 0; i < sizeof(pecs) / sizeof(pecs[0]); i++)
+		fprintf(out, ".TP\n.B 0x%04x %s\n%s.\n", pecs[i].pec, pecs[i].name, pecs[i].description);
+}

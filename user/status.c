@@ -66,7 +66,8 @@ static size_t count_queued(const struct zt_status *st)
 
 void zt_status_text(const struct zt_status *st, zt_ident_fn ident, FILE *out)
 {
-	size_t fns = st->n - count_queued(st);
+	size_t fns = st->n - count_queued(st), npecs = 0;
+	uint16_t pecs[64]; /* the distinct codes queued (at most 4 a function), for their legend */
 
 	fprintf(out, "zPCI functions: %zu, errors queued: %zu\n", fns, count_queued(st));
 	if (!fns)
@@ -83,6 +84,11 @@ void zt_status_text(const struct zt_status *st, zt_ident_fn ident, FILE *out)
 			zt_ccdf_decode(e->ccdf, &c);
 			zt_pec_label(c.pec, pec, sizeof(pec));
 			fprintf(out, "    slot %u: pec=%s faddr=0x%llx\n", e->slot, pec, (unsigned long long)c.faddr);
+			size_t k = 0;
+			while (k < npecs && pecs[k] != c.pec)
+				k++;
+			if (k == npecs && npecs < sizeof(pecs) / sizeof(pecs[0]))
+				pecs[npecs++] = c.pec;
 			continue;
 		}
 		identify(e, ident, pci, sizeof(pci), &id);
@@ -93,6 +99,7 @@ void zt_status_text(const struct zt_status *st, zt_ident_fn ident, FILE *out)
 			fprintf(out, "  0x%08x 0x%08x %-12s %-8s %-8s %-8s %6s %4s %4s\n", e->fid, e->fh, pci, id.uid, id.pchid,
 				"-", "-", "-", "-");
 	}
+	zt_pec_legend(out, pecs, npecs);
 }
 
 void zt_status_json(const struct zt_status *st, zt_ident_fn ident, FILE *out)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "pec.h"
 #include "jsonw.h"
@@ -191,6 +192,19 @@ static void latencies_text(struct zt_corr *c, FILE *out)
 	}
 }
 
+/* what each PEC seen means, after the tables that name them */
+static void pec_legend(const struct zt_corr *c, FILE *out)
+{
+	uint16_t *codes = malloc(c->npecs * sizeof(*codes) + 1);
+
+	if (!codes)
+		return;
+	for (size_t i = 0; i < c->npecs; i++)
+		codes[i] = c->pecs[i].pec;
+	zt_pec_legend(out, codes, c->npecs);
+	free(codes);
+}
+
 void zt_summary_text(const struct zt_snapshot *s, FILE *out)
 {
 	struct zt_corr *c = s->corr;
@@ -215,6 +229,7 @@ void zt_summary_text(const struct zt_snapshot *s, FILE *out)
 			fprintf(out, "enqueue -> dequeue latency, PEC %s:\n", label);
 			print_log2_hist(&c->pecs[i].enq_deq, "nsecs", out);
 		}
+	pec_legend(c, out);
 	if (s->run)
 		zt_print_hooks(s->run->hooks, s->run->nhooks, "  ", out);
 	if (s->run && s->run->derived)

@@ -10,6 +10,45 @@
 #include <string.h>
 #include <cmocka.h>
 #include "facts.h"
+#include "pec.h"
+
+#define PEC_BEGIN ".\\\" begin PEC table\n"
+#define PEC_END ".\\\" end PEC table\n"
+
+/* the man page's text, and where its PEC table lies between the markers; NULL when there are none */
+static char *man_page(const char *path, char **begin, char **end)
+{
+	FILE *f = fopen(path, "r");
+	char *text = calloc(1, 1 << 20);
+
+	if (!f || !text) {
+		if (f)
+			fclose(f);
+		free(text);
+		return NULL;
+	}
+	text[fread(text, 1, (1 << 20) - 1, f)] = 0;
+	fclose(f);
+	*begin = strstr(text, PEC_BEGIN);
+	*end = *begin ? strstr(*begin, PEC_END) : NULL;
+	if (!*end) {
+		free(text);
+		return NULL;
+	}
+	*begin += strlen(PEC_BEGIN);
+	return text;
+}
+
+static char *pec_table(void)
+{
+	char *roff = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&roff, &len);
+
+	zt_pec_man(f);
+	fclose(f);
+	return roff;
+}
 
 static void assert_identifier(const char *key)
 {
@@ -102,12 +141,26 @@ static void test_docs_current(void **state)
 	free(want);
 }
 
+/* the man page's PEC table is user/pec.c's: a code added without `make facts` fails here */
+static void test_man_pec_table_current(void **state)
+{
+	char *begin, *end, *text = man_page("docs/zpcitrace.8", &begin, &end), *want = pec_table();
+	(void)state;
+	assert_non_null(text);
+	if (strlen(want) != (size_t)(end - begin) || strncmp(begin, want, strlen(want)))
+		fail_msg("the PEC table of docs/zpcitrace.8 is not user/pec.c's: run make facts");
+	assert_non_null(strstr(want, ".TP\n.B 0x0004 tprote\nIOTA protection exception"));
+	free(text);
+	free(want);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys_are_identifiers),
 		cmocka_unit_test(test_metrics_named),
 		cmocka_unit_test(test_docs_current),
+		cmocka_unit_test(test_man_pec_table_current),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--write")) {
@@ -119,6 +172,28 @@ int main(int argc, char **argv)
 		}
 		zt_facts_markdown(out);
 		return fclose(out) ? 1 : 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "--man")) { /* the PEC table into the man page, between its markers */
+		char *begin, *end, *text = man_page(argv[2], &begin, &end), *table = pec_table();
+		FILE *out;
+
+		int rc;
+
+		if (!text) {
+			fprintf(stderr, "%s: no PEC table markers\n", argv[2]);
+			free(table);
+			return 1;
+		}
+		out = fopen(argv[2], "w");
+		if (out) {
+			fwrite(text, 1, (size_t)(begin - text), out);
+			fputs(table, out);
+			fputs(end, out);
+		}
+		rc = !out || fclose(out);
+		free(text);
+		free(table);
+		return rc;
 	}
 	return cmocka_run_group_tests_name("facts", tests, NULL, NULL);
 }

@@ -479,6 +479,9 @@ static void test_events_as_the_live_view(void **state)
 	assert_true(!strncmp(out, "00:00:01.000000 arrival  fid=0x00000001 ", 40));
 	assert_non_null(strstr(out, "\n00:00:03.000000 dequeue  fid=0x00000001 fh=0x80000001 rc=0 slot=0 "));
 	assert_true(strstr(out, "\n00:00:06.000000 close    ") < strstr(out, "\nzpcitrace: summary\n"));
+	/* the summary says what the PEC it names means */
+	assert_non_null(strstr(out, "\nPECs:\n  0x0004/tprote              IOTA protection exception (unmapped or "
+				    "protected DMA address)\n"));
 	free(out), free(err);
 	assert_int_equal(report((struct zt_report_opts){ .events = true, .no_summary = true, .since_arg = "+1.5" },
 				&out, &err), 0);

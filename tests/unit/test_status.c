@@ -53,6 +53,15 @@ static void add_two_and_an_empty(struct zt_status *st)
 	assert_int_equal(st->n, 4);
 }
 
+static int occurrences(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (const char *p = s; (p = strstr(p, what)); p++)
+		n++;
+	return n;
+}
+
 static char *render(const struct zt_status *st, bool json)
 {
 	char *text = NULL;
@@ -75,6 +84,10 @@ static void test_text(void **state)
 	assert_non_null(strstr(t, "zPCI functions: 2, errors queued: 2\n"));
 	assert_non_null(strstr(t, "  0x00000001 0x80000001 -            -        -        yes           2    3    5\n"));
 	assert_non_null(strstr(t, "    slot 3: pec=0x0004/tprote faddr=0x104001002\n    slot 0: pec=0x0004/tprote faddr=0x104001003\n"));
+	/* what the code means, once for the two errors that carry it */
+	assert_non_null(strstr(t, "\nPECs:\n  0x0004/tprote              IOTA protection exception (unmapped or protected DMA "
+				  "address)\n"));
+	assert_int_equal(occurrences(t, "IOTA protection exception"), 1);
 	assert_non_null(strstr(t, "  0x00000002 0x80000002 -            -        -        no            0    0    0\n"));
 	free(t);
 	zt_status_free(&st);
