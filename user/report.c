@@ -228,7 +228,6 @@ bad:
 	return -1;
 }
 
-/* a function's identity as the trailer names it */
 /* the selection is empty: one line that says why */
 static void say_empty(const struct zt_report_opts *o, const struct zt_capture *c, uint64_t since, uint64_t until,
 		      FILE *err)
@@ -422,17 +421,15 @@ static int summarise(const struct zt_report_opts *o, struct zt_capture *c, struc
 	zt_capture_snapshot(c, corr, o->until_arg ? (until < end ? until : end) : end, &s);
 	if (s.now_ns < last)
 		s.now_ns = last;
-	if (o->events && !pctx->notes) {
-		fprintf(err, "zpcitrace: out of memory for the events of %zu\n", c->nevents);
+	if ((o->events || o->perfetto) && !pctx->notes) {
+		fprintf(err, "zpcitrace: out of memory for what each of %zu events matched\n", c->nevents);
 		return 1;
 	}
 	if (o->events)
 		print_events(o, c, n, pctx, out);
-	if (o->no_summary)
-		;
-	else if (o->json)
+	if (!o->no_summary && o->json)
 		zt_summary_json(&s, summary_out);
-	else
+	else if (!o->no_summary)
 		zt_summary_text(&s, summary_out);
 	if (fflush(out) || ferror(out) || fflush(summary_out) || ferror(summary_out)) {
 		fprintf(err, "zpcitrace: cannot write the %s: %s\n", o->events ? "events" : "summary",
@@ -443,12 +440,8 @@ static int summarise(const struct zt_report_opts *o, struct zt_capture *c, struc
 	pctx->end_ns = s.now_ns;
 	pctx->losses = &c->losses;
 	pctx->gaps = &c->gaps;
-	if (!rc && o->perfetto && !pctx->notes) {
-		fprintf(err, "zpcitrace: out of memory for the timeline of %zu events\n", c->nevents);
-		rc = 1;
-	} else if (!rc && o->perfetto) {
+	if (!rc && o->perfetto)
 		rc = write_perfetto(o, c, n, pctx, err);
-	}
 	return rc;
 }
 
