@@ -39,7 +39,7 @@ BIN := zpcitrace
 BPF_TARGET := bpf
 BPFTOOL ?= $(shell command -v bpftool || echo /usr/sbin/bpftool)
 USER_CFLAGS := -O2 -g
-LIBS := -lbpf -lelf -lz
+LIBS := -lbpf -lelf -lz -lzstd
 SYSROOT_DEP :=
 else ifeq ($(ARCH),s390x)
 OUT := build/s390x
@@ -60,7 +60,7 @@ endif
 
 # everything but the libbpf side: also what the unit tests link
 CORE_SRCS := user/atomic.c user/event.c user/event_fields.c user/text.c user/jsonw.c user/ccdf.c user/pec.c user/format.c user/ksyms.c user/hooks.c user/hist.c user/correlate.c user/snapshot.c user/summary.c user/prom.c \
-	user/json.c user/capture.c user/perfetto.c user/report.c user/args.c user/status.c user/sink_live.c user/sink_prom.c user/sink_record.c user/flight.c \
+	user/json.c user/capture.c user/captures.c user/perfetto.c user/report.c user/args.c user/status.c user/sink_live.c user/sink_prom.c user/sink_record.c user/flight.c \
 	user/startwatch.c user/facts.c
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(CORE_SRCS))
 
@@ -132,12 +132,12 @@ $(UNIT_CORE): $(UNIT_CORE_OBJS)
 	ar rcs $@ $^
 
 build/unit/test_%: tests/unit/test_%.c $(UNIT_CORE) | build/unit
-	cc $(WARN) -g -O1 $(SAN) $(DEPFLAGS) -Ibpf -Iuser $< $(UNIT_CORE) -lcmocka -lm -o $@
+	cc $(WARN) -g -O1 $(SAN) $(DEPFLAGS) -Ibpf -Iuser $< $(UNIT_CORE) -lcmocka -lz -lzstd -lm -o $@
 
 # the program names the attacher looks up, against the native build's BPF object
 build/unit/test_progs: tests/unit/test_progs.c $(UNIT_CORE) build/native/zpcitrace.bpf.o | build/unit
 	cc $(WARN) -g -O1 $(SAN) $(DEPFLAGS) -DZT_BPF_OBJ='"build/native/zpcitrace.bpf.o"' -Ibpf -Iuser $< $(UNIT_CORE) \
-		-lbpf -lelf -lz -lcmocka -lm -o $@
+		-lbpf -lelf -lz -lzstd -lcmocka -lm -o $@
 
 # docs/facts.md from the facts tables, and the man page's PEC table from user/pec.c (test_facts checks both)
 facts: build/unit/test_facts
@@ -153,7 +153,7 @@ FUZZ_SRCS := $(filter-out user/ksyms.c,$(CORE_SRCS))
 build/fuzz/fuzz_report: tests/fuzz/fuzz_report.c $(CORE_SRCS)
 	@mkdir -p $(@D)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(DEPFLAGS) -MF $@.d -Ibpf -Iuser \
-		$< $(FUZZ_SRCS) -lm -o $@
+		$< $(FUZZ_SRCS) -lz -lzstd -lm -o $@
 
 # 'zpcitrace report' under libFuzzer: FUZZ_RUNS executions from the seed corpus (new inputs stay in build/);
 # inputs up to FUZZ_MAX_LEN, beyond the longest line the format allows
@@ -314,7 +314,7 @@ build/bench/storm.skel.h: build/bench/storm.bpf.o
 # the storm runs the loader's own correlator and capture writer: the core, compiled as 'make' does
 BENCH_SRCS := $(CORE_SRCS)
 build/bench/storm: tests/bench/storm.c build/bench/storm.skel.h $(BENCH_SRCS)
-	cc $(WARN) -O2 -g $(DEPFLAGS) -MF $@.d -Ibpf -Iuser -Ibuild/bench -Itests/bench $< $(BENCH_SRCS) -lbpf -lelf -lz -lpthread -lm -o $@
+	cc $(WARN) -O2 -g $(DEPFLAGS) -MF $@.d -Ibpf -Iuser -Ibuild/bench -Itests/bench $< $(BENCH_SRCS) -lbpf -lelf -lz -lzstd -lpthread -lm -o $@
 
 # the minimal libbpf loader of zpcitrace's own object, the start-up's floor: static s390x, as zpcitrace is
 MINLOAD := build/s390x/minload

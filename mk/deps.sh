@@ -42,7 +42,7 @@ die() { echo "deps: error: $*" >&2; exit 1; }
 # debootstrap: the system bed's root; prometheus (promtool), prometheus-node-exporter, prometheus-alertmanager:
 # the metrics' and the alert rules' checks on a real stack
 # python3-jsonschema (for Debian's /usr/bin/python3): every -j object checked against docs/zpcitrace.schema.json
-HOST_PKGS="make gcc libc6-dev clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config libcmocka-dev
+HOST_PKGS="make gcc libc6-dev clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev libzstd-dev zstd pkg-config libcmocka-dev
   qemu-system-misc qemu-user-static gcc-s390x-linux-gnu libc6-dev-s390x-cross cpio xz-utils xxd python3
   ca-certificates debian-archive-keyring prometheus prometheus-node-exporter prometheus-alertmanager curl
   debhelper lintian rpm rpmlint file systemd debootstrap python3-jsonschema"

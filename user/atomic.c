@@ -111,9 +111,18 @@ static bool link_to_descriptor(const char *path)
 	return !stat(path, &st) && !S_ISREG(st.st_mode);
 }
 
-int zt_out_open(struct zt_out *o, const char *path, const char *input, char *why, size_t whylen)
+bool zt_same_file(const char *path, const char *input)
 {
 	struct stat out_l, out_s, in;
+
+	return input && strcmp(input, "-") && !stat(input, &in) && !lstat(path, &out_l) &&
+	       ((out_l.st_dev == in.st_dev && out_l.st_ino == in.st_ino) ||
+		(!stat(path, &out_s) && out_s.st_dev == in.st_dev && out_s.st_ino == in.st_ino));
+}
+
+int zt_out_open(struct zt_out *o, const char *path, const char *input, char *why, size_t whylen)
+{
+	struct stat out_l;
 	bool exists;
 	int fd;
 
@@ -136,11 +145,7 @@ int zt_out_open(struct zt_out *o, const char *path, const char *input, char *why
 	}
 	exists = !lstat(path, &out_l);
 	if (exists) {
-		bool same = input && !stat(input, &in) &&
-			    ((out_l.st_dev == in.st_dev && out_l.st_ino == in.st_ino) ||
-			     (!stat(path, &out_s) && out_s.st_dev == in.st_dev && out_s.st_ino == in.st_ino));
-
-		if (same) {
+		if (zt_same_file(path, input)) {
 			snprintf(why, whylen, "%s is the input: refusing to write over it", path);
 			return -EEXIST;
 		}

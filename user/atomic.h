@@ -27,6 +27,8 @@ struct zt_out {
  * non-regular file, a descriptor's name (/dev/stderr, /proc/self/fd/N: '-' is the way to stdout) or an empty name.
  * The file's mode is what the umask leaves of 0666, never more than an existing target's */
 int zt_out_open(struct zt_out *o, const char *path, const char *input, char *why, size_t whylen);
+/* path names input (or a link to it); never stdin's "-" */
+bool zt_same_file(const char *path, const char *input);
 /* rename it into place now and keep writing (a capture: a killed recorder leaves it at path). 0 or -errno */
 int zt_out_publish(struct zt_out *o);
 /* done: fsync, close, rename into place. With write_err set (or stdout failing), nothing is left at path that

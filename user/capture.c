@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "atomic.h"
 #include "capture.h"
+#include "captures.h"
 #include "event.h"
 #include "text.h"
 #include "hooks.h"
@@ -328,6 +329,10 @@ void zt_capture_writer_header(struct zt_capture_writer *w, const struct zt_run *
 	zt_jw_bool(j, "enqueue_derived", m->derived);
 	zt_jw_str(j, "uapi", zt_uapi_name(m->uapi));
 	zt_jw_u64(j, "flight_recorder", flight_recorder);
+	if (m->run_id[0]) /* 2.6: the run's files and dumps share it (a report joins them) */
+		zt_jw_str(j, "run_id", m->run_id);
+	if (w->run_file) /* 2.6: a recorder's files are numbered from 1: a report sees one missing */
+		zt_jw_u64(j, "run_file", w->run_file);
 	zt_jw_close(j, '}');
 	line_end(w, &l);
 }
@@ -641,6 +646,9 @@ static int header(struct zt_capture *c, const struct zt_json *h, char *err, size
 	copy_str(h, "machine", c->meta.machine, sizeof(c->meta.machine));
 	copy_str(h, "btf", c->meta.btf, sizeof(c->meta.btf));
 	copy_str(h, "zpcitrace", c->meta.zpcitrace, sizeof(c->meta.zpcitrace));
+	copy_str(h, "run_id", c->meta.run_id, sizeof(c->meta.run_id));
+	zt_json_u64(h, "run_file", &c->run_file);
+	zt_json_u64(h, "flight_recorder", &c->flight_recorder);
 	if (zt_json_int(h, "realtime_offset_ns", &off))
 		c->meta.realtime_off = off;
 	const struct zt_json *d = zt_json_get(h, "enqueue_derived");
@@ -893,7 +901,16 @@ static int event_line(struct zt_capture *c, const struct zt_json *root)
 	return 0;
 }
 
-/* one whole line (n bytes, no newline); -1 with err when the capture cannot be read at all */
+/* a capture's header line (a JSON object whose "format" names the format) */
+static bool is_header(const struct zt_json *root)
+{
+	const char *format;
+
+	return root->type == ZT_JSON_OBJECT && zt_json_str(root, "format", &format) && !strcmp(format, ZT_CAPTURE_FORMAT);
+}
+
+/* one whole line (n bytes, no newline); -1 with err when the capture cannot be read at all, 1 when the line is
+ * the header of the next capture (a file that holds several one after another) */
 static int parse_line(struct zt_capture *c, const char *l, size_t n, char *err, size_t errlen)
 {
 	bool is_trailer = n >= sizeof(ZT_CAPTURE_TRAILER_PREFIX) - 1 &&
@@ -917,18 +934,20 @@ static int parse_line(struct zt_capture *c, const char *l, size_t n, char *err, 
 		skip_line(c, "%zu bytes, longer than the format allows (%zu)", n, max);
 		return 0;
 	}
-	if (c->has_trailer) {
-		skip_line(c, "data after the trailer");
-		return 0;
-	}
 	if (zt_json_parse(l, n, &doc)) {
 		if (first)
 			return bad(err, errlen, "line %zu: not JSON (%s at byte %zu): not a zpcitrace capture", c->lines,
 				   doc.error, doc.error_at);
-		skip_line(c, "not JSON (%s at byte %zu)", doc.error, doc.error_at);
+		skip_line(c, c->has_trailer ? "data after the trailer" : "not JSON (%s at byte %zu)", doc.error,
+			  doc.error_at);
 		return 0;
 	}
-	if (doc.root->type != ZT_JSON_OBJECT) {
+	if (!first && is_header(doc.root)) {
+		c->lines--; /* the next capture's first line */
+		rc = 1;
+	} else if (c->has_trailer) {
+		skip_line(c, "data after the trailer");
+	} else if (doc.root->type != ZT_JSON_OBJECT) {
 		if (first)
 			rc = bad(err, errlen, "line %zu: not a JSON object: not a zpcitrace capture", c->lines);
 		else
@@ -947,10 +966,11 @@ static int parse_line(struct zt_capture *c, const char *l, size_t n, char *err, 
 	return rc;
 }
 
-int zt_capture_parse(const char *buf, size_t len, struct zt_capture *c, char *err, size_t errlen)
+int zt_capture_parse_next(const char *buf, size_t len, size_t *used, struct zt_capture *c, char *err, size_t errlen)
 {
 	static const char bom[] = "\xef\xbb\xbf";
 	size_t pos = 0;
+	int rc = 0;
 
 	memset(c, 0, sizeof(*c));
 	if (len >= 3 && !memcmp(buf, bom, 3)) /* an editor's UTF-8 byte order mark */
@@ -961,12 +981,17 @@ int zt_capture_parse(const char *buf, size_t len, struct zt_capture *c, char *er
 
 		if (!nl) { /* the writer was stopped inside this line */
 			c->gaps.cut_bytes = n;
+			pos = len;
 			break;
 		}
-		if (parse_line(c, buf + pos, n, err, errlen))
+		rc = parse_line(c, buf + pos, n, err, errlen);
+		if (rc < 0)
 			return -1;
+		if (rc > 0)
+			break;
 		pos += n + 1;
 	}
+	*used = pos;
 	if (!c->major)
 		return bad(err, errlen, len ? "no complete line: not a zpcitrace capture, or cut inside its header"
 					    : "empty file: not a zpcitrace capture");
@@ -980,62 +1005,35 @@ int zt_capture_parse(const char *buf, size_t len, struct zt_capture *c, char *er
 	return 0;
 }
 
+int zt_capture_parse(const char *buf, size_t len, struct zt_capture *c, char *err, size_t errlen)
+{
+	size_t used;
+
+	if (zt_capture_parse_next(buf, len, &used, c, err, errlen))
+		return -1;
+	/* a capture that follows is another's: a report reads each (captures.h); here its lines are skipped */
+	for (size_t pos = used; pos < len; pos++)
+		if (buf[pos] == '\n')
+			skip_line(c, "another capture follows (zpcitrace report reads each)");
+	return 0;
+}
+
 int zt_capture_read(const char *path, struct zt_capture *c, char *err, size_t errlen)
 {
-	/* O_NONBLOCK: a FIFO without a writer must not hang the open; it is refused below */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), rc;
-	struct stat st, after;
-	size_t got = 0;
-	bool live;
-	char *buf;
+	struct zt_capture_bytes b;
+	int rc;
 
 	memset(c, 0, sizeof(*c));
-	if (fd < 0)
-		return bad(err, errlen, "cannot open: %s", strerror(errno));
-	if (fstat(fd, &st)) {
-		rc = bad(err, errlen, "cannot read: %s", strerror(errno));
-		close(fd);
-		return rc;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return bad(err, errlen, "not a regular file");
-	}
-	/* a recorder holds its capture locked while it writes (zt_capture_writer_publish) */
-	live = flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK;
-	/* read, not mapped: a file cut while it is read (a recorder's ENOSPC cut, copytruncate) must not kill the
-	 * reader with SIGBUS; what was there when it was opened is read, and a change is said */
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		close(fd);
-		return bad(err, errlen, "out of memory for %lld bytes", (long long)st.st_size);
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = bad(err, errlen, "cannot read: %s", strerror(errno));
-			free(buf);
-			close(fd);
-			return rc;
-		}
-		if (!r)
-			break;
-		got += (size_t)r;
-	}
-	if (!fstat(fd, &after) && after.st_size < st.st_size)
-		got = got < (size_t)after.st_size ? got : (size_t)after.st_size;
-	close(fd);
-	rc = zt_capture_parse(buf, got, c, err, errlen);
-	free(buf);
+	if (zt_capture_load(path, &b, err, errlen))
+		return -1;
+	rc = zt_capture_parse(b.buf, b.len, c, err, errlen);
+	free(b.buf);
 	if (rc) {
 		zt_capture_free(c);
 		return rc;
 	}
-	c->gaps.live = live;
-	c->gaps.shrank = got < (size_t)st.st_size;
+	c->gaps.live = b.live;
+	c->gaps.shrank = b.shrank;
 	return 0;
 }
 

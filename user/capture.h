@@ -17,7 +17,7 @@
 
 #define ZT_CAPTURE_FORMAT "zpcitrace-capture"
 #define ZT_CAPTURE_MAJOR 2
-#define ZT_CAPTURE_MINOR 5
+#define ZT_CAPTURE_MINOR 6
 /* the longest line the format allows: the header and every event line (refused unread beyond) */
 #define ZT_CAPTURE_LINE_MAX 4096
 /* the trailer's: it names the functions, as many as fit (the rest counted as "functions_omitted") */
@@ -48,6 +48,7 @@ struct zt_capture_writer {
 	 * writes, it alone touches whole, written, unwritten, err, last_err and dead; read them after a flush */
 	bool background;
 	struct zt_capw_thread *bg;
+	uint64_t run_file; /* the header's run_file: a recorder's files are numbered from 1 (0: not said) */
 };
 
 /* what the writer knew when zt_capture_writer_send handed a batch over: the batches before it, all written */
@@ -117,12 +118,17 @@ struct zt_capture {
 	struct zt_capture_fn_ident *idents; /* sorted by fid */
 	size_t nidents;
 	size_t lines;
+	uint64_t run_file;        /* the header's (2.6): which of its recorder's files, from 1; 0 unknown */
+	uint64_t flight_recorder; /* the header's: a flight recorder's dump (its ring's size), else 0 */
 };
 
 /* Read a capture from memory / a file (a regular file: anything else is refused without blocking). Whole lines
  * that do not read are skipped and counted in gaps. 0, or -1 with a one-line reason in err (no header: not a
  * capture, a foreign or future format, out of memory). */
 int zt_capture_parse(const char *buf, size_t len, struct zt_capture *c, char *err, size_t errlen);
+/* the first capture in buf, up to the next capture's header line (several one after another: a cat of a
+ * rotated set); *used: the bytes it spans. 0, or -1 with a reason as zt_capture_parse */
+int zt_capture_parse_next(const char *buf, size_t len, size_t *used, struct zt_capture *c, char *err, size_t errlen);
 int zt_capture_read(const char *path, struct zt_capture *c, char *err, size_t errlen);
 void zt_capture_free(struct zt_capture *c);
 /* identity of a function from the trailer */

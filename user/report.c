@@ -11,6 +11,7 @@
 #include "args.h"
 #include "atomic.h"
 #include "capture.h"
+#include "captures.h"
 #include "correlate.h"
 #include "format.h"
 #include "perfetto.h"
@@ -22,10 +23,13 @@
 #define MAX_OFFSET_S (86400ULL * 366 * 100) /* +SECONDS: a century */
 
 static const char doc[] =
-	"Summarise a capture made by 'zpcitrace record', on any machine: the same\n"
+	"Summarise captures made by 'zpcitrace record', on any machine: the same\n"
 	"summary the live run printed, for the whole capture or the part the\n"
 	"filters select; with --events, its events first, as the live view prints\n"
 	"them. Damaged lines are skipped and counted, never fatal.\n"
+	"FILE... are one run's files in any order (a rotated set), '-' is stdin,\n"
+	"gzip and zstd are read as they are; a run's captures are read as one,\n"
+	"different runs are reported one after the other.\n"
 	"\vT is seconds from the capture's first event (+12.5), a UTC time of day\n"
 	"(04:13:38.5: the one within the capture, also across midnight), or a UTC\n"
 	"date and time (2026-12-02T04:13:38.5) where the capture spans days.\n"
@@ -34,11 +38,14 @@ static const char doc[] =
 	"Exit status: 0 a sound capture (or one still being recorded), 3 a damaged\n"
 	"one (cut short, lines skipped, events unwritten: the summary says what),\n"
 	"4 one whose trailer's count disagrees with its lines (lines deleted or\n"
-	"repeated), 2 not a readable capture, 1 an empty selection or an output\n"
-	"error, 64 a usage error.\n"
+	"repeated), 2 not a readable capture (or one file twice), 1 an empty\n"
+	"selection or an output error, 64 a usage error. Of several runs, the\n"
+	"worst.\n"
 	"\n"
 	"EXAMPLES:\n"
 	"  zpcitrace report errors.jsonl\n"
+	"  zpcitrace report /var/lib/zpcitrace/capture.jsonl*\n"
+	"  zstdcat case-1234.jsonl.zst | zpcitrace report --events -\n"
 	"  zpcitrace report --fid 0x12 --since +60 errors.jsonl\n"
 	"  zpcitrace report --since 23:55 --until 00:10 errors.jsonl\n"
 	"  zpcitrace report --events --no-summary --fid 0x12 errors.jsonl | grep lost=1\n"
@@ -95,15 +102,18 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		o->perfetto = arg;
 		break;
 	case ARGP_KEY_ARG:
-		if (o->file)
-			zt_usage_error("report", "one capture FILE at a time");
 		if (!*arg)
 			zt_usage_error("report", "an empty capture FILE name");
-		o->file = arg;
+		if (o->nfiles >= ZT_REPORT_MAX_FILES)
+			zt_usage_error("report", "more than %d capture files", ZT_REPORT_MAX_FILES);
+		for (size_t i = 0; i < o->nfiles; i++)
+			if (!strcmp(o->files[i], arg) && !strcmp(arg, "-"))
+				zt_usage_error("report", "'-' (stdin) given twice");
+		o->files[o->nfiles++] = arg;
 		break;
 	case ARGP_KEY_END:
-		if (!o->file)
-			zt_usage_error("report", "which capture? zpcitrace report FILE");
+		if (!o->nfiles)
+			zt_usage_error("report", "which capture? zpcitrace report FILE... ('-' reads stdin)");
 		if (o->json && o->perfetto && !strcmp(o->perfetto, "-"))
 			zt_usage_error("report", "-j and --perfetto - both want stdout");
 		if (o->events && o->perfetto && !strcmp(o->perfetto, "-"))
@@ -229,8 +239,8 @@ bad:
 }
 
 /* the selection is empty: one line that says why */
-static void say_empty(const struct zt_report_opts *o, const struct zt_capture *c, uint64_t since, uint64_t until,
-		      FILE *err)
+static void say_empty(const struct zt_report_opts *o, const struct zt_capture *c, const char *file, uint64_t since,
+		      uint64_t until, FILE *err)
 {
 	char a[32], b[32];
 	bool fid_seen = false;
@@ -238,15 +248,15 @@ static void say_empty(const struct zt_report_opts *o, const struct zt_capture *c
 	for (size_t i = 0; i < c->nevents && o->fid_on && !fid_seen; i++)
 		fid_seen = c->events[i].has_fn && c->events[i].fid == o->fid;
 	if (o->fid_on && !fid_seen) {
-		fprintf(err, "zpcitrace: %s: the selection is empty: function 0x%08x has no events in the capture\n", o->file,
+		fprintf(err, "zpcitrace: %s: the selection is empty: function 0x%08x has no events in the capture\n", file,
 			o->fid);
 	} else if (since > until) {
-		fprintf(err, "zpcitrace: %s: the selection is empty: --until is before --since\n", o->file);
+		fprintf(err, "zpcitrace: %s: the selection is empty: --until is before --since\n", file);
 	} else {
 		zt_wall_time(c->events[0].ts_ns, c->meta.realtime_off, a, sizeof(a));
 		zt_wall_time(c->events[c->nevents - 1].ts_ns, c->meta.realtime_off, b, sizeof(b));
 		fprintf(err, "zpcitrace: %s: the selection is empty: no events%s in that time (the capture's run from %s "
-			     "to %s UTC)\n", o->file, o->fid_on ? " of that function" : "", a, b);
+			     "to %s UTC)\n", file, o->fid_on ? " of that function" : "", a, b);
 	}
 }
 
@@ -276,6 +286,8 @@ static void say_gaps(const char *file, const struct zt_capture_gaps *g, FILE *er
 		     (unsigned long long)g->first_skipped_line, g->first_skipped_why);
 	if (g->unwritten)
 		PART("%llu events could not be written by the recorder", (unsigned long long)g->unwritten);
+	if (g->missing_files)
+		PART("%llu of the run's files between those given are missing", (unsigned long long)g->missing_files);
 #undef PART
 	fputc('\n', err);
 }
@@ -288,7 +300,13 @@ static int write_perfetto(const struct zt_report_opts *o, const struct zt_captur
 	FILE *f;
 	int rc;
 
-	if (zt_out_open(&out, o->perfetto, o->file, why, sizeof(why))) {
+	for (size_t i = 1; i < o->nfiles; i++)
+		if (zt_same_file(o->perfetto, o->files[i])) {
+			fprintf(err, "zpcitrace: --perfetto %s is one of the captures read: refusing to replace it\n",
+				o->perfetto);
+			return 1;
+		}
+	if (zt_out_open(&out, o->perfetto, o->files[0], why, sizeof(why))) {
 		fprintf(err, "zpcitrace: %s\n", why);
 		return 1;
 	}
@@ -445,54 +463,109 @@ static int summarise(const struct zt_report_opts *o, struct zt_capture *c, struc
 	return rc;
 }
 
-int zt_report_run(const struct zt_report_opts *o, FILE *out, FILE *err)
+/* one run's report; the exit status, or -1 for an empty selection (said) */
+static int report_run(const struct zt_report_opts *o, struct zt_capture_run *r, FILE *out, FILE *err)
 {
-	struct zt_capture c;
+	struct zt_capture *c = &r->c;
 	uint64_t since = 0, until = UINT64_MAX, last = 0, end;
 	struct zt_perfetto_ctx timeline = { 0 };
 	struct zt_corr corr;
-	char why[256];
 	size_t n;
-	int rc;
+	int rc = window(o, c, &since, &until, err);
 
-	if (zt_capture_read(o->file, &c, why, sizeof(why))) {
-		fprintf(err, "zpcitrace: %s: %s\n", o->file, why);
-		return 2;
-	}
-	rc = window(o, &c, &since, &until, err);
-	if (rc) {
-		zt_capture_free(&c);
+	if (rc)
 		return rc;
-	}
-	say_gaps(o->file, &c.gaps, err);
-	end = capture_end(&c);
-	n = correlate(o, &c, since, until, &corr, &last, o->perfetto || o->events ? &timeline : NULL);
-	if (!n && (o->fid_on || o->since_arg || o->until_arg) && (c.nevents || o->fid_on)) {
-		if (c.nevents)
-			say_empty(o, &c, since, until, err);
+	say_gaps(r->files, &c->gaps, err);
+	end = capture_end(c);
+	n = correlate(o, c, since, until, &corr, &last, o->perfetto || o->events ? &timeline : NULL);
+	if (!n && (o->fid_on || o->since_arg || o->until_arg) && (c->nevents || o->fid_on)) {
+		if (c->nevents)
+			say_empty(o, c, r->files, since, until, err);
 		else
-			fprintf(err, "zpcitrace: %s: the selection is empty: the capture holds no events\n", o->file);
-		free((void *)timeline.notes);
-		free((void *)timeline.drawn);
-		zt_corr_free(&corr);
-		zt_capture_free(&c);
-		return 1;
+			fprintf(err, "zpcitrace: %s: the selection is empty: the capture holds no events\n", r->files);
+		rc = -1;
+	} else {
+		rc = summarise(o, c, &corr, n, last, end, until, &timeline, out, err);
 	}
-	rc = summarise(o, &c, &corr, n, last, end, until, &timeline, out, err);
 	free((void *)timeline.notes);
 	free((void *)timeline.drawn);
 	zt_corr_free(&corr);
-	if (!rc && c.gaps.count_mismatch)
+	if (!rc && c->gaps.count_mismatch)
 		rc = ZT_REPORT_EXIT_MISMATCH;
-	else if (!rc && zt_capture_gaps_damaged(&c.gaps))
+	else if (!rc && zt_capture_gaps_damaged(&c->gaps))
 		rc = 3;
-	zt_capture_free(&c);
+	return rc;
+}
+
+/* several runs: each reported by itself, a line on stderr before each */
+static void heading(const struct zt_capture_set *set, size_t i, FILE *err)
+{
+	const struct zt_capture_run *r = &set->runs[i];
+	const struct zt_capture *c = &r->c;
+	char from[32] = "-", to[32] = "-";
+
+	if (c->nevents) {
+		zt_rfc3339(c->events[0].ts_ns, c->meta.realtime_off, from, sizeof(from));
+		zt_rfc3339(capture_end(c), c->meta.realtime_off, to, sizeof(to));
+	}
+	fprintf(err, "zpcitrace: run %zu of %zu (host %s, %s to %s): %s\n", i + 1, set->nruns, c->meta.hostname, from,
+		to, r->files);
+	fflush(err);
+}
+
+/* of two runs' exit statuses, the one to exit with */
+static int worse(int a, int b)
+{
+	static const int order[] = { ZT_EXIT_USAGE, ZT_REPORT_EXIT_MISMATCH, 3, 1 };
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (a == order[i] || b == order[i])
+			return order[i];
+	return 0;
+}
+
+int zt_report_run(const struct zt_report_opts *o, FILE *out, FILE *err)
+{
+	struct zt_capture_set set;
+	char why[4400];
+	int rc = 0, empty = 0;
+
+	if (zt_capture_set_read(o->files, o->nfiles, &set, why, sizeof(why))) {
+		fprintf(err, "zpcitrace: %s\n", why);
+		return 2;
+	}
+	if (set.nruns > 1 && o->perfetto) {
+		fprintf(err, "zpcitrace: the captures hold %zu runs: --perfetto draws one (give one run's files)\n",
+			set.nruns);
+		zt_capture_set_free(&set);
+		return 2;
+	}
+	if (set.nruns > 1)
+		fprintf(err, "zpcitrace: the captures hold %zu runs (different hosts or recorder starts): each is "
+			     "reported by itself\n", set.nruns);
+	for (size_t i = 0; i < set.nruns; i++) {
+		int one;
+
+		if (set.nruns > 1) {
+			heading(&set, i, err);
+			if (i && !o->json) /* a blank line between the runs' texts */
+				fputc('\n', out);
+		}
+		one = report_run(o, &set.runs[i], out, err);
+		empty += one < 0;
+		rc = worse(rc, one);
+		if (rc == ZT_EXIT_USAGE) /* --since or --until that no run reads */
+			break;
+	}
+	if (!rc && empty == (int)set.nruns)
+		rc = 1;
+	zt_capture_set_free(&set);
 	return rc;
 }
 
 int zt_report_main(int argc, char **argv)
 {
-	static const struct argp argp = { .options = options, .parser = parse_arg, .doc = doc, .args_doc = "FILE" };
+	static const struct argp argp = { .options = options, .parser = parse_arg, .doc = doc, .args_doc = "FILE..." };
 	struct zt_report_opts o = { 0 };
 
 	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP, NULL, &o))

@@ -11,8 +11,12 @@
 /* the exit status of a capture whose trailer's count disagrees with its lines (see --help for the others) */
 #define ZT_REPORT_EXIT_MISMATCH 4
 
+#define ZT_REPORT_MAX_FILES 4096
+
 struct zt_report_opts {
-	const char *file, *perfetto, *since_arg, *until_arg;
+	const char *files[ZT_REPORT_MAX_FILES]; /* read as captures.h says: a rotated set, '-' for stdin */
+	size_t nfiles;
+	const char *perfetto, *since_arg, *until_arg;
 	bool json, fid_on;
 	bool events, no_summary; /* --events: the selected events first; --no-summary: and only them */
 	uint32_t fid;

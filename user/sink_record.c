@@ -28,6 +28,7 @@ static int record_open(struct record *r)
 	int err = zt_capture_writer_open(&r->w, s->args.path, why, sizeof(why));
 
 	if (!err) {
+		r->w.run_file = r->files + 1; /* a report of the set sees a file missing */
 		zt_capture_writer_header(&r->w, s->args.meta, 0);
 		err = zt_capture_writer_publish(&r->w) ?: r->w.err;
 		zt_capture_writer_background(&r->w);

@@ -7,7 +7,7 @@
 bool zt_capture_gaps_damaged(const struct zt_capture_gaps *g)
 {
 	return (!g->live && (g->cut || g->cut_bytes)) || g->skipped_lines || g->unwritten || g->shrank ||
-	       g->count_mismatch;
+	       g->count_mismatch || g->missing_files;
 }
 
 void zt_fn_pci_name(const struct zt_fn *f, char *buf, size_t len)

@@ -23,6 +23,7 @@ void zt_ident_sysfs(void *ctx, const struct zt_fn *f, struct zt_ident *id);
  * keeps its hooks and uAPI current; a capture's are its trailer's (its header's until then) */
 struct zt_run {
 	char hostname[64], kernel[128], machine[65], btf[256], zpcitrace[64];
+	char run_id[33];             /* random, once a run: its files and dumps share it; "" before capture 2.6 */
 	long long realtime_off;      /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns (exporters' timestamps) */
 	bool derived;                /* enqueue outcomes derived from the queue state */
 	enum zt_uapi uapi;           /* the error feature's uAPI form */
@@ -50,6 +51,8 @@ struct zt_capture_gaps {
 	uint64_t trailer_events;     /* the trailer's count of the event lines written, when trailer_events_known */
 	bool trailer_events_known;
 	bool count_mismatch;         /* the two differ: lines were deleted or repeated since it was written */
+	uint64_t captures;           /* the captures of the run read as this one (a rotated set: its files) */
+	uint64_t missing_files;      /* a recorder's files between two of those read: their events are missing */
 };
 /* damaged: the report misses events that happened (overwritten, earlier and unknown kinds are said, not damage;
  * no trailer on a capture still being recorded is not damage) */

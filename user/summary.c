@@ -91,6 +91,11 @@ static void gaps_text(const struct zt_capture_gaps *g, FILE *out)
 			(unsigned long long)g->trailer_events, (unsigned long long)g->event_lines);
 	if (g->shrank)
 		fprintf(out, "  %-36s %s\n", "changed while read", "yes: it was cut short meanwhile");
+	if (g->captures > 1)
+		fprintf(out, "  %-36s %llu\n", "captures of the run read as one", (unsigned long long)g->captures);
+	if (g->missing_files)
+		fprintf(out, "  %-36s %llu (their events are missing)\n", "files of the run not read",
+			(unsigned long long)g->missing_files);
 	if (g->earlier)
 		fprintf(out, "  %-36s %llu\n", "events in an earlier dump", (unsigned long long)g->earlier);
 	fprintf(out, "  %-36s %llu\n", "events overwritten (flight recorder)", (unsigned long long)g->overwritten);
@@ -126,6 +131,8 @@ static void gaps_json(const struct zt_capture_gaps *g, struct zt_jw *w)
 		zt_jw_u64(w, "trailer_events", g->trailer_events);
 	zt_jw_u64(w, "earlier", g->earlier);
 	zt_jw_u64(w, "held_back", g->held_back);
+	zt_jw_u64(w, "captures", g->captures ? g->captures : 1);
+	zt_jw_u64(w, "missing_files", g->missing_files);
 	zt_jw_close(w, '}');
 }
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/utsname.h>
 #include <linux/types.h>
 #include <bpf/libbpf.h>
@@ -25,6 +26,7 @@
 #include "startwatch.h"
 #include "status.h"
 #include "summary.h"
+#include "text.h"
 #include "zt_event.h"
 
 #ifndef ZT_VERSION
@@ -411,6 +413,21 @@ static void snapshot_now(void *ctx, struct zt_snapshot *out)
 	snapshot(ctx, out, false);
 }
 
+/* 32 hex digits, random: what ties a run's capture files together (a report joins them by it) */
+static void run_id(char (*out)[33])
+{
+	unsigned char r[16] = { 0 };
+	struct timespec ts;
+
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) { /* early boot: time and pid */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		memcpy(r, &ts, sizeof(ts) < sizeof(r) ? sizeof(ts) : sizeof(r));
+		r[15] ^= (unsigned char)getpid();
+		r[14] ^= (unsigned char)(getpid() >> 8);
+	}
+	*zt_put_hex(*out, r, sizeof(r)) = '\0';
+}
+
 static void run_facts(struct tracer *t)
 {
 	struct zt_run *m = &t->meta;
@@ -424,6 +441,7 @@ static void run_facts(struct tracer *t)
 	}
 	snprintf(m->btf, sizeof(m->btf), "%s", env.attach.btf_path ? env.attach.btf_path : "/sys/kernel/btf/vmlinux");
 	snprintf(m->zpcitrace, sizeof(m->zpcitrace), "%s", ZT_VERSION);
+	run_id(&m->run_id);
 	m->realtime_off = t->realtime_off;
 	run_now(t);
 }

@@ -134,7 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (ftruncate(fd, 0) || pwrite(fd, data, size, 0) != (ssize_t)size)
 		return 0;
-	o.file = path;
+	o.files[0] = path;
+	o.nfiles = 1;
 	o.since_arg = option(opts, 'S', since, sizeof(since));
 	o.until_arg = option(opts, 'U', until, sizeof(until));
 	o.json = option(opts, 'J', fid, sizeof(fid)) != NULL;

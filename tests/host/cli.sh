@@ -164,6 +164,19 @@ mkfifo "$tmp/fifo"
 run timeout 10 "$bin" report "$tmp/fifo"
 check "report on a FIFO with no writer: refused at once (exit 2), no hang" \
 	test "$rc" = 2 -a -n "$(grep -e 'not a regular file' "$tmp/err")"
+# many captures as one: stdin, compressed, a file given twice
+"$bin" report -j "$tmp/ovf.jsonl" > "$tmp/want" 2>/dev/null
+run bash -c "gzip -c $tmp/ovf.jsonl | $bin report -j -"
+check "report - reads a gzip capture from stdin: the same summary as the file's" \
+	test "$rc" = 0 -a "$out" = "$(cat "$tmp/want")"
+zstd -q -c "$tmp/ovf.jsonl" > "$tmp/ovf.jsonl.zst"
+run "$bin" report -j "$tmp/ovf.jsonl.zst"
+check "report reads a zstd capture: the same summary as the file's" test "$rc" = 0 -a "$out" = "$(cat "$tmp/want")"
+run "$bin" report "$tmp/ovf.jsonl" "$tmp/ovf.jsonl.zst"
+check "report of the same capture twice is refused in one line (exit 2), nothing counted" \
+	test "$rc" = 2 -a -z "$out" -a "$(lines "$err")" = 1 -a -n "$(grep -e 'the same capture twice' "$tmp/err")"
+run "$bin" report - -
+check "report - - is refused (exit 64)" test "$rc" = 64
 run "$bin" --prom "$tmp/x.prom" -j
 check "--prom with -j is refused (exit 64)" test "$rc" = 64 -a -n "$(grep -e '--prom writes metrics' "$tmp/err")"
 run "$bin" --prom "$tmp/x.prom" -T
@@ -200,7 +213,7 @@ check "report '' is a usage error in one clear line (exit 64)" \
 	test "$rc" = 64 -a "$(lines "$err")" = 1 -a -n "$(grep -e 'an empty capture FILE name' "$tmp/err")"
 run "$bin" report /dev/zero
 check "report /dev/zero names the file once (exit 2)" \
-	test "$rc" = 2 -a "$err" = "zpcitrace: /dev/zero: not a regular file"
+	test "$rc" = 2 -a "$err" = "zpcitrace: /dev/zero: not a regular file (give '-' to read stdin)"
 run "$bin" report "$tmp/no-such.jsonl"
 check "report of a missing file names it once (exit 2)" \
 	test "$rc" = 2 -a "$err" = "zpcitrace: $tmp/no-such.jsonl: cannot open: No such file or directory"

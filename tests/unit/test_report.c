@@ -84,7 +84,10 @@ static int report(struct zt_report_opts o, char **out, char **err)
 	FILE *fo = open_memstream(out, &ol), *fe = open_memstream(err, &el);
 	int rc;
 
-	o.file = o.file ? o.file : cap;
+	if (!o.nfiles) {
+		o.files[0] = cap;
+		o.nfiles = 1;
+	}
 	rc = zt_report_run(&o, fo, fe);
 	fclose(fo);
 	fclose(fe);
@@ -399,7 +402,7 @@ static void test_damaged_exit_3(void **state)
 static void test_summary_write_error_fails(void **state)
 {
 	const uint64_t ts[] = { 1 * S };
-	struct zt_report_opts o = { .file = cap, .json = true };
+	struct zt_report_opts o = { .files = { cap }, .nfiles = 1, .json = true };
 	FILE *full = fopen("/dev/full", "w"), *fe = fopen("/dev/null", "w");
 	(void)state;
 	write_capture(ts, 1, 2 * S, 0, 0, true);
