@@ -84,6 +84,24 @@ int zt_parse_count(const char *arg, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+int zt_parse_file_size(const char *arg, uint64_t *bytes)
+{
+	const char *end;
+	uint64_t v, unit = 1000000;
+
+	if (digits(arg, 10, 1000000, &v, &end) || !v)
+		return -1;
+	if (*end && !end[1])
+		unit = *end == 'k' || *end == 'K' ? 1024ull : *end == 'm' || *end == 'M' ? 1ull << 20
+		     : *end == 'g' || *end == 'G' ? 1ull << 30 : 0;
+	else if (*end)
+		unit = 0;
+	if (!unit || v * unit < ZT_FILE_SIZE_MIN || v * unit > ZT_FILE_SIZE_MAX)
+		return -1;
+	*bytes = v * unit;
+	return 0;
+}
+
 int zt_parse_seconds_ns(const char *arg, uint64_t max_s, uint64_t *ns, const char **end)
 {
 	uint64_t s, frac = 0, scale = 100000000;

@@ -16,6 +16,11 @@ struct argp_option;
 int zt_parse_fid(const char *arg, uint32_t *fid);
 /* a whole number from 1 to max; 0 or -1 */
 int zt_parse_count(const char *arg, unsigned long max, unsigned long *out);
+/* record -C, as tcpdump's: million bytes, or with a suffix k/K, m/M, g/G KiB, MiB, GiB; from one line's room
+ * (4 KiB) to 10^12 bytes. 0 or -1 */
+#define ZT_FILE_SIZE_MIN 4096ull
+#define ZT_FILE_SIZE_MAX 1000000000000ull
+int zt_parse_file_size(const char *arg, uint64_t *bytes);
 /* SECONDS[.FRACTION] at arg, at most max_s whole seconds, as ns (digits beyond the 9th ignored); *end where it
  * stops. 0 or -1 */
 int zt_parse_seconds_ns(const char *arg, uint64_t max_s, uint64_t *ns, const char **end);

@@ -52,7 +52,7 @@ static struct env {
 	bool status;           /* zpcitrace status */
 	const char *capture_path; /* record -w */
 	unsigned long flight_n;   /* record --flight-recorder N */
-	unsigned long rotate_mb;  /* record -C: a new FILE past this many million bytes */
+	uint64_t rotate_bytes;    /* record -C: a new FILE past this many bytes */
 	unsigned long rotate_files; /* record -W: FILE and FILE.1 ... FILE.N-1 are kept */
 	struct zt_attach_opts attach;
 } env;
@@ -141,8 +141,9 @@ static const struct argp_option record_options[] = {
 	{ "write", 'w', "FILE", 0, "Write the capture to FILE (required)", 0 },
 	{ "flight-recorder", OPT_FLIGHT, "N", 0, "Keep the last N events; write them on SIGUSR1, on a queue "
 						"overflow or discard (FILE.1, FILE.2, ...), and at exit (FILE)", 0 },
-	{ "file-size", 'C', "MB", 0, "Once FILE holds MB million bytes, close it, shift it to FILE.1 (as FILE.1 "
-				     "to FILE.2, ...) and start FILE anew, with the queues as they are", 0 },
+	{ "file-size", 'C', "MB", 0, "Once FILE holds MB million bytes (or with k, m, g: KiB, MiB, GiB), close it, "
+				     "shift it to FILE.1 (as FILE.1 to FILE.2, ...) and start FILE anew, with the queues as "
+				     "they are", 0 },
 	{ "file-count", 'W', "N", 0, "With -C: keep FILE and FILE.1 to FILE.N-1 (N from 2 to 1000); the oldest "
 				     "goes. With --flight-recorder: at most N dumps on disk (default "
 				     ZT_STR(ZT_FLIGHT_DUMPS) "); the next ones are held back and counted", 0 },
@@ -174,11 +175,11 @@ static void check_conflicts(void)
 		zt_usage_error(command, "--prom writes metrics, not events: -j and -T go with the live view");
 	if (env.record && env.flight_n && zt_out_is_stdout(env.capture_path))
 		zt_usage_error(command, "--flight-recorder writes files FILE.1, FILE.2, ...: not to stdout");
-	if (env.rotate_mb && (env.flight_n || zt_out_is_stdout(env.capture_path)))
+	if (env.rotate_bytes && (env.flight_n || zt_out_is_stdout(env.capture_path)))
 		zt_usage_error(command, "-C rotates the files of a capture: not with --flight-recorder, nor to stdout");
-	if (!env.flight_n && !env.rotate_mb != !env.rotate_files)
+	if (!env.flight_n && !env.rotate_bytes != !env.rotate_files)
 		zt_usage_error(command, "-C and -W go together: the size of a file, and how many files to keep");
-	if (env.rotate_mb && env.rotate_files < 2)
+	if (env.rotate_bytes && env.rotate_files < 2)
 		zt_usage_error(command, "-W: '%lu' is not a number of files (2 to 1000): a rotation keeps FILE and FILE.1 "
 			       "at least", env.rotate_files);
 	/* a path that cannot be written is said now, not after the BPF start: an empty one is bad usage, one in a
@@ -210,9 +211,10 @@ static error_t parse_record_arg(int key, char *arg)
 				       ZT_FLIGHT_MAX, ZT_FLIGHT_MAX * sizeof(struct zt_event) >> 20);
 		break;
 	case 'C':
-		zt_once(command, "-C", env.rotate_mb ? "" : NULL);
-		if (zt_parse_count(arg, 1000000, &env.rotate_mb))
-			zt_usage_error(command, "-C: '%s' is not a size in million bytes (1 to 1000000)", arg);
+		zt_once(command, "-C", env.rotate_bytes ? "" : NULL);
+		if (zt_parse_file_size(arg, &env.rotate_bytes))
+			zt_usage_error(command, "-C: '%s' is not a file size: million bytes (1 to 1000000), or with k, m or g "
+				       "(KiB, MiB, GiB), 4k at least", arg);
 		break;
 	case 'W':
 		zt_once(command, "-W", env.rotate_files ? "" : NULL);
@@ -636,7 +638,7 @@ static int open_sink(struct tracer *t)
 				  .flight_dumps = env.flight_n ? env.rotate_files : 0,
 				  .json = env.json, .timestamp = env.timestamp, .realtime_off = t->realtime_off,
 				  .meta = &t->meta, .snapshot = snapshot_now, .snapshot_ctx = t,
-				  .rotate_bytes = env.rotate_mb * 1000000ull, .rotate_files = env.rotate_files,
+				  .rotate_bytes = env.rotate_bytes, .rotate_files = env.rotate_files,
 				  .read_queues = read_queues_again };
 
 	run_facts(t);

@@ -12,6 +12,7 @@ queue: zpcitrace degrades), system-7.3 (Debian's kernel booting a Debian sid roo
 services, tests/e2e/system.py). Ends with "N passed, N failed".
 """
 import argparse
+import gzip
 import hashlib
 import json
 import os
@@ -567,6 +568,30 @@ def without_capture_section(text):
     return re.sub(r"^capture: .*\n(?:  .*\n)*", "", text, count=1, flags=re.M)
 
 
+def live_session(objs):
+    """the -j objects of a run (a live one, or report --events -j) from the first open to the last close, less the
+    stamps each tracer puts on its own (ts_ns, time, latency_us: a live -j beside a recorder saw the same kernel
+    events, stamped by its own programs microseconds apart)"""
+    evs = [o for o in objs if o["event"] not in ("start", "summary")]
+    first = min(o["ts_ns"] for o in evs if o["event"] == "open")
+    last = max(o["ts_ns"] for o in evs if o["event"] == "close")
+    return [{k: (v if k not in ("ts_ns", "time", "latency_us") else "~") for k, v in o.items()}
+            for o in evs if first <= o["ts_ns"] <= last]
+
+
+def same_events_as_live(r, report_stdout, name):
+    """report --events -j's output: the start object, then the events the live -j (trace2.txt) printed, in order,
+    every field but their stamps, then the summary; and all of it in the JSON contract"""
+    got = [json.loads(line) for line in report_stdout.splitlines()]
+    live = [json.loads(line) for line in open(os.path.join(r.dir, "trace2.txt")).read().splitlines()]
+    eq((got[0]["event"], got[-1]["event"]), ("start", "summary"), "the start object first, the summary last")
+    eq(live_session(got), live_session(live), "the capture's events vs the live -j run's")
+    if len(live_session(got)) < 20:
+        raise AssertionError(f"only {len(live_session(got))} events in the session")
+    open(os.path.join(r.dir, name), "w").write(report_stdout)
+    assert_schema(os.path.join(r.dir, name))
+
+
 def scenario_record(args, bed, c):
     """record on s390x, report on this x86 host; the Perfetto timeline"""
     r = bed.boot(args, "record", "open error error error error error error drain error error close",
@@ -575,25 +600,9 @@ def scenario_record(args, bed, c):
     cap = os.path.join(r.dir, "capture.jsonl")
 
     def events_as_live():
-        # a live -j ran beside the recorder: both saw the same kernel events, each stamped by its own programs
-        # (ts_ns, and so time and latency_us, differ by microseconds). Compared over the session (first open to
-        # last close): every key, and every value but those three
-        def session(objs):
-            evs = [o for o in objs if o["event"] not in ("start", "summary")]
-            first = min(o["ts_ns"] for o in evs if o["event"] == "open")
-            last = max(o["ts_ns"] for o in evs if o["event"] == "close")
-            return [{k: (v if k not in ("ts_ns", "time", "latency_us") else "~") for k, v in o.items()}
-                    for o in evs if first <= o["ts_ns"] <= last]
         rep = report("--events", "-j", cap)
         eq((rep.returncode, rep.stderr), (0, ""), "report --events -j")
-        got = [json.loads(line) for line in rep.stdout.splitlines()]
-        live = [json.loads(line) for line in open(os.path.join(r.dir, "trace2.txt")).read().splitlines()]
-        eq((got[0]["event"], got[-1]["event"]), ("start", "summary"), "the start object first, the summary last")
-        eq(session(got), session(live), "the capture's events vs the live -j run's")
-        if len(session(got)) < 20:
-            raise AssertionError(f"only {len(session(got))} events in the session")
-        open(os.path.join(r.dir, "report-events.json"), "w").write(rep.stdout)
-        assert_schema(os.path.join(r.dir, "report-events.json"))
+        same_events_as_live(r, rep.stdout, "report-events.json")
     c.check(f"{p}: report --events -j gives the events the live -j beside it printed, in order, every field but "
             "their own stamps", events_as_live)
 
@@ -646,6 +655,54 @@ def scenario_record(args, bed, c):
         eq(names >= {"arrival", "stored", "drop", "notify", "dequeue", "close", "reset"}, True, f"instants {names}")
     c.check(f"{p}: --perfetto writes trace-event JSON: a track per function, a span per wait, the queue depth",
             perfetto)
+
+
+def scenario_rotate(args, bed, c):
+    """record -C 4k -W 50: a rotated set, read back as one (gzip, zstd, stdin) equals the live run beside it"""
+    r = bed.boot(args, "rotate", "open error get error error drain error error error error error error drain "
+                 "error error get error drain error error error get close",
+                 trace="record -w /tmp/out/rot.jsonl -C 4k -W 50", conf=['ZT_MORE_TRACES="-j"'])
+    p = f"{bed.name}/rotate"
+    plain = sorted((f for f in os.listdir(r.dir) if re.fullmatch(r"rot\.jsonl(\.\d+)?", f)),
+                   key=lambda f: -int(f.split(".")[-1]) if f[-1].isdigit() else 0)
+    paths = [os.path.join(r.dir, f) for f in plain]  # oldest first
+
+    def files_of_one_run():
+        if len(paths) < 3:
+            raise AssertionError(f"only {len(paths)} files: no rotation to speak of")
+        heads = [json.loads(open(f).readline()) for f in paths]
+        eq(len({h["run_id"] for h in heads}), 1, "one run_id in every file")
+        eq([h["run_file"] for h in heads], list(range(1, len(paths) + 1)), "run_file 1, 2, ... oldest first")
+    c.check(f"{p}: -C 4k rotates the capture into files of one run (run_id), numbered (run_file)", files_of_one_run)
+
+    def set_as_live():
+        # the oldest gzipped, the next compressed with zstd, the rest plain; given newest first
+        text = [open(f, "rb").read() for f in paths]
+        gz, zst = paths[0] + ".gz", paths[1] + ".zst"
+        open(gz, "wb").write(gzip.compress(text[0]))
+        subprocess.run(["zstd", "-q", "-f", paths[1], "-o", zst], check=True)
+        given = list(reversed([gz, zst] + paths[2:]))
+        rep = report("--events", "-j", *given)
+        eq((rep.returncode, rep.stderr), (0, ""), "report --events -j of the set")
+        same_events_as_live(r, rep.stdout, "report-set-events.json")
+        rep = report(*given)
+        eq(rep.returncode, 0, "report of the set")
+        if not re.search(rf"^  captures of the run read as one +{len(paths)}$", rep.stdout, re.M):
+            raise AssertionError("the summary does not say how many captures it read as one")
+        eq(without_capture_section(rep.stdout), live_summary(r), "the set's summary vs the recorder's own")
+    c.check(f"{p}: the set (one file gzip, one zstd, in any order) reads as one: its events are the live -j's beside "
+            "it, its summary the recorder's", set_as_live)
+
+    def stdin_as_live():
+        # every file one after another, gzipped, through a pipe
+        stream = gzip.compress(b"".join(open(f, "rb").read() for f in paths))
+        rep = subprocess.run([ZPCITRACE_HOST, "report", "--events", "-j", "-"], input=stream, capture_output=True)
+        eq((rep.returncode, rep.stderr), (0, b""), "report --events -j - of the cat")
+        same_events_as_live(r, rep.stdout.decode(), "report-stdin-events.json")
+        twice = subprocess.run([ZPCITRACE_HOST, "report", "-", paths[0]], input=stream, capture_output=True)
+        eq((twice.returncode, b"the same capture twice" in twice.stderr), (2, True), "a file given twice")
+    c.check(f"{p}: a cat of the set, gzipped, through stdin reads as the set; a file given twice is refused",
+            stdin_as_live)
 
 
 def scenario_flight(args, bed, c):
@@ -1074,6 +1131,7 @@ SCENARIOS = {  # name: (fn, beds)
     "noreader": (scenario_noreader, ["debian-7.3"]),
     "prom": (scenario_prom, ["debian-7.3"]),
     "record": (scenario_record, ["debian-7.3"]),
+    "rotate": (scenario_rotate, ["debian-7.3"]),
     "flight": (scenario_flight, ["debian-7.3"]),
     "kill9": (scenario_kill9, ["debian-7.3"]),
     "json": (scenario_json, ["debian-7.3"]),

@@ -183,6 +183,12 @@ run "$bin" --prom "$tmp/x.prom" -T
 check "--prom with -T is refused (exit 64)" test "$rc" = 64
 run "$bin" record -w - --flight-recorder 9
 check "--flight-recorder to stdout is refused (exit 64)" test "$rc" = 64
+run "$bin" record -w "$tmp/r.jsonl" -C 3k -W 2
+check "record -C 3k (below one line's 4 KiB) is refused (exit 64)" test "$rc" = 64 -a -n "$(grep -e "-C: '3k'" "$tmp/err")"
+run "$bin" record -w "$tmp/r.jsonl" -C 1000001 -W 2
+check "record -C beyond 10^12 bytes is refused (exit 64)" test "$rc" = 64
+run "$bin" record -w "$tmp/r.jsonl" -C 8k -W 2
+check "record -C 8k (tcpdump's KiB suffix) passes the command line (exit 1 here: no zPCI)" test "$rc" = 1
 run "$bin" record -w "$tmp/r.jsonl" -C 16
 check "record -C without -W is refused in one line (exit 64)" \
 	test "$rc" = 64 -a "$(lines "$err")" = 1 -a -n "$(grep -e '-C and -W go together' "$tmp/err")"
