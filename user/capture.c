@@ -407,10 +407,11 @@ static char *put_comm(struct zt_capture_writer *w, const char *comm, char *p)
 }
 
 /* the hot path of 'record': no printf. A line is
- * {"event":NAME,"time":"HH:MM:SS.uuuuuu","fid":"0x…","rec":[…],"ccdf":"64 hex digits"} */
-void zt_capture_writer_event(struct zt_capture_writer *w, const struct zt_event *e, long long realtime_off)
+ * {"event":NAME,"time":"HH:MM:SS.uuuuuu","fid":"0x…","rec":[…],"ccdf":"64 hex digits"}; here up to the
+ * closing brace, at l. Its end */
+static char *event_text(struct zt_capture_writer *w, const struct zt_event *e, long long realtime_off, char *l)
 {
-	char l[LINE_MAX_LEN], *p = l;
+	char *p = l;
 	const char *name = zt_event_name(e);
 	size_t n = strlen(name);
 
@@ -448,9 +449,38 @@ void zt_capture_writer_event(struct zt_capture_writer *w, const struct zt_event 
 		p = zt_put_hex(p, e->ccdf, ZT_CCDF_LEN);
 		*p++ = '"';
 	}
+	return p;
+}
+
+void zt_capture_writer_event(struct zt_capture_writer *w, const struct zt_event *e, long long realtime_off)
+{
+	char l[LINE_MAX_LEN], *p = event_text(w, e, realtime_off, l);
+
 	*p++ = '}';
 	*p++ = '\n';
 	put_line(w, l, (size_t)(p - l), 1);
+}
+
+/* 2.6: an open's line, and a queue read at start, hold the device's owner (owner.h) */
+void zt_capture_writer_event_owner(struct zt_capture_writer *w, const struct zt_event *e, long long realtime_off,
+				   const struct zt_owner *o)
+{
+	char l[LINE_MAX_LEN], *p;
+	char comm[ZT_JSON_ESCAPED(ZT_OWNER_COMM_LEN)], exe[ZT_JSON_ESCAPED(256)], domain[ZT_JSON_ESCAPED(128)];
+	int n;
+
+	if (!o || !o->pid) {
+		zt_capture_writer_event(w, e, realtime_off);
+		return;
+	}
+	_Static_assert(LINE_MAX_LEN > 1100 + sizeof(comm) + sizeof(exe) + sizeof(domain), "a line with its owner fits");
+	p = event_text(w, e, realtime_off, l);
+	zt_json_escape(o->comm, strlen(o->comm), comm, sizeof(comm));
+	zt_json_escape(o->exe, strlen(o->exe), exe, sizeof(exe));
+	zt_json_escape(o->domain, strlen(o->domain), domain, sizeof(domain));
+	n = snprintf(p, sizeof(l) - (size_t)(p - l), ",\"owner\":{\"pid\":%d,\"comm\":\"%s\",\"exe\":\"%s\",\"domain\":\"%s\"}}\n",
+		     o->pid, comm, exe, domain);
+	put_line(w, l, (size_t)(p - l) + (size_t)n, 1);
 }
 
 void zt_capture_writer_trailer(struct zt_capture_writer *w, const struct zt_snapshot *s, const char *reason,
@@ -877,6 +907,33 @@ static int add_event(struct zt_capture *c, const struct zt_event *e)
 	return 0;
 }
 
+/* the owner an event line holds (2.6), of the event just added; -1 only when memory ran out */
+static int add_owner(struct zt_capture *c, const struct zt_json *o)
+{
+	struct zt_capture_owner *w;
+	int64_t pid;
+
+	if (!o || o->type != ZT_JSON_OBJECT || !zt_json_int(o, "pid", &pid) || pid <= 0 || pid > INT32_MAX)
+		return 0;
+	if (c->nowners == c->capowners) {
+		size_t cap = c->capowners ? c->capowners * 2 : 16;
+
+		w = realloc(c->owners, cap * sizeof(*w));
+		if (!w)
+			return -1;
+		c->owners = w;
+		c->capowners = cap;
+	}
+	w = &c->owners[c->nowners++];
+	memset(w, 0, sizeof(*w));
+	w->event = c->nevents - 1;
+	w->owner.pid = (int32_t)pid;
+	copy_str(o, "comm", w->owner.comm, sizeof(w->owner.comm));
+	copy_str(o, "exe", w->owner.exe, sizeof(w->owner.exe));
+	copy_str(o, "domain", w->owner.domain, sizeof(w->owner.domain));
+	return 0;
+}
+
 /* one event line; -1 only when memory ran out */
 static int event_line(struct zt_capture *c, const struct zt_json *root)
 {
@@ -896,7 +953,7 @@ static int event_line(struct zt_capture *c, const struct zt_json *root)
 		skip_line(c, "%s", why);
 	else if (rc > 0)
 		c->gaps.skipped_unknown++;
-	else if (add_event(c, &e))
+	else if (add_event(c, &e) || add_owner(c, zt_json_get(root, "owner")))
 		return -1;
 	return 0;
 }
@@ -1041,8 +1098,11 @@ void zt_capture_free(struct zt_capture *c)
 {
 	free(c->events);
 	free(c->idents);
+	free(c->owners);
 	c->events = NULL;
 	c->idents = NULL;
+	c->owners = NULL;
+	c->nowners = 0;
 	c->nevents = c->nidents = 0;
 }
 

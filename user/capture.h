@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "atomic.h"
+#include "owner.h"
 #include "snapshot.h"
 #include "zt_event.h"
 
@@ -68,6 +69,9 @@ int zt_capture_writer_open_fd(struct zt_capture_writer *w, int fd);
 int zt_capture_writer_publish(struct zt_capture_writer *w);
 void zt_capture_writer_header(struct zt_capture_writer *w, const struct zt_run *m, unsigned flight_recorder);
 void zt_capture_writer_event(struct zt_capture_writer *w, const struct zt_event *e, long long realtime_off);
+/* the same with the device's owner (an open, a queue read at start); o NULL or pid 0: as above */
+void zt_capture_writer_event_owner(struct zt_capture_writer *w, const struct zt_event *e, long long realtime_off,
+				   const struct zt_owner *o);
 /* a flight-recorder dump's events before its first: in no dump (overwritten), in earlier dumps; and the dumps the
  * run held back so far */
 struct zt_capture_flight {
@@ -105,6 +109,12 @@ struct zt_capture_fn_ident {
 	struct zt_ident id;
 };
 
+/* an event line's owner (2.6): of c->events[event] */
+struct zt_capture_owner {
+	size_t event;
+	struct zt_owner owner;
+};
+
 struct zt_capture {
 	struct zt_run meta;
 	int major, minor;
@@ -119,6 +129,8 @@ struct zt_capture {
 	size_t nidents;
 	size_t lines;
 	uint64_t run_file;        /* the header's (2.6): which of its recorder's files, from 1; 0 unknown */
+	struct zt_capture_owner *owners; /* in the order of their events */
+	size_t nowners, capowners;
 	uint64_t flight_recorder; /* the header's: a flight recorder's dump (its ring's size), else 0 */
 };
 

@@ -302,11 +302,12 @@ static void rebase_hooks(struct zt_capture *c)
 static int join(struct part *parts, size_t from, size_t to, struct zt_capture_run *r, char *err, size_t errlen)
 {
 	struct zt_capture *c = &r->c, *last = &parts[to - 1].c;
-	size_t nev = 0, nid = 0, used = 0;
+	size_t nev = 0, nid = 0, now = 0, used = 0;
 
 	for (size_t i = from; i < to; i++) {
 		nev += parts[i].c.nevents;
 		nid += parts[i].c.nidents;
+		now += parts[i].c.nowners;
 	}
 	*c = *last; /* the newest: its trailer's hooks, end and reason */
 	rebase_hooks(c);
@@ -315,13 +316,17 @@ static int join(struct part *parts, size_t from, size_t to, struct zt_capture_ru
 	c->gaps = (struct zt_capture_gaps){ .earlier = parts[from].c.gaps.earlier };
 	c->events = malloc((nev ? nev : 1) * sizeof(*c->events));
 	c->idents = malloc((nid ? nid : 1) * sizeof(*c->idents));
-	c->nevents = c->nidents = c->lines = 0;
+	c->owners = malloc((now ? now : 1) * sizeof(*c->owners));
+	c->nevents = c->nidents = c->nowners = c->lines = 0;
+	c->capowners = now;
 	memset(&c->losses, 0, sizeof(c->losses));
-	if (!c->events || !c->idents) {
+	if (!c->events || !c->idents || !c->owners) {
 		free(c->events);
 		free(c->idents);
+		free(c->owners);
 		c->events = NULL;
 		c->idents = NULL;
+		c->owners = NULL;
 		return bad(err, errlen, "out of memory for %zu events", nev);
 	}
 	for (size_t i = from; i < to; i++) {
@@ -331,9 +336,15 @@ static int join(struct part *parts, size_t from, size_t to, struct zt_capture_ru
 
 		if (i > from && p->c.run_file && parts[i - 1].c.run_file && p->c.run_file > parts[i - 1].c.run_file + 1)
 			r->missing_files += p->c.run_file - parts[i - 1].c.run_file - 1;
-		for (size_t k = 0; k < p->c.nevents; k++)
-			if (!follows || (p->c.events[k].type != ZT_EV_QUEUE && p->c.events[k].type != ZT_EV_QUEUED))
+		for (size_t k = 0, o = 0; k < p->c.nevents; k++) {
+			bool keep = !follows || (p->c.events[k].type != ZT_EV_QUEUE && p->c.events[k].type != ZT_EV_QUEUED);
+
+			for (; o < p->c.nowners && p->c.owners[o].event == k; o++)
+				if (keep)
+					c->owners[c->nowners++] = (struct zt_capture_owner){ c->nevents, p->c.owners[o].owner };
+			if (keep)
 				c->events[c->nevents++] = p->c.events[k];
+		}
 		if (p->c.nidents)
 			memcpy(c->idents + c->nidents, p->c.idents, p->c.nidents * sizeof(*c->idents));
 		c->nidents += p->c.nidents;

@@ -390,6 +390,9 @@ static void on_enqueue(const struct ctx *x)
 
 static void on_notify(const struct ctx *x)
 {
+	if (!x->f->cons_pending++)
+		x->f->cons_pending_since_ns = x->e->ts_ns;
+	x->f->cons_notified++;
 	if (x->f->last_arrival_ns) {
 		zt_hist_add(&x->f->arr_notify, elapsed(x->f->last_arrival_ns, x->e->ts_ns));
 		x->f->last_arrival_ns = 0;
@@ -404,6 +407,13 @@ static void on_feature(const struct ctx *x)
 	struct zt_pending *p;
 
 	f->consumer_seen = true;
+	if (zt_feature_kind(e) == ZT_FEATURE_DEQUEUE) {
+		f->cons_reads++;
+		if (counter_of(e) == ZT_C_EMPTY) { /* read until empty: the notifications before it are answered */
+			f->cons_drained += f->cons_pending;
+			f->cons_pending = 0;
+		}
+	}
 	if (zt_feature_kind(e) != ZT_FEATURE_DEQUEUE || e->get_ret != 0)
 		return;
 	p = take(f, e);
@@ -432,6 +442,9 @@ static void on_open(const struct ctx *x)
 	for (int i = 0; i < ZT_QUEUE_DEPTH; i++)
 		x->f->unseen += x->f->slot[i].valid;
 	clear_queue(x->f);
+	/* a new consumer: judged anew; its owner is the tracer's to say (zt_corr_owner) */
+	x->f->cons_notified = x->f->cons_reads = x->f->cons_pending = x->f->cons_drained = 0;
+	memset(&x->f->owner, 0, sizeof(x->f->owner));
 }
 
 static void on_close(const struct ctx *x)
@@ -661,6 +674,26 @@ uint64_t zt_fn_oldest_pending_ns(const struct zt_fn *f, uint64_t now_ns)
 	uint64_t oldest = zt_fn_oldest_pending_at(f);
 
 	return oldest ? elapsed(oldest, now_ns) : 0;
+}
+
+void zt_corr_owner(struct zt_corr *c, uint32_t fid, const struct zt_owner *o)
+{
+	struct zt_fn *f = fn_get(c, fid);
+
+	if (f)
+		f->owner = *o;
+}
+
+enum zt_consumer zt_fn_consumer(const struct zt_fn *f, uint64_t now_ns)
+{
+	bool overdue = f->cons_pending && now_ns > f->cons_pending_since_ns &&
+		       now_ns - f->cons_pending_since_ns >= ZT_CONSUMER_GRACE_S * 1000000000ull;
+
+	if (!f->cons_notified)
+		return ZT_CONS_NONE;
+	if (overdue)
+		return f->cons_reads ? ZT_CONS_READS_SOME : ZT_CONS_NEVER_READS;
+	return f->cons_drained ? ZT_CONS_DRAINS : ZT_CONS_WAITING;
 }
 
 bool zt_fn_no_consumer(const struct zt_fn *f)

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include "facts.h"
 #include "hist.h"
+#include "owner.h"
 #include "zt_event.h"
 
 /* the counter's text label (facts.h) */
@@ -63,6 +64,12 @@ struct zt_fn {
 	struct zt_fn_pec *by_pec;        /* the counters that concern one error, split by its PEC */
 	size_t npec, cappec;
 	struct zt_u32_index pec_index;   /* (known << 16 | pec) -> by_pec */
+	struct zt_owner owner;           /* who opened the device (zt_corr_owner); pid 0: not known */
+	/* the consumer since the device was opened (zt_fn_consumer): notifications, reads of the queue, the
+	 * notifications since the last read that found it empty and the oldest of their times, and those answered by
+	 * such a read */
+	uint64_t cons_notified, cons_reads, cons_pending, cons_drained;
+	uint64_t cons_pending_since_ns;
 };
 
 struct zt_pec {
@@ -93,6 +100,7 @@ struct zt_match {
 	bool at_start;       /* matched to an error queued before the start: latency_ns is a lower bound */
 	bool unmatched;      /* a dequeue with no traced enqueue: never guessed */
 	uint64_t latency_ns; /* enqueue -> dequeue, when matched */
+	const struct zt_owner *owner; /* an open (or a queue read at start): the device's owner, set by the tracer */
 	int ndiscarded;      /* a close: the traced entries it discarded, their slot and enqueue time */
 	struct {
 		uint8_t slot;
@@ -139,6 +147,10 @@ void zt_fn_books(const struct zt_fn *f, struct zt_books *b);
 uint64_t zt_corr_unseen(const struct zt_corr *c);
 /* a figure of the whole run (facts.h, ZT_RUN_FIGURES) */
 uint64_t zt_corr_figure(const struct zt_corr *c, enum zt_run_figure f);
+/* the function's owner, as the tracer or the capture knows it (an open's, or the holder found at the start) */
+void zt_corr_owner(struct zt_corr *c, uint32_t fid, const struct zt_owner *o);
+/* what the function's consumer does after each notification, at now_ns (facts.h, ZT_CONSUMERS) */
+enum zt_consumer zt_fn_consumer(const struct zt_fn *f, uint64_t now_ns);
 /* errors were stored for it and no process ever asked for them */
 bool zt_fn_no_consumer(const struct zt_fn *f);
 struct zt_fn *zt_corr_fn(struct zt_corr *c, uint32_t fid);

@@ -177,4 +177,9 @@ void zt_event_fields(const struct zt_event *e, const struct zt_match *note, zt_f
 	field_u(fn, ctx, &v, "pid", e->pid);
 	sb_put(&v, e->comm, strnlen(e->comm, ZT_COMM_LEN));
 	emit(fn, ctx, "comm", true, &v);
+	/* the open's process, as /proc shows it: what an operator knows it by */
+	if (e->type == ZT_EV_OPEN && note && note->owner && note->owner->pid) {
+		fn(ctx, &(struct zt_field){ .key = "exe", .value = note->owner->exe, .quote = true });
+		fn(ctx, &(struct zt_field){ .key = "domain", .value = note->owner->domain, .quote = true });
+	}
 }

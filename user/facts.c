@@ -31,6 +31,12 @@ const struct zt_fact zt_book_facts[ZT_NR_BOOKS] = {
 #undef ZT_BOOK_ROW
 };
 
+const struct zt_fact zt_consumer_facts[ZT_NR_CONSUMERS] = {
+#define ZT_CONSUMER_ROW(id, key, label, help) [ZT_CONS_##id] = { ZT_STR_KEY(key), label, NULL, help, NULL, false },
+	ZT_CONSUMERS(ZT_CONSUMER_ROW)
+#undef ZT_CONSUMER_ROW
+};
+
 static void table(FILE *out, const char *title, const char *intro, const struct zt_fact *rows, size_t n,
 		  const char *label_head, bool metric, bool per_pec, bool since)
 {
@@ -69,4 +75,8 @@ void zt_facts_markdown(FILE *out)
 	table(out, "Books", "Per function (`functions[].books`): `arrived + queued_before_start` equals the sum of the "
 	      "other buckets; `balanced` says whether the queue's own count agrees.", zt_book_facts, ZT_NR_BOOKS,
 	      "text column", false, false, false);
+	table(out, "Consumers", "Per function (`functions[].consumer`, and status): what the process that opened the "
+	      "device does after each notification, judged once a notification is 5 s old; the metric "
+	      "`zpcitrace_consumer_state{fid,state}` is 1 for the one that holds.", zt_consumer_facts,
+	      ZT_NR_CONSUMERS, "text label", false, false, false);
 }

@@ -98,6 +98,29 @@ enum zt_book {
 	ZT_NR_BOOKS,
 };
 
+/* What the consumer of a function's queue does after each notification, since the device was opened
+ * (zt_fn_consumer): judged once a notification is ZT_CONSUMER_GRACE_S old. X(id, key, label, help) */
+#define ZT_CONSUMER_GRACE_S 5
+#define ZT_CONSUMERS(X)                                                                                            \
+	X(NONE, no_notification, "no notification yet",                                                              \
+	  "No error was notified to the VMM since it opened the device.")                                            \
+	X(WAITING, waiting, "too soon to judge",                                                                     \
+	  "Notified less than 5 s ago, and not read to empty since: too soon to judge.")                             \
+	X(DRAINS, drains, "drains",                                                                                   \
+	  "Reads until the queue is empty (-ENOMSG) after each notification: a VMM with s390x error recovery.")     \
+	X(READS_SOME, reads_some, "reads some",                                                                       \
+	  "Has read the queue, yet a notification 5 s old is not followed by a read that found it empty.")          \
+	X(NEVER_READS, never_reads, "never reads",                                                                    \
+	  "Notified 5 s ago or more, and has not read the queue since it opened the device: with QEMU's releases "    \
+	  "the guest is stopped (vm_stop), and the errors are discarded when the device closes.")
+
+enum zt_consumer {
+#define ZT_CONSUMER_ENUM(id, ...) ZT_CONS_##id,
+	ZT_CONSUMERS(ZT_CONSUMER_ENUM)
+#undef ZT_CONSUMER_ENUM
+	ZT_NR_CONSUMERS,
+};
+
 struct zt_fact {
 	const char *key;    /* JSON (and trailer) key */
 	const char *label;  /* the text's words, or a table's column */
@@ -111,6 +134,7 @@ extern const struct zt_fact zt_counter_facts[ZT_NR_COUNTERS];
 extern const struct zt_fact zt_loss_facts[ZT_NR_LOSSES];
 extern const struct zt_fact zt_figure_facts[ZT_NR_RUN_FIGURES];
 extern const struct zt_fact zt_book_facts[ZT_NR_BOOKS];
+extern const struct zt_fact zt_consumer_facts[ZT_NR_CONSUMERS];
 
 /* the run's losses, in zt_loss order */
 struct zt_losses {

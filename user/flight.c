@@ -54,6 +54,18 @@ static void flight_event(struct zt_sink *s, const struct zt_event *e, const stru
 		f->auto_reason = "discard";
 }
 
+/* the owner an open or a queue read in the ring had: the function's now, if the same process (the ring keeps
+ * events only) */
+static const struct zt_owner *ring_owner(const struct zt_snapshot *snap, const struct zt_event *e)
+{
+	const struct zt_fn *f;
+
+	if (!e->has_fn || (e->type != ZT_EV_OPEN && (e->type != ZT_EV_QUEUE || !e->q_mr)))
+		return NULL;
+	f = zt_corr_fn(snap->corr, e->fid);
+	return f && f->owner.pid && (e->type == ZT_EV_QUEUE || f->owner.pid == (int32_t)e->pid) ? &f->owner : NULL;
+}
+
 /* the events no dump holds yet, as a capture of its own, written atomically to path */
 static int dump(struct flight *f, const char *path, const char *reason, const struct zt_snapshot *snap)
 {
@@ -70,8 +82,11 @@ static int dump(struct flight *f, const char *path, const char *reason, const st
 		return err;
 	}
 	zt_capture_writer_header(&w, a->meta, (unsigned)a->flight_n);
-	for (size_t i = skip; i < f->count; i++)
-		zt_capture_writer_event(&w, &f->ring[(f->head + i) % a->flight_n], a->realtime_off);
+	for (size_t i = skip; i < f->count; i++) {
+		const struct zt_event *e = &f->ring[(f->head + i) % a->flight_n];
+
+		zt_capture_writer_event_owner(&w, e, a->realtime_off, ring_owner(snap, e));
+	}
 	zt_capture_writer_trailer(&w, snap, reason,
 				  &(struct zt_capture_flight){ .overwritten = f->dumped_upto - f->dumped_events + overwritten,
 							       .earlier = f->dumped_events, .held_back = f->held_back });

@@ -17,7 +17,7 @@
 static void text_field(void *ctx, const struct zt_field *f)
 {
 	struct sb *o = ctx;
-	char esc[ZT_TEXT_ESCAPED(64)];
+	char esc[ZT_TEXT_ESCAPED(256)];
 	const char *v = f->quote ? zt_text_escape(f->value, strlen(f->value), esc, sizeof(esc)) : f->value;
 
 	sb_put(o, " ", 1);
@@ -39,7 +39,7 @@ static void text_field(void *ctx, const struct zt_field *f)
 static void json_field(void *ctx, const struct zt_field *f)
 {
 	struct sb *o = ctx;
-	char esc[ZT_JSON_ESCAPED(64)];
+	char esc[ZT_JSON_ESCAPED(256)];
 
 	sb_put(o, ",\"", 2);
 	sb_str(o, f->key);

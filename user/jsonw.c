@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "jsonw.h"
+#include "owner.h"
 #include "pec.h"
 #include "text.h"
 
@@ -101,4 +102,18 @@ void zt_jw_pec(struct zt_jw *w, uint16_t pec)
 	zt_jw_str(w, "pec", code);
 	if (zt_pec_name(pec))
 		zt_jw_str(w, "pec_name", zt_pec_name(pec));
+}
+
+void zt_jw_owner(struct zt_jw *w, const struct zt_owner *o)
+{
+	if (!o || !o->pid) {
+		zt_jw_raw(w, "owner", "null");
+		return;
+	}
+	zt_jw_open(w, "owner", '{');
+	zt_jw_u64(w, "pid", (uint64_t)o->pid);
+	zt_jw_str(w, "comm", o->comm);
+	zt_jw_str(w, "exe", o->exe);
+	zt_jw_str(w, "domain", o->domain);
+	zt_jw_close(w, '}');
 }

@@ -35,6 +35,9 @@ void zt_jw_f3(struct zt_jw *w, const char *key, double v); /* three decimals: ms
 void zt_jw_bool(struct zt_jw *w, const char *key, bool v);
 /* "0x%0*x" as a string */
 void zt_jw_hex(struct zt_jw *w, const char *key, uint64_t v, int width);
+/* "owner":{"pid":N,"comm":"…","exe":"…","domain":"…"} of a function (owner.h), or "owner":null */
+struct zt_owner;
+void zt_jw_owner(struct zt_jw *w, const struct zt_owner *o);
 /* json, already written (an event's fields from its own writer) */
 void zt_jw_raw(struct zt_jw *w, const char *key, const char *json);
 

@@ -144,6 +144,42 @@ static void info_metrics(const struct zt_snapshot *s, FILE *out)
 	}
 }
 
+/* who owns each function's device, and what its consumer does (facts.h, ZT_CONSUMERS): one series per function
+ * and owner (a new owner replaces the old series), one per function and state */
+static void owner_metrics(const struct zt_snapshot *s, FILE *out)
+{
+	struct zt_corr *c = s->corr;
+
+	head(out, "zpcitrace_function_owner_info", "gauge",
+	     "The process that opened the function's vfio device: its comm, executable and libvirt domain.");
+	for (size_t i = 0; i < c->nfns; i++) {
+		const struct zt_owner *o = &c->fns[i].owner;
+
+		if (!o->pid)
+			continue;
+		fprintf(out, "zpcitrace_function_owner_info{fid=\"0x%08x\",comm=\"", c->fns[i].fid);
+		label(out, o->comm);
+		fprintf(out, "\",exe=\"");
+		label(out, o->exe);
+		fprintf(out, "\",domain=\"");
+		label(out, o->domain);
+		fprintf(out, "\"} 1\n");
+	}
+	head(out, "zpcitrace_function_owner_pid", "gauge", "The pid of the process that opened the function's vfio device.");
+	for (size_t i = 0; i < c->nfns; i++)
+		if (c->fns[i].owner.pid)
+			fprintf(out, "zpcitrace_function_owner_pid{fid=\"0x%08x\"} %d\n", c->fns[i].fid, c->fns[i].owner.pid);
+	head(out, "zpcitrace_consumer_state", "gauge",
+	     "1 for what the function's consumer does after each notification (docs/facts.md, Consumers), 0 otherwise.");
+	for (size_t i = 0; i < c->nfns; i++) {
+		enum zt_consumer now = zt_fn_consumer(&c->fns[i], s->now_ns);
+
+		for (int k = 0; k < ZT_NR_CONSUMERS; k++)
+			fprintf(out, "zpcitrace_consumer_state{fid=\"0x%08x\",state=\"%s\"} %d\n", c->fns[i].fid,
+				zt_consumer_facts[k].key, k == (int)now);
+	}
+}
+
 /* the counters with a metric (facts.h), per function, and per PEC where the error's PEC is known */
 static void counter_metrics(const struct zt_snapshot *s, FILE *out)
 {
@@ -199,6 +235,7 @@ void zt_prom_render(const struct zt_snapshot *s, FILE *out)
 	struct zt_corr *c = s->corr;
 
 	info_metrics(s, out);
+	owner_metrics(s, out);
 	counter_metrics(s, out);
 	head(out, "zpcitrace_dequeues_unmatched_total", "counter",
 	     "Dequeues of errors whose enqueue zpcitrace did not see, nor found queued at its start.");

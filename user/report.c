@@ -361,7 +361,7 @@ static size_t correlate(const struct zt_report_opts *o, struct zt_capture *c, ui
 	struct zt_match *notes = tl ? calloc(c->nevents ? c->nevents : 1, sizeof(*notes)) : NULL;
 	bool *drawn = tl ? calloc(c->nevents ? c->nevents : 1, sizeof(*drawn)) : NULL;
 	bool started = !o->since_arg;
-	size_t n = 0;
+	size_t n = 0, own = 0;
 
 	zt_corr_init(corr);
 	if (tl && (!notes || !drawn)) { /* said by the caller: no timeline without them */
@@ -383,6 +383,13 @@ static size_t correlate(const struct zt_report_opts *o, struct zt_capture *c, ui
 			started = true;
 		}
 		zt_corr_add(corr, e, &note);
+		/* an open's owner, and the one found at the start (the capture's owner lines) */
+		while (own < c->nowners && c->owners[own].event < i)
+			own++;
+		if (own < c->nowners && c->owners[own].event == i && e->has_fn) {
+			zt_corr_owner(corr, e->fid, &c->owners[own].owner);
+			note.owner = &c->owners[own].owner;
+		}
 		if (e->ts_ns < since)
 			continue;
 		if (tl) {

@@ -123,12 +123,11 @@ static void record_event(struct zt_sink *s, const struct zt_event *e, const stru
 {
 	struct record *r = (struct record *)s;
 
-	(void)note;
 	if (r->w.fd < 0) { /* a rotation left no file to write: counted, never dropped silently */
 		r->done_unwritten++;
 		return;
 	}
-	zt_capture_writer_event(&r->w, e, s->args.realtime_off);
+	zt_capture_writer_event_owner(&r->w, e, s->args.realtime_off, note ? note->owner : NULL);
 }
 
 /* whole lines, written by the writer's thread while the next batch forms: a kill -9 loses at most this batch and

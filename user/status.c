@@ -7,6 +7,7 @@
 #include "jsonw.h"
 #include "pec.h"
 #include "status.h"
+#include "text.h"
 
 int zt_status_add(struct zt_status *st, const struct zt_event *e)
 {
@@ -64,7 +65,15 @@ static size_t count_queued(const struct zt_status *st)
 	return n;
 }
 
-void zt_status_text(const struct zt_status *st, zt_ident_fn ident, FILE *out)
+/* the owner of a function open for vfio, as the tracer found it; NULL when none is known */
+static const struct zt_owner *owner_of(struct zt_corr *corr, const struct zt_event *e)
+{
+	const struct zt_fn *f = corr && e->q_valid && e->q_mr ? zt_corr_fn(corr, e->fid) : NULL;
+
+	return f && f->owner.pid ? &f->owner : NULL;
+}
+
+void zt_status_text(const struct zt_status *st, zt_ident_fn ident, struct zt_corr *corr, FILE *out)
 {
 	size_t fns = st->n - count_queued(st), npecs = 0;
 	uint16_t pecs[64]; /* the distinct codes queued (at most 4 a function), for their legend */
@@ -98,11 +107,13 @@ void zt_status_text(const struct zt_status *st, zt_ident_fn ident, FILE *out)
 		else
 			fprintf(out, "  0x%08x 0x%08x %-12s %-8s %-8s %-8s %6s %4s %4s\n", e->fid, e->fh, pci, id.uid, id.pchid,
 				"-", "-", "-", "-");
+		if (e->q_valid && e->q_mr)
+			zt_owner_text(owner_of(corr, e), "    owner: ", out);
 	}
 	zt_pec_legend(out, pecs, npecs);
 }
 
-void zt_status_json(const struct zt_status *st, zt_ident_fn ident, FILE *out)
+void zt_status_json(const struct zt_status *st, zt_ident_fn ident, struct zt_corr *corr, FILE *out)
 {
 	bool in_fn = false;
 	struct zt_jw w;
@@ -144,6 +155,7 @@ void zt_status_json(const struct zt_status *st, zt_ident_fn ident, FILE *out)
 			zt_jw_u64(&w, "head", e->q_head);
 			zt_jw_u64(&w, "tail", e->q_tail);
 		}
+		zt_jw_owner(&w, owner_of(corr, e));
 		zt_jw_open(&w, "queued", '[');
 		in_fn = true;
 	}

@@ -4,6 +4,7 @@
 #define ZPCITRACE_STATUS_H
 
 #include <stdio.h>
+#include "correlate.h"
 #include "snapshot.h"
 #include "zt_event.h"
 
@@ -14,9 +15,10 @@ struct zt_status {
 
 /* keep a read_queues event; -ENOMEM when memory ran out */
 int zt_status_add(struct zt_status *st, const struct zt_event *e);
-/* ident (may be NULL): uid and pchid of each function */
-void zt_status_text(const struct zt_status *st, zt_ident_fn ident, FILE *out);
-void zt_status_json(const struct zt_status *st, zt_ident_fn ident, FILE *out);
+/* ident (may be NULL): uid and pchid of each function; corr (may be NULL): the correlator the events fed, with
+ * each open function's owner */
+void zt_status_text(const struct zt_status *st, zt_ident_fn ident, struct zt_corr *corr, FILE *out);
+void zt_status_json(const struct zt_status *st, zt_ident_fn ident, struct zt_corr *corr, FILE *out);
 void zt_status_free(struct zt_status *st);
 
 #endif

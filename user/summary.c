@@ -137,6 +137,23 @@ static void gaps_json(const struct zt_capture_gaps *g, struct zt_jw *w)
 }
 
 /* the per-function table, the books, and the functions nobody reads */
+/* who opened each function's device, and what it does after a notification (facts.h, ZT_CONSUMERS) */
+static void consumers_text(const struct zt_snapshot *s, FILE *out)
+{
+	struct zt_corr *c = s->corr;
+
+	fprintf(out, "owners and consumers (after each notification, since the device was opened):\n");
+	for (size_t i = 0; i < c->nfns; i++) {
+		const struct zt_fn *f = &c->fns[i];
+		enum zt_consumer k = zt_fn_consumer(f, s->now_ns);
+
+		fprintf(out, "  0x%08x %s: %llu notified, %llu answered by a read that found the queue empty, %llu reads\n",
+			f->fid, zt_consumer_facts[k].label, (unsigned long long)f->cons_notified,
+			(unsigned long long)f->cons_drained, (unsigned long long)f->cons_reads);
+		zt_owner_text(f->owner.pid ? &f->owner : NULL, "             owner: ", out);
+	}
+}
+
 static void functions_text(const struct zt_snapshot *s, FILE *out)
 {
 	struct zt_corr *c = s->corr;
@@ -166,6 +183,7 @@ static void functions_text(const struct zt_snapshot *s, FILE *out)
 		if (zt_fn_no_consumer(&c->fns[i]))
 			fprintf(out, "  function 0x%08x: errors were queued and no process ever asked for them "
 				     "(no consumer)\n", c->fns[i].fid);
+	consumers_text(s, out);
 }
 
 /* the latency quantiles by PEC and by function */
@@ -306,6 +324,8 @@ static void json_function(const struct zt_snapshot *s, struct zt_fn *f, struct z
 	zt_jw_f3(w, "oldest_pending_ms", zt_fn_oldest_pending_ns(f, s->now_ns) / 1e6);
 	zt_jw_bool(w, "consumer_seen", f->consumer_seen);
 	zt_jw_bool(w, "no_consumer", zt_fn_no_consumer(f));
+	zt_jw_str(w, "consumer", zt_consumer_facts[zt_fn_consumer(f, s->now_ns)].key);
+	zt_jw_owner(w, f->owner.pid ? &f->owner : NULL);
 	json_books(w, f);
 	json_hist(w, "enqueue_dequeue", &f->enq_deq);
 	json_hist(w, "arrival_notify", &f->arr_notify);

@@ -20,6 +20,7 @@
 #include "args.h"
 #include "attach.h"
 #include "capture.h"
+#include "owner.h"
 #include "correlate.h"
 #include "report.h"
 #include "sink.h"
@@ -359,6 +360,29 @@ struct tracer {
 	unsigned long status_lost;
 };
 
+/* the owner of the device an open or a queue read at start names: the process that opened it, or the one that
+ * holds it open (found once); NULL for any other event, or none known */
+static const struct zt_owner *owner_of(struct tracer *t, const struct zt_event *e)
+{
+	struct zt_fn *f = e->has_fn && (e->type == ZT_EV_OPEN || e->type == ZT_EV_QUEUE) ? zt_corr_fn(&t->corr, e->fid)
+											  : NULL;
+	char comm[ZT_COMM_LEN + 1] = "", pci[32];
+	struct zt_owner o;
+
+	if (!f)
+		return NULL;
+	if (e->type == ZT_EV_OPEN) {
+		memcpy(comm, e->comm, ZT_COMM_LEN);
+		zt_owner_read("/proc", (int)e->pid, comm, &o);
+		zt_corr_owner(&t->corr, e->fid, &o);
+	} else if (e->q_valid && e->q_mr && !f->owner.pid && e->has_pci) {
+		zt_pci_name(true, e->pci_domain, e->pci_bus, e->pci_devfn, pci, sizeof(pci));
+		if (!zt_owner_find("/proc", "/sys", pci, &o))
+			zt_corr_owner(&t->corr, e->fid, &o);
+	}
+	return f->owner.pid && (e->type == ZT_EV_OPEN || e->q_mr) ? &f->owner : NULL;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
@@ -368,6 +392,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	zt_corr_add(&t->corr, e, &note);
+	note.owner = owner_of(t, e);
 	if (env.status) {
 		if (zt_status_add(&t->status, e))
 			t->status_lost++;
@@ -554,9 +579,9 @@ static int show_status(struct tracer *t)
 		return -ENOBUFS;
 	}
 	if (env.json)
-		zt_status_json(&t->status, zt_ident_sysfs, stdout);
+		zt_status_json(&t->status, zt_ident_sysfs, &t->corr, stdout);
 	else
-		zt_status_text(&t->status, zt_ident_sysfs, stdout);
+		zt_status_text(&t->status, zt_ident_sysfs, &t->corr, stdout);
 	return fflush(stdout) ? -errno : 0;
 }
 

@@ -548,6 +548,57 @@ static void test_close_notes_the_discarded(void **state)
 	zt_corr_free(&c);
 }
 
+static void notify(struct zt_corr *c, uint32_t fid, uint64_t ts)
+{
+	struct zt_event e = base(ZT_EV_NOTIFY, fid, ts);
+
+	zt_corr_add(c, &e, NULL);
+}
+
+#define SEC (1000 * MS)
+
+/* what the consumer does after each notification, as the facts' states say */
+static void test_consumer_states(void **state)
+{
+	struct zt_corr c;
+	struct queue q = { 0 }, q2 = { 0 }, q3 = { 0 };
+	uint64_t t = SEC;
+	(void)state;
+	zt_corr_init(&c);
+	/* 1 drains: an error, its notification, one read that takes it and one that finds the queue empty */
+	for (int i = 0; i < 3; i++, t += SEC) {
+		arrive_store(&c, 1, &q, t, 4);
+		notify(&c, 1, t + 2);
+		dequeue(&c, 1, &q, t + 3, 0);
+		dequeue(&c, 1, &q, t + 4, 0);
+	}
+	/* 2 reads one of three and never to empty; 3 is notified and never reads */
+	for (int i = 0; i < 3; i++, t += SEC) {
+		arrive_store(&c, 2, &q2, t, 4);
+		notify(&c, 2, t + 2);
+		if (i == 0)
+			dequeue(&c, 2, &q2, t + 3, 0);
+	}
+	arrive_store(&c, 3, &q3, t, 4);
+	notify(&c, 3, t + 2);
+	assert_int_equal(zt_fn_consumer(zt_corr_fn(&c, 1), t + 5 * SEC), ZT_CONS_DRAINS);
+	assert_int_equal(zt_fn_consumer(zt_corr_fn(&c, 2), t + 1 * SEC), ZT_CONS_WAITING);
+	assert_int_equal(zt_fn_consumer(zt_corr_fn(&c, 2), t + 5 * SEC), ZT_CONS_READS_SOME);
+	/* too soon to judge 3, then it never read */
+	assert_int_equal(zt_fn_consumer(zt_corr_fn(&c, 3), t + 1 * SEC), ZT_CONS_WAITING);
+	assert_int_equal(zt_fn_consumer(zt_corr_fn(&c, 3), t + ZT_CONSUMER_GRACE_S * SEC + 2), ZT_CONS_NEVER_READS);
+	/* a drainer in the middle of a burst is still a drainer; one that stops for 5 s is not */
+	arrive_store(&c, 1, &q, t, 4);
+	notify(&c, 1, t + 2);
+	assert_int_equal(zt_fn_consumer(zt_corr_fn(&c, 1), t + SEC), ZT_CONS_DRAINS);
+	assert_int_equal(zt_fn_consumer(zt_corr_fn(&c, 1), t + 6 * SEC), ZT_CONS_READS_SOME);
+	/* a new open: a new consumer, nothing notified yet */
+	struct zt_event open = base(ZT_EV_OPEN, 3, t + 7 * SEC);
+	zt_corr_add(&c, &open, NULL);
+	assert_int_equal(zt_fn_consumer(zt_corr_fn(&c, 3), t + 60 * SEC), ZT_CONS_NONE);
+	zt_corr_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -568,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_out_of_order_never_underflows),
 		cmocka_unit_test(test_function_lookup_does_not_grow),
 		cmocka_unit_test(test_close_notes_the_discarded),
+		cmocka_unit_test(test_consumer_states),
 	};
 	return cmocka_run_group_tests_name("correlate", tests, NULL, NULL);
 }

@@ -68,7 +68,7 @@ static char *render(const struct zt_status *st, bool json)
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
-	(json ? zt_status_json : zt_status_text)(st, NULL, f);
+	(json ? zt_status_json : zt_status_text)(st, NULL, NULL, f);
 	fclose(f);
 	return text;
 }
