@@ -130,7 +130,7 @@ def cmd_initrd(a):
         os.replace(a.out + ".tmp", a.out)
 
 
-def qemu_cmd(kernel, initrd, disk, append, qmp_path, mem, smp, root=None):
+def qemu_cmd(kernel, initrd, disk, append, qmp_path, mem, smp, root=None, functions=2):
     # the system bed's root: virtio-9p on the channel subsystem (-virtfs would make it a PCI function, taking uid 1)
     share = ["-fsdev", f"local,id=fs0,path={root},security_model=passthrough",
              "-device", "virtio-9p-ccw,fsdev=fs0,mount_tag=root"] if root else []
@@ -141,7 +141,11 @@ def qemu_cmd(kernel, initrd, disk, append, qmp_path, mem, smp, root=None):
             # fid 1 sits behind the zPCI IOMMU, so a bad DMA raises a real error event; fid 2 does not
             "-device", "zpci,uid=1,fid=1,target=rng0",
             "-device", "virtio-rng-pci,id=rng0,iommu_platform=on,disable-legacy=on",
-            "-device", "zpci,uid=2,fid=2,target=rng1", "-device", "virtio-rng-pci,id=rng1"]
+            "-device", "zpci,uid=2,fid=2,target=rng1", "-device", "virtio-rng-pci,id=rng1",
+            # more functions behind the IOMMU (--functions): one guest VMM each
+            *[a for n in range(3, functions + 1)
+              for a in ("-device", f"zpci,uid={n},fid={n},target=rng{n - 1}",
+                        "-device", f"virtio-rng-pci,id=rng{n - 1},iommu_platform=on,disable-legacy=on")]]
 
 
 class Qmp:
@@ -213,7 +217,7 @@ def cmd_run(a):
         cpio(r, initrd, append_to=a.initrd)
     kernel = os.path.join(a.kernel_dir, "vmlinuz") if a.kernel_dir else a.kernel
     qmp_path = os.path.join(tempfile.mkdtemp(prefix="zt-qmp-"), "qmp.sock")
-    cmd = qemu_cmd(kernel, initrd, disk, a.append, qmp_path, a.mem, a.smp, a.root)
+    cmd = qemu_cmd(kernel, initrd, disk, a.append, qmp_path, a.mem, a.smp, a.root, a.functions)
     t0 = time.time()
     log = open(os.path.join(a.out, "console.log"), "w")
     log.write("[host] " + " ".join(cmd) + "\n")
@@ -290,6 +294,8 @@ def main():
     r.add_argument("--timeout", type=float, default=300)
     r.add_argument("--mem", type=int, default=1024, help="guest memory in MiB")
     r.add_argument("--smp", type=int, default=1, help="guest CPUs")
+    r.add_argument("--functions", type=int, default=2,
+                   help="zPCI functions: fid 1 (behind the IOMMU) and 2, then 3, ... behind the IOMMU")
     r.add_argument("--root", help="a directory the guest mounts as its root over virtio-9p (the system bed)")
     a = ap.parse_args()
     {"initrd": cmd_initrd, "run": cmd_run}[a.cmd](a)

@@ -47,7 +47,8 @@ class Run:
             self.trace, self.j = parse_trace_jsonl(self.path("trace.txt"))
         else:
             self.trace, self.j = parse_trace(self.path("trace.txt")), None
-        self.gt = parse_gt(self.path("vmm.txt"))
+        # the VMM's ground truth (a scenario of guests has one file per guest instead)
+        self.gt = parse_gt(self.path("vmm.txt")) if os.path.exists(os.path.join(self.dir, "vmm.txt")) else []
         self.dmesg = open(self.path("dmesg.txt")).read()
         self.trace_rc = int(open(self.path("trace.rc")).read())
         pre = os.path.join(self.dir, "pre.txt")
@@ -158,10 +159,11 @@ class Bed:
     def __init__(self, name, kernel, initrd, checks):
         self.name, self.kernel, self.initrd, self.checks = name, kernel, initrd, checks
 
-    def boot(self, args, scenario, vmm, trace="-j -v", conf=()):
+    def boot(self, args, scenario, vmm, trace="-j -v", conf=(), functions=2):
         out = os.path.join(args.out, self.name, scenario)
         cmd = [sys.executable, os.path.join(HERE, "bed.py"), "run", "--kernel", self.kernel, "--initrd", self.initrd,
-               "--out", out, "--timeout", "300", "--conf", f'ZT_TRACE="{trace}"', "--conf", f'ZT_VMM="{vmm}"']
+               "--out", out, "--timeout", "300", "--conf", f'ZT_TRACE="{trace}"', "--conf", f'ZT_VMM="{vmm}"',
+               "--functions", str(functions)]
         for c in conf:
             cmd += ["--conf", c]
         subprocess.run(cmd, check=True)
@@ -705,6 +707,93 @@ def scenario_rotate(args, bed, c):
             stdin_as_live)
 
 
+GUESTS = {  # name: (fid, commands, what its consumer does)
+    "alpha": ("0x00000001", "open error drain error drain error drain hold close", "drains"),
+    "beta": ("0x00000003", "open error error error get hold close", "reads_some"),
+    "gamma": ("0x00000004", "open error error hold close", "never_reads"),
+}
+
+
+def scenario_guests(args, bed, c):
+    """three guest VMMs started as libvirt starts QEMU, one consumer behaviour each: owners and consumers named"""
+    guests = ";".join(f"{n}:{fid}:{cmds}" for n, (fid, cmds, _) in GUESTS.items())
+    r = bed.boot(args, "guests", "", trace="-j -v", functions=4,
+                 conf=[f'ZT_GUESTS="{guests}"', "ZT_STATUS=1", "ZT_HOLD_SNAPSHOT=/tmp/out/zt.prom",
+                       'ZT_MORE_TRACES="--prom /tmp/out/zt.prom -i 1;record -w /tmp/out/guests.jsonl"'])
+    p = f"{bed.name}/guests"
+    gt = {n: parse_gt(r.path(f"guest-{n}.txt")) for n in GUESTS}
+    pids = {n: int(next(f for w, f in gt[n] if w == "open")["pid"]) for n in GUESTS}
+
+    def guests_did_what_they_say():
+        for n, (fid, _, _) in GUESTS.items():
+            errors = [f for w, f in gt[n] if w == "error"]
+            eq((len(errors), all(int(f["eventfd"]) >= 1 for f in errors)), (len(errors), True),
+               f"{n}: every error notified")
+        eq(len(gt_reads(gt["alpha"])), 3, "alpha read its three errors")
+        eq(len(gt_reads(gt["beta"])), 1, "beta read one of three")
+        eq(len(gt_reads(gt["gamma"])), 0, "gamma never read")
+    c.check(f"{p}: the guests provoked their errors, and read all, one of three, none", guests_did_what_they_say)
+
+    def owner_ok(o, n, what):
+        if not o:
+            raise AssertionError(f"{what}: no owner for {n}")
+        eq((o["pid"], o["domain"], o["exe"]), (pids[n], n, "/zpci_vmm"), f"{what}: the owner of {n}'s function")
+
+    def summary_names_them():
+        fns = {f["fid"]: f for f in r.j["functions"]}
+        for n, (fid, _, want) in GUESTS.items():
+            owner_ok(fns[fid]["owner"], n, "the live -j summary")
+            eq(fns[fid]["consumer"], want, f"the consumer of {n}'s function")
+        text = report(r.path("guests.jsonl"))
+        for n in GUESTS:
+            if f"libvirt domain {n}\n" not in text.stdout:
+                raise AssertionError(f"the report's text names no domain {n}")
+    c.check(f"{p}: the summary (-j, and report's text of the recorder's capture) names each function's owner and "
+            "domain, and its consumer: drains, reads_some, never_reads", summary_names_them)
+
+    def opens_name_them():
+        lines = [json.loads(line) for line in open(r.path("trace.txt"))]
+        opens = {e["fid"]: e for e in lines if e["event"] == "open"}
+        for n, (fid, _, _) in GUESTS.items():
+            eq((opens[fid]["pid"], opens[fid]["domain"], opens[fid]["exe"]), (pids[n], n, "/zpci_vmm"),
+               f"the open event of {n}")
+        rep = report("--events", "-j", r.path("guests.jsonl"))
+        got = {o["fid"]: o for o in map(json.loads, rep.stdout.splitlines()) if o["event"] == "open"}
+        eq({fid: got[fid]["domain"] for fid, _, _ in GUESTS.values()},
+           {fid: n for n, (fid, _, _) in GUESTS.items()}, "report --events: the open events' domains")
+        summary = json.loads(rep.stdout.splitlines()[-1])
+        eq({f["fid"]: (f["consumer"], f["owner"]["domain"]) for f in summary["functions"]},
+           {fid: (want, n) for n, (fid, _, want) in GUESTS.items()}, "the capture's summary")
+    c.check(f"{p}: the open events name the process's executable and domain, live and read back from the capture",
+            opens_name_them)
+
+    def status_names_them():
+        st = json.load(open(r.path("status.json")))
+        fns = {f["fid"]: f for f in st["functions"]}
+        for n, (fid, _, _) in GUESTS.items():
+            owner_ok(fns[fid]["owner"], n, "status -j")
+        text = open(r.path("status.txt")).read()
+        for n in GUESTS:
+            if f"pid {pids[n]}, zpci_vmm (/zpci_vmm), libvirt domain {n}\n" not in text:
+                raise AssertionError(f"status names no owner {n}: {text}")
+        assert_schema(r.path("status.json"))
+    c.check(f"{p}: status (text and -j), taken while the guests hold their devices, names each owner",
+            status_names_them)
+
+    def metrics_name_them():
+        s = prom_samples(open(r.path("held.prom")).read())
+        for n, (fid, _, want) in GUESTS.items():
+            eq(s.get(f'zpcitrace_function_owner_info{{fid="{fid}",comm="zpci_vmm",exe="/zpci_vmm",domain="{n}"}}'),
+               1.0, f"the owner info of {n}")
+            eq(s.get(f'zpcitrace_function_owner_pid{{fid="{fid}"}}'), float(pids[n]), f"the owner pid of {n}")
+            states = {k.split('state="')[1][:-2]: v for k, v in s.items()
+                      if k.startswith(f'zpcitrace_consumer_state{{fid="{fid}"')}
+            eq({k for k, v in states.items() if v == 1}, {want}, f"the consumer state of {n}")
+            eq(len(states), 5, f"every state of {n}'s consumer")
+    c.check(f"{p}: the exporter, while the guests hold their devices, names each owner and its consumer's state",
+            metrics_name_them)
+
+
 def scenario_flight(args, bed, c):
     """--flight-recorder: dumps on overflow, discard, SIGUSR1 and exit"""
     r = bed.boot(args, "flight", "open error error error error error error drain error close",
@@ -1132,6 +1221,7 @@ SCENARIOS = {  # name: (fn, beds)
     "prom": (scenario_prom, ["debian-7.3"]),
     "record": (scenario_record, ["debian-7.3"]),
     "rotate": (scenario_rotate, ["debian-7.3"]),
+    "guests": (scenario_guests, ["debian-7.3"]),
     "flight": (scenario_flight, ["debian-7.3"]),
     "kill9": (scenario_kill9, ["debian-7.3"]),
     "json": (scenario_json, ["debian-7.3"]),

@@ -20,8 +20,11 @@
  *   close         close the device (stops mediated recovery; the kernel discards what is still queued)
  *   sleep-MS      sleep MS milliseconds
  *   await         say so (/tmp/vmm-waiting) and wait until /tmp/go exists: the bed starts zpcitrace meanwhile
- *   hold          say so (/tmp/vmm-holding) and wait until /tmp/release exists, the device kept open: the bed
- *                 copies an output while errors are queued
+ *   hold          say so (/tmp/vmm-holding, and /tmp/vmm-holding-BDF) and wait until /tmp/release exists, the
+ *                 device kept open: the bed copies an output while errors are queued
+ *
+ * "-name guest=NAME,..." before BDF is taken and ignored, as libvirt passes it to QEMU: zpcitrace reads the
+ * domain from the arguments of the process that opened the device.
  *
  * Ground truth goes to stdout, one "GT <what> key=value..." line per observation; t* values are
  * CLOCK_MONOTONIC nanoseconds (the clock of bpf_ktime_get_ns), taken just before and after each call. */
@@ -263,8 +266,8 @@ static void cmd_open(void)
 		die("VFIO_IOMMU_MAP_DMA");
 	frozen = 0;
 	err_eventfd = !err_irq;
-	gt("open bdf=%s fid=0x%08x fh=0x%08x t0=%llu t1=%llu start_dma=0x%llx err_irq=%d", bdf, fid, fh,
-	   (unsigned long long)t0, (unsigned long long)t1, (unsigned long long)iova_lo, err_irq);
+	gt("open bdf=%s fid=0x%08x fh=0x%08x t0=%llu t1=%llu start_dma=0x%llx err_irq=%d pid=%d", bdf, fid, fh,
+	   (unsigned long long)t0, (unsigned long long)t1, (unsigned long long)iova_lo, err_irq, (int)getpid());
 }
 
 static void cmd_close(void)
@@ -507,14 +510,25 @@ static void cmd_await(void)
 
 static void cmd_hold(void)
 {
+	char mine[128];
+	int fd;
+
+	snprintf(mine, sizeof(mine), "/tmp/vmm-holding-%s", bdf);
+	fd = open(mine, O_CREAT | O_WRONLY, 0644);
+	if (fd >= 0)
+		close(fd);
 	wait_for_bed("/tmp/vmm-holding", "/tmp/release");
 	gt("hold t=%llu", (unsigned long long)now_ns());
 }
 
 int main(int argc, char **argv)
 {
+	while (argc > 2 && !strcmp(argv[1], "-name")) { /* libvirt's QEMU argument: ignored */
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: zpci_vmm BDF COMMAND...\n");
+		fprintf(stderr, "usage: zpci_vmm [-name guest=NAME,...] BDF COMMAND...\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
