@@ -20,6 +20,7 @@ struct zt_pending {
 	bool valid;
 	bool at_start;       /* queued before the start: enqueue_ns is when it was found, not when it was stored */
 	bool carried;        /* queued before a report's window: enqueue_ns is when it was stored (a true latency) */
+	bool said_unread;    /* --log-losses said it waited too long (losslog.h) */
 	uint8_t counter;     /* tail value it was stored at: its head value when dequeued */
 	uint64_t enqueue_ns;
 	uint16_t pec;

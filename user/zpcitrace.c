@@ -20,6 +20,7 @@
 #include "args.h"
 #include "attach.h"
 #include "capture.h"
+#include "losslog.h"
 #include "owner.h"
 #include "correlate.h"
 #include "report.h"
@@ -50,6 +51,7 @@ static struct env {
 	unsigned long duration_s; /* stop after this long; 0: until a signal */
 	const char *prom_path; /* --prom: keep this node_exporter textfile current */
 	bool record;           /* zpcitrace record */
+	bool log_losses;       /* --log-losses */
 	bool status;           /* zpcitrace status */
 	const char *capture_path; /* record -w */
 	unsigned long flight_n;   /* record --flight-recorder N */
@@ -116,7 +118,7 @@ static const char status_doc[] =
 	"  zpcitrace status\n"
 	"  zpcitrace status -j --fid 0x12\n";
 
-enum { OPT_FID = 0x100, OPT_NO_HOOK, OPT_BTF, OPT_KPROBES, OPT_PROM, OPT_FLIGHT };
+enum { OPT_FID = 0x100, OPT_NO_HOOK, OPT_BTF, OPT_KPROBES, OPT_PROM, OPT_FLIGHT, OPT_LOG_LOSSES };
 #define PROM_INTERVAL_S 15
 #define MAX_SECONDS (86400UL * 365)
 
@@ -134,6 +136,9 @@ static const struct argp_option live_options[] = {
 					  "SECONDS, default 15)", 0 },
 	{ "prom", OPT_PROM, "FILE", 0, "Run as a Prometheus textfile exporter: keep FILE current, print no events "
 				       "(not with -j or -T)", 0 },
+	{ "log-losses", OPT_LOG_LOSSES, NULL, 0, "A line on stderr (the journal) for each error dropped, lost, "
+						 "discarded or unread for " ZT_STR(ZT_LOSSLOG_UNREAD_S) " s: its function, "
+						 "owner, PEC and alert; at most " ZT_STR(ZT_LOSSLOG_BURST) " a minute", 0 },
 	OPT_VERBOSE, OPT_FID_, OPT_ATTACH, ZT_ARGS_STD,
 	{},
 };
@@ -273,6 +278,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		zt_once(command, "--prom", env.prom_path);
 		env.prom_path = arg;
 		break;
+	case OPT_LOG_LOSSES:
+		env.log_losses = true;
+		break;
 	case 'w':
 	case OPT_FLIGHT:
 	case 'C':
@@ -358,6 +366,7 @@ struct tracer {
 	struct zt_sink *sink; /* where the events go; NULL for status */
 	struct zt_status status;
 	unsigned long status_lost;
+	struct zt_losslog losslog; /* --log-losses */
 };
 
 /* the owner of the device an open or a queue read at start names: the process that opened it, or the one that
@@ -399,6 +408,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	t->sink->event(t->sink, e, &note);
+	if (env.log_losses)
+		zt_losslog_event(&t->losslog, &t->corr, e, e->ts_ns);
 	return 0;
 }
 
@@ -487,6 +498,22 @@ static int idle_poll_ms(void)
 	return env.prom_path ? -1 : env.record ? RECORD_POLL_MS : LIVE_POLL_MS;
 }
 
+/* what follows each drain of the ring buffer: the sink's turn (also after a signal: SIGUSR1 asks for a dump),
+ * hooks whose module may have come, errors queued too long (at least every export, or every LIVE_POLL_MS) */
+static void drained(struct tracer *t, int modfd)
+{
+	if (t->sink->drained) {
+		bool sigusr1 = dump_requested;
+
+		dump_requested = 0;
+		t->sink->drained(t->sink, sigusr1);
+	}
+	if (modfd < 0 && zt_attach_has_pending(t->attach))
+		zt_attach_pending(t->attach);
+	if (env.log_losses)
+		zt_losslog_tick(&t->losslog, &t->corr, mono_ns());
+}
+
 /* Poll the ring buffer (the BPF side wakes us only when it is half full: a wakeup would run in the traced
  * thread), and wake when a module loads or goes; while records keep coming, poll every BUSY_POLL_MS. Print a
  * summary every -i interval (one that fell due is printed before the duration ends); stop after the duration. */
@@ -540,14 +567,7 @@ static int trace_loop(struct tracer *t)
 			fprintf(stderr, "zpcitrace: reading the ring buffer failed: %s\n", strerror(-n));
 			break;
 		}
-		if (t->sink->drained) { /* also after a signal: SIGUSR1 asks for a dump */
-			bool sigusr1 = dump_requested;
-
-			dump_requested = 0;
-			t->sink->drained(t->sink, sigusr1);
-		}
-		if (modfd < 0 && zt_attach_has_pending(t->attach))
-			zt_attach_pending(t->attach);
+		drained(t, modfd);
 		timeout = n > 0 ? BUSY_POLL_MS : idle_poll_ms();
 		int want = t->sink->wait_ms ? t->sink->wait_ms(t->sink) : -1;
 
@@ -696,7 +716,11 @@ static int trace(struct tracer *t)
 		fprintf(stderr, "zpcitrace: ready %.1f ms after the start (the queues read in %.1f ms)\n",
 			(mono_ns() - t_main) / 1e6, t_queues / 1e6);
 	fprintf(stderr, "Tracing zPCI error events... Hit Ctrl-C to end.\n");
+	if (env.log_losses)
+		zt_losslog_init(&t->losslog, stderr, zt_stderr_is_journal(), ZT_LOSSLOG_UNREAD_S);
 	err = trace_loop(t);
+	if (env.log_losses)
+		zt_losslog_end(&t->losslog);
 	snapshot(t, &s, true);
 	err = t->sink->finish(t->sink, &s) ?: err;
 	if (env.verbose) /* per-program cost; counted while kernel.bpf_stats_enabled=1 */

@@ -147,6 +147,33 @@ def scenario_system(args, bed, c):
                 raise AssertionError(f"journalctl -u zpcitrace-exporter lacks '{line}'")
     c.check(f"{p}: journalctl -u zpcitrace-exporter shows its start line", journal)
 
+    def loss_lines():
+        # --log-losses, on in the shipped unit: a warning in the journal per error dropped, by the overflow
+        # sessions the exporter watched (the old build's and, after the upgrade, the new one's)
+        dropped = overflowed(r, "overflow") - 4 + overflowed(r, "recorder") - 4
+        lines = [x for x in r.text("exporter.warnings").splitlines() if "zpcitrace: loss=dropped n=1 fid=0x00000001 " in x]
+        eq(len(lines), dropped, "loss lines (priority warning) for the errors dropped")
+        for x in lines:
+            if not re.search(r" pec=0x0004/tprote .*pid=\d+ comm=zpci_vmm consumer=\w+: the queue held 4 errors, .*"
+                             r"\(runbook: ZpciErrorsDropped\)$", x):
+                raise AssertionError(f"a loss line without its PEC, owner, consumer or alert: {x!r}")
+    c.check(f"{p}: the exporter unit logs a warning per dropped error: function, PEC, owner, consumer, alert",
+            loss_lines)
+
+    def runbook():
+        blocks = sorted(f for f in os.listdir(r.out) if re.fullmatch(r"runbook\.\d+\.sh", f))
+        if len(blocks) < 2:
+            raise AssertionError(f"only {len(blocks)} runnable blocks in the installed runbook")
+        for b in blocks:
+            out = r.text(b[:-3] + ".out")
+            eq(r.num(b[:-3] + ".rc"), 0, f"{b} ({r.text(b)!r}) exit code, output {out[-400:]!r}")
+        outs = "".join(r.text(b[:-3] + ".out") for b in blocks)
+        for want in ("zPCI functions:", '"event":"status"', "owners and consumers", "open     fid=0x00000001"):
+            if want not in outs:
+                raise AssertionError(f"the runbook's commands printed no {want!r}")
+    c.check(f"{p}: every sh block of the installed runbook runs as written (status, report of the rotated "
+            "capture, its events)", runbook)
+
     def scraped():
         n, reads = overflowed(r, "overflow"), len(r.reads("overflow"))
         m = r.metrics("overflow.metrics")

@@ -8,6 +8,7 @@
 #   stop       ZPCITRACE_INTERVAL=600, restart, two errors, 'systemctl stop': only the stop can write them
 #   upgrade    dpkg -i the newer build while the exporter runs
 #   recorder   'systemctl start zpcitrace-recorder', the overflow again, 'systemctl stop'; the capture is kept
+#   runbook    every "sh" block of the installed runbook (/usr/share/doc/zpcitrace/runbook.md*), as written
 #   purge      dpkg --purge; every file the package had is listed, and whatever is left of them
 # Every step's output goes to /root/zt/out/STEP.*; "ZT: " lines go to the console.
 set -u
@@ -125,7 +126,19 @@ cp -a /var/lib/zpcitrace/. $O/capture/
 stat -c '%a %U %n' /var/lib/zpcitrace > $O/recorder.dir
 say "recorder: $(ls /var/lib/zpcitrace | tr '\n' ' ')"
 
+# ---- the runbook's commands, as the package ships them
+rb=$(ls /usr/share/doc/zpcitrace/runbook.md* | head -1)
+case $rb in *.gz) zcat "$rb" ;; *) cat "$rb" ;; esac |
+	awk -v dir=$O 'BEGIN { n = 0 } /^```sh$/ { n++; f = sprintf("%s/runbook.%d.sh", dir, n); next }
+		/^```/ { f = ""; next } f { print > f }'
+for b in $O/runbook.*.sh; do
+	timeout 120 sh -e "$b" > "${b%.sh}.out" 2>&1
+	echo $? > "${b%.sh}.rc"
+done
+say "runbook: $(ls $O/runbook.*.sh | wc -l) blocks, exit codes $(cat $O/runbook.*.rc | tr '\n' ' ')"
+
 timeout 60 journalctl -q -u zpcitrace-exporter -o cat > $O/exporter.journal
+timeout 60 journalctl -q -u zpcitrace-exporter -p warning -o cat > $O/exporter.warnings
 timeout 60 journalctl -q -u zpcitrace-recorder -o cat > $O/recorder.journal
 
 # ---- purge
