@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ccdf.h"
@@ -26,8 +28,93 @@ int zt_status_add(struct zt_status *st, const struct zt_event *e)
 	return 0;
 }
 
+static int consumer_by_key(const char *key, size_t n)
+{
+	for (int k = 0; k < ZT_NR_CONSUMERS; k++)
+		if (strlen(zt_consumer_facts[k].key) == n && !strncmp(zt_consumer_facts[k].key, key, n))
+			return k;
+	return -1;
+}
+
+/* zpcitrace_consumer_state{fid="0x…",state="…"} 1 */
+static int consumer_line(struct zt_status *st, const char *l)
+{
+	static const char head[] = "zpcitrace_consumer_state{fid=\"";
+	const char *state, *end;
+	unsigned long fid;
+	char *e;
+	int k;
+
+	if (strncmp(l, head, sizeof(head) - 1))
+		return 0;
+	fid = strtoul(l + sizeof(head) - 1, &e, 16);
+	if (strncmp(e, "\",state=\"", 9))
+		return 0;
+	state = e + 9;
+	end = strchr(state, '"');
+	if (!end || strncmp(end, "\"} 1", 4) || (end[4] && end[4] != '\n') || (k = consumer_by_key(state, (size_t)(end - state))) < 0)
+		return 0;
+	struct zt_status_consumer *c = realloc(st->cons, (st->ncons + 1) * sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	st->cons = c;
+	st->cons[st->ncons++] = (struct zt_status_consumer){ (uint32_t)fid, k };
+	return 0;
+}
+
+int zt_status_read_consumers(struct zt_status *st, const char *path, long long now)
+{
+	FILE *f = fopen(path, "re");
+	struct stat sb;
+	char line[512];
+	int err = 0;
+
+	if (!f) {
+		snprintf(st->cons_why, sizeof(st->cons_why), "no exporter textfile %s (%s): zpcitrace-exporter judges it",
+			 path, strerror(errno));
+		return 0;
+	}
+	st->cons_age_s = !fstat(fileno(f), &sb) ? now - (long long)sb.st_mtime : -1;
+	if (st->cons_age_s < 0 || st->cons_age_s > ZT_STATUS_EXPORTER_MAX_AGE_S) {
+		snprintf(st->cons_why, sizeof(st->cons_why), "the exporter's textfile %s is %lld s old: is "
+			 "zpcitrace-exporter running?", path, st->cons_age_s);
+		fclose(f);
+		return 0;
+	}
+	while (!err && fgets(line, sizeof(line), f))
+		err = consumer_line(st, line);
+	fclose(f);
+	st->cons_read = !err;
+	return err;
+}
+
+/* the exporter's judgement of fid's consumer, or -1 */
+static int consumer_of(const struct zt_status *st, uint32_t fid)
+{
+	for (size_t i = 0; st->cons_read && i < st->ncons; i++)
+		if (st->cons[i].fid == fid)
+			return st->cons[i].state;
+	return -1;
+}
+
+static void consumer_text(const struct zt_status *st, uint32_t fid, FILE *out)
+{
+	int k = consumer_of(st, fid);
+	char why[ZT_TEXT_ESCAPED(320)];
+
+	if (k >= 0) {
+		fprintf(out, "    consumer: %s (as zpcitrace-exporter judged it, its textfile %lld s old)\n",
+			zt_consumer_facts[k].label, st->cons_age_s);
+		return;
+	}
+	zt_text_escape(st->cons_why, strlen(st->cons_why), why, sizeof(why));
+	fprintf(out, "    consumer: not known (%s)\n", st->cons_read ? "the exporter has not judged it" : why);
+}
+
 void zt_status_free(struct zt_status *st)
 {
+	free(st->cons);
 	free(st->ev);
 	memset(st, 0, sizeof(*st));
 }
@@ -107,8 +194,10 @@ void zt_status_text(const struct zt_status *st, zt_ident_fn ident, struct zt_cor
 		else
 			fprintf(out, "  0x%08x 0x%08x %-12s %-8s %-8s %-8s %6s %4s %4s\n", e->fid, e->fh, pci, id.uid, id.pchid,
 				"-", "-", "-", "-");
-		if (e->q_valid && e->q_mr)
+		if (e->q_valid && e->q_mr) {
 			zt_owner_text(owner_of(corr, e), "    owner: ", out);
+			consumer_text(st, e->fid, out);
+		}
 	}
 	zt_pec_legend(out, pecs, npecs);
 }
@@ -156,6 +245,10 @@ void zt_status_json(const struct zt_status *st, zt_ident_fn ident, struct zt_cor
 			zt_jw_u64(&w, "tail", e->q_tail);
 		}
 		zt_jw_owner(&w, owner_of(corr, e));
+		if (consumer_of(st, e->fid) >= 0)
+			zt_jw_str(&w, "consumer", zt_consumer_facts[consumer_of(st, e->fid)].key);
+		else
+			zt_jw_raw(&w, "consumer", "null");
 		zt_jw_open(&w, "queued", '[');
 		in_fn = true;
 	}

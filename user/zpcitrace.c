@@ -52,6 +52,7 @@ static struct env {
 	const char *prom_path; /* --prom: keep this node_exporter textfile current */
 	bool record;           /* zpcitrace record */
 	bool log_losses;       /* --log-losses */
+	const char *exporter_file; /* status --exporter-file */
 	bool status;           /* zpcitrace status */
 	const char *capture_path; /* record -w */
 	unsigned long flight_n;   /* record --flight-recorder N */
@@ -116,9 +117,13 @@ static const char status_doc[] =
 	"Read every zPCI function's error queue as it is now, print it, and exit.\n"
 	"\vEXAMPLES:\n"
 	"  zpcitrace status\n"
-	"  zpcitrace status -j --fid 0x12\n";
+	"  zpcitrace status -j --fid 0x12\n"
+	"\n"
+	"For a function open for vfio it names the process that opened it and, as\n"
+	"zpcitrace-exporter judged it (its textfile), what its consumer does after\n"
+	"each notification.\n";
 
-enum { OPT_FID = 0x100, OPT_NO_HOOK, OPT_BTF, OPT_KPROBES, OPT_PROM, OPT_FLIGHT, OPT_LOG_LOSSES };
+enum { OPT_FID = 0x100, OPT_NO_HOOK, OPT_BTF, OPT_KPROBES, OPT_PROM, OPT_FLIGHT, OPT_LOG_LOSSES, OPT_EXPORTER_FILE };
 #define PROM_INTERVAL_S 15
 #define MAX_SECONDS (86400UL * 365)
 
@@ -161,6 +166,8 @@ static const struct argp_option status_options[] = {
 	{ "json", 'j', NULL, 0, "The queues as one JSON object", 0 },
 	OPT_VERBOSE,
 	{ "fid", OPT_FID, "FID", 0, "Only this function id", 0 },
+	{ "exporter-file", OPT_EXPORTER_FILE, "FILE", 0, "Where zpcitrace-exporter writes its textfile, to show how "
+							 "it judged each consumer (default " ZT_STATUS_EXPORTER_FILE ")", 0 },
 	ZT_ARGS_STD,
 	{},
 };
@@ -233,6 +240,27 @@ static error_t parse_record_arg(int key, char *arg)
 	return 0;
 }
 
+/* the exporter's options, and status' reading of its textfile */
+static error_t parse_exporter_arg(int key, char *arg)
+{
+	switch (key) {
+	case OPT_PROM:
+		zt_once(command, "--prom", env.prom_path);
+		env.prom_path = arg;
+		break;
+	case OPT_LOG_LOSSES:
+		env.log_losses = true;
+		break;
+	case OPT_EXPORTER_FILE:
+		zt_once(command, "--exporter-file", env.exporter_file);
+		if (!*arg)
+			zt_usage_error(command, "--exporter-file: an empty file name");
+		env.exporter_file = arg;
+		break;
+	}
+	return 0;
+}
+
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	int h;
@@ -275,12 +303,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.attach.kprobes = true;
 		break;
 	case OPT_PROM:
-		zt_once(command, "--prom", env.prom_path);
-		env.prom_path = arg;
-		break;
 	case OPT_LOG_LOSSES:
-		env.log_losses = true;
-		break;
+	case OPT_EXPORTER_FILE:
+		return parse_exporter_arg(key, arg);
 	case 'w':
 	case OPT_FLIGHT:
 	case 'C':
@@ -593,6 +618,11 @@ static int show_status(struct tracer *t)
 	}
 	ring_buffer__consume(t->rb);
 	zt_attach_losses(t->attach, &losses);
+	if (zt_status_read_consumers(&t->status, env.exporter_file ? env.exporter_file : ZT_STATUS_EXPORTER_FILE,
+				     (long long)time(NULL))) {
+		fprintf(stderr, "zpcitrace: out of memory for the exporter's textfile\n");
+		return -ENOMEM;
+	}
 	if (t->status_lost || losses.n[ZT_LOSS_RINGBUF]) {
 		fprintf(stderr, "zpcitrace: the status is incomplete: %lu functions or errors could not be kept\n",
 			t->status_lost + (unsigned long)losses.n[ZT_LOSS_RINGBUF]);

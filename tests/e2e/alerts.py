@@ -218,6 +218,8 @@ def scenario_alerts(args, bed, c):
                 "query", query="zpcitrace_build_info")["result"]) == len(textfiles) and time.time())
             stack.until("rule evaluations on the scraped data", lambda: stack.evaluated_after(scraped))
             got = stack.alerts()
+            with open(os.path.join(logdir, "alerts.json"), "w") as f:  # as Prometheus shows them (a case's record)
+                json.dump(stack.api("alerts"), f, indent=1)
             eq_sets(got, {(*w, "firing") for w in want}, "alerts (scenario, name, fid, pec, state)")
             if ("overflow", "ZpciErrorsDropped", "0x00000001", "0x0004") not in want:
                 raise AssertionError("the overflow run dropped nothing (the guest saw no overflow)")

@@ -718,7 +718,8 @@ def scenario_guests(args, bed, c):
     """three guest VMMs started as libvirt starts QEMU, one consumer behaviour each: owners and consumers named"""
     guests = ";".join(f"{n}:{fid}:{cmds}" for n, (fid, cmds, _) in GUESTS.items())
     r = bed.boot(args, "guests", "", trace="-j -v", functions=4,
-                 conf=[f'ZT_GUESTS="{guests}"', "ZT_STATUS=1", "ZT_HOLD_SNAPSHOT=/tmp/out/zt.prom",
+                 conf=[f'ZT_GUESTS="{guests}"', "ZT_STATUS=1", 'ZT_STATUS_ARGS="--exporter-file /tmp/out/zt.prom"',
+                       "ZT_HOLD_SNAPSHOT=/tmp/out/zt.prom",
                        'ZT_MORE_TRACES="--prom /tmp/out/zt.prom -i 1;record -w /tmp/out/guests.jsonl"'])
     p = f"{bed.name}/guests"
     gt = {n: parse_gt(r.path(f"guest-{n}.txt")) for n in GUESTS}
@@ -770,14 +771,19 @@ def scenario_guests(args, bed, c):
     def status_names_them():
         st = json.load(open(r.path("status.json")))
         fns = {f["fid"]: f for f in st["functions"]}
-        for n, (fid, _, _) in GUESTS.items():
+        for n, (fid, _, want) in GUESTS.items():
             owner_ok(fns[fid]["owner"], n, "status -j")
+            eq(fns[fid]["consumer"], want, f"status -j: the consumer of {n}'s function, as the exporter judged it")
         text = open(r.path("status.txt")).read()
-        for n in GUESTS:
-            if f"pid {pids[n]}, zpci_vmm (/zpci_vmm), libvirt domain {n}\n" not in text:
-                raise AssertionError(f"status names no owner {n}: {text}")
+        for n, (_, _, want) in GUESTS.items():
+            label = {"drains": "drains", "reads_some": "reads some", "never_reads": "never reads"}[want]
+            if not re.search(rf"owner: pid {pids[n]}, zpci_vmm \(/zpci_vmm\), libvirt domain {n}\n"
+                             rf"    consumer: {label} \(as zpcitrace-exporter judged it, its textfile \d+ s old\)\n",
+                             text):
+                raise AssertionError(f"status names no owner and consumer for {n}: {text}")
         assert_schema(r.path("status.json"))
-    c.check(f"{p}: status (text and -j), taken while the guests hold their devices, names each owner",
+    c.check(f"{p}: status (text and -j), taken while the guests hold their devices, names each owner and, as the "
+            "exporter judged it, each consumer",
             status_names_them)
 
     def metrics_name_them():

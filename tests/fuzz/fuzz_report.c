@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: 'zpcitrace report' as a user runs it. The input's first line holds the options (--since,
  * --until, --fid, -j, --perfetto, the metrics, as "S=...;U=...;F=...;J;P;M"), the rest is the capture file, opened by path as
- * the report opens it. The report reads, filters, correlates and summarises it (text or JSON) and may write the
+ * the report opens it: one capture or several one after another, plain, gzip or zstd. The report reads, filters, correlates and summarises it (text or JSON) and may write the
  * Perfetto timeline under the output rule; with M the capture is also rendered as the exporter's metrics. Any crash,
  * leak or UB is a bug, and so is a control character that the terminal escaper lets through. Build and run: make fuzz (FUZZ_RUNS=N; inputs up to 1 MiB and more). */
 #define _GNU_SOURCE

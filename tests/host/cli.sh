@@ -177,6 +177,10 @@ check "report of the same capture twice is refused in one line (exit 2), nothing
 	test "$rc" = 2 -a -z "$out" -a "$(lines "$err")" = 1 -a -n "$(grep -e 'the same capture twice' "$tmp/err")"
 run "$bin" report - -
 check "report - - is refused (exit 64)" test "$rc" = 64
+run "$bin" status --exporter-file ''
+check "status --exporter-file '' is a usage error (exit 64)" test "$rc" = 64 -a -n "$(grep -e 'an empty file name' "$tmp/err")"
+run "$bin" --prom "$tmp/x.prom" --log-losses
+check "--log-losses passes the command line (exit 1 here: no zPCI)" test "$rc" = 1
 run "$bin" --prom "$tmp/x.prom" -j
 check "--prom with -j is refused (exit 64)" test "$rc" = 64 -a -n "$(grep -e '--prom writes metrics' "$tmp/err")"
 run "$bin" --prom "$tmp/x.prom" -T

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <setjmp.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "ccdf.h"
 #include "json.h"
@@ -138,12 +140,59 @@ static void test_no_functions(void **state)
 	free(t);
 }
 
+/* the exporter's judgement of each consumer, from its textfile while it is fresh; its absence said */
+static void test_consumer_from_the_exporter(void **state)
+{
+	char path[] = "/tmp/zt-status-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	struct zt_status st = { 0 };
+	char *t;
+	(void)state;
+
+	assert_non_null(f);
+	fputs("# HELP zpcitrace_consumer_state ...\n"
+	      "zpcitrace_consumer_state{fid=\"0x00000001\",state=\"drains\"} 0\n"
+	      "zpcitrace_consumer_state{fid=\"0x00000001\",state=\"never_reads\"} 1\n"
+	      "zpcitrace_consumer_state{fid=\"0x00000002\",state=\"bogus\"} 1\n", f);
+	fclose(f);
+	add_two_and_an_empty(&st);
+	assert_int_equal(zt_status_read_consumers(&st, path, (long long)time(NULL) + 7), 0);
+	t = render(&st, false);
+	assert_non_null(strstr(t, "    consumer: never reads (as zpcitrace-exporter judged it, its textfile 7 s old)\n"));
+	free(t);
+	t = render(&st, true);
+	assert_non_null(strstr(t, "\"consumer\":\"never_reads\""));
+	free(t);
+	zt_status_free(&st);
+	/* too old: not shown, said */
+	add_two_and_an_empty(&st);
+	assert_int_equal(zt_status_read_consumers(&st, path, (long long)time(NULL) + 400), 0);
+	t = render(&st, false);
+	assert_non_null(strstr(t, "consumer: not known (the exporter's textfile"));
+	assert_non_null(strstr(t, "s old: is zpcitrace-exporter running?)\n"));
+	free(t);
+	t = render(&st, true);
+	assert_non_null(strstr(t, "\"consumer\":null"));
+	free(t);
+	zt_status_free(&st);
+	unlink(path);
+	/* none */
+	add_two_and_an_empty(&st);
+	assert_int_equal(zt_status_read_consumers(&st, path, (long long)time(NULL)), 0);
+	t = render(&st, false);
+	assert_non_null(strstr(t, "consumer: not known (no exporter textfile"));
+	free(t);
+	zt_status_free(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_no_functions),
+		cmocka_unit_test(test_consumer_from_the_exporter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
