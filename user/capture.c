@@ -607,16 +607,6 @@ int zt_capture_keep_existing(const char *path, char *why, size_t whylen)
 
 /* ---- reading ---------------------------------------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4))) static int bad(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* every string a capture holds is kept escaped for a terminal (zt_text_escape): the outputs print it as it is */
 static void copy_str(const struct zt_json *o, const char *key, char *dst, size_t len)
 {
@@ -663,11 +653,11 @@ static int header(struct zt_capture *c, const struct zt_json *h, char *err, size
 	int64_t off;
 
 	if (!zt_json_str(h, "format", &format) || strcmp(format, ZT_CAPTURE_FORMAT))
-		return bad(err, errlen, "not a zpcitrace capture (no %s header)", ZT_CAPTURE_FORMAT);
+		return zt_why(err, errlen, "not a zpcitrace capture (no %s header)", ZT_CAPTURE_FORMAT);
 	if (!zt_json_str(h, "version", &version) || sscanf(version, "%d.%d", &major, &minor) != 2)
-		return bad(err, errlen, "capture header has no version");
+		return zt_why(err, errlen, "capture header has no version");
 	if (major < 1 || major > ZT_CAPTURE_MAJOR)
-		return bad(err, errlen, "capture format version %d.%d is not readable by this zpcitrace (it reads 1.x to %d.x)",
+		return zt_why(err, errlen, "capture format version %d.%d is not readable by this zpcitrace (it reads 1.x to %d.x)",
 			   major, minor, ZT_CAPTURE_MAJOR);
 	c->major = major;
 	c->minor = minor;
@@ -986,14 +976,14 @@ static int parse_line(struct zt_capture *c, const char *l, size_t n, char *err, 
 		return 0;
 	if (n > max) { /* refused unread: a parse would cost memory in proportion */
 		if (first)
-			return bad(err, errlen, "line %zu is longer than a capture header can be: not a zpcitrace capture",
+			return zt_why(err, errlen, "line %zu is longer than a capture header can be: not a zpcitrace capture",
 				   c->lines);
 		skip_line(c, "%zu bytes, longer than the format allows (%zu)", n, max);
 		return 0;
 	}
 	if (zt_json_parse(l, n, &doc)) {
 		if (first)
-			return bad(err, errlen, "line %zu: not JSON (%s at byte %zu): not a zpcitrace capture", c->lines,
+			return zt_why(err, errlen, "line %zu: not JSON (%s at byte %zu): not a zpcitrace capture", c->lines,
 				   doc.error, doc.error_at);
 		skip_line(c, c->has_trailer ? "data after the trailer" : "not JSON (%s at byte %zu)", doc.error,
 			  doc.error_at);
@@ -1006,7 +996,7 @@ static int parse_line(struct zt_capture *c, const char *l, size_t n, char *err, 
 		skip_line(c, "data after the trailer");
 	} else if (doc.root->type != ZT_JSON_OBJECT) {
 		if (first)
-			rc = bad(err, errlen, "line %zu: not a JSON object: not a zpcitrace capture", c->lines);
+			rc = zt_why(err, errlen, "line %zu: not a JSON object: not a zpcitrace capture", c->lines);
 		else
 			skip_line(c, "not a JSON object");
 	} else if (first) {
@@ -1015,9 +1005,9 @@ static int parse_line(struct zt_capture *c, const char *l, size_t n, char *err, 
 		if (t->type != ZT_JSON_BOOL || !t->boolean) /* only {"trailer":true,...} ends a capture */
 			skip_line(c, "a \"trailer\" that is not true");
 		else if (trailer(c, doc.root))
-			rc = bad(err, errlen, "out of memory");
+			rc = zt_why(err, errlen, "out of memory");
 	} else if (event_line(c, doc.root)) {
-		rc = bad(err, errlen, "out of memory");
+		rc = zt_why(err, errlen, "out of memory");
 	}
 	zt_json_free(&doc);
 	return rc;
@@ -1050,7 +1040,7 @@ int zt_capture_parse_next(const char *buf, size_t len, size_t *used, struct zt_c
 	}
 	*used = pos;
 	if (!c->major)
-		return bad(err, errlen, len ? "no complete line: not a zpcitrace capture, or cut inside its header"
+		return zt_why(err, errlen, len ? "no complete line: not a zpcitrace capture, or cut inside its header"
 					    : "empty file: not a zpcitrace capture");
 	c->gaps.cut = !c->has_trailer;
 	/* the trailer counts the event lines written: more events read is a line repeated; fewer, even counting the

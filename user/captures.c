@@ -12,18 +12,9 @@
 #include <zlib.h>
 #include <zstd.h>
 #include "captures.h"
+#include "text.h"
 
 #define CHUNK (1 << 20)
-
-__attribute__((format(printf, 3, 4))) static int bad(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* room for want more bytes after len in *buf (of *cap): 0, or -1 when memory ran out */
 static int grow(char **buf, size_t *cap, size_t len, size_t want)
@@ -56,7 +47,7 @@ static int gunzip(const char *in, size_t inlen, char **out, size_t *outlen, char
 	*out = NULL;
 	*outlen = 0;
 	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-		return bad(err, errlen, "gzip: cannot start zlib");
+		return zt_why(err, errlen, "gzip: cannot start zlib");
 	z.next_in = (Bytef *)in;
 	z.avail_in = (uInt)(inlen < UINT32_MAX ? inlen : UINT32_MAX);
 	size_t fed = z.avail_in;
@@ -64,7 +55,7 @@ static int gunzip(const char *in, size_t inlen, char **out, size_t *outlen, char
 	for (;;) {
 		if (grow(out, &cap, *outlen, CHUNK)) {
 			inflateEnd(&z);
-			return bad(err, errlen, "out of memory for the uncompressed capture (%zu bytes so far)", *outlen);
+			return zt_why(err, errlen, "out of memory for the uncompressed capture (%zu bytes so far)", *outlen);
 		}
 		z.next_out = (Bytef *)*out + *outlen;
 		z.avail_out = (uInt)(cap - *outlen < UINT32_MAX ? cap - *outlen : UINT32_MAX);
@@ -87,11 +78,11 @@ static int gunzip(const char *in, size_t inlen, char **out, size_t *outlen, char
 			break;
 		if (rc == Z_BUF_ERROR && !z.avail_in && fed >= inlen) {
 			inflateEnd(&z);
-			return bad(err, errlen, "gzip: the compressed file is cut short");
+			return zt_why(err, errlen, "gzip: the compressed file is cut short");
 		}
 		if (rc != Z_OK && rc != Z_BUF_ERROR) {
 			inflateEnd(&z);
-			return bad(err, errlen, "gzip: %s", z.msg ? z.msg : "damaged data");
+			return zt_why(err, errlen, "gzip: %s", z.msg ? z.msg : "damaged data");
 		}
 	}
 	inflateEnd(&z);
@@ -108,11 +99,11 @@ static int unzstd(const char *in, size_t inlen, char **out, size_t *outlen, char
 	*out = NULL;
 	*outlen = 0;
 	if (!z)
-		return bad(err, errlen, "zstd: out of memory");
+		return zt_why(err, errlen, "zstd: out of memory");
 	while (ib.pos < ib.size || left) {
 		if (grow(out, &cap, *outlen, CHUNK)) {
 			ZSTD_freeDStream(z);
-			return bad(err, errlen, "out of memory for the uncompressed capture (%zu bytes so far)", *outlen);
+			return zt_why(err, errlen, "out of memory for the uncompressed capture (%zu bytes so far)", *outlen);
 		}
 		ZSTD_outBuffer ob = { *out + *outlen, cap - *outlen, 0 };
 		size_t pos_in = ib.pos;
@@ -121,11 +112,11 @@ static int unzstd(const char *in, size_t inlen, char **out, size_t *outlen, char
 		*outlen += ob.pos;
 		if (ZSTD_isError(left)) {
 			ZSTD_freeDStream(z);
-			return bad(err, errlen, "zstd: %s", ZSTD_getErrorName(left));
+			return zt_why(err, errlen, "zstd: %s", ZSTD_getErrorName(left));
 		}
 		if (left && ib.pos == ib.size && !ob.pos && pos_in == ib.pos) {
 			ZSTD_freeDStream(z);
-			return bad(err, errlen, "zstd: the compressed file is cut short");
+			return zt_why(err, errlen, "zstd: the compressed file is cut short");
 		}
 	}
 	ZSTD_freeDStream(z);
@@ -187,15 +178,15 @@ int zt_capture_load(const char *path, struct zt_capture_bytes *b, char *err, siz
 
 	memset(b, 0, sizeof(*b));
 	if (fd < 0)
-		return bad(err, errlen, "cannot open: %s", strerror(errno));
+		return zt_why(err, errlen, "cannot open: %s", strerror(errno));
 	if (!is_stdin && fstat(fd, &st)) {
-		rc = bad(err, errlen, "cannot read: %s", strerror(errno));
+		rc = zt_why(err, errlen, "cannot read: %s", strerror(errno));
 		close(fd);
 		return rc;
 	}
 	if (!is_stdin && !S_ISREG(st.st_mode)) {
 		close(fd);
-		return bad(err, errlen, "not a regular file (give '-' to read stdin)");
+		return zt_why(err, errlen, "not a regular file (give '-' to read stdin)");
 	}
 	/* a recorder holds its capture locked while it writes (zt_capture_writer_publish) */
 	b->live = !is_stdin && flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK;
@@ -211,7 +202,7 @@ int zt_capture_load(const char *path, struct zt_capture_bytes *b, char *err, siz
 	if (rc) {
 		free(b->buf);
 		b->buf = NULL;
-		return bad(err, errlen, rc == -ENOMEM ? "out of memory for %s" : "cannot read: %s",
+		return zt_why(err, errlen, rc == -ENOMEM ? "out of memory for %s" : "cannot read: %s",
 			   rc == -ENOMEM ? "the file" : strerror(-rc));
 	}
 	if (uncompress_bytes(b, err, errlen)) {
@@ -327,7 +318,7 @@ static int join(struct part *parts, size_t from, size_t to, struct zt_capture_ru
 		c->events = NULL;
 		c->idents = NULL;
 		c->owners = NULL;
-		return bad(err, errlen, "out of memory for %zu events", nev);
+		return zt_why(err, errlen, "out of memory for %zu events", nev);
 	}
 	for (size_t i = from; i < to; i++) {
 		const struct part *p = &parts[i];
@@ -384,7 +375,7 @@ static int split(const struct zt_capture_bytes *b, const char *file, struct part
 
 			p = realloc(*parts, more * sizeof(*p));
 			if (!p)
-				return bad(err, errlen, "out of memory");
+				return zt_why(err, errlen, "out of memory");
 			*parts = p;
 			*cap = more;
 		}
@@ -431,7 +422,7 @@ static int overlap(const struct part *a, const struct part *b, char *err, size_t
 		return 0;
 	if ((a->c.run_file && a->c.run_file == b->c.run_file) ||
 	    (a->c.nevents && b->c.nevents && b->first_ns <= a->last_ns && a->first_ns <= b->last_ns))
-		return bad(err, errlen, "%s: holds events of the same run and time as %s (the same capture twice?): "
+		return zt_why(err, errlen, "%s: holds events of the same run and time as %s (the same capture twice?): "
 			   "give each once", b->file, a->file);
 	return 0;
 }
@@ -478,13 +469,13 @@ int zt_capture_set_read(const char *const *files, size_t nfiles, struct zt_captu
 		free(b.buf);
 		if (rc) {
 			free_parts(parts, n);
-			return bad(err, errlen, "%s: %s", files[i], why);
+			return zt_why(err, errlen, "%s: %s", files[i], why);
 		}
 	}
 	s->runs = calloc(group(parts, n) ?: 1, sizeof(*s->runs));
 	if (!s->runs) {
 		free_parts(parts, n);
-		return bad(err, errlen, "out of memory");
+		return zt_why(err, errlen, "out of memory");
 	}
 	qsort(parts, n, sizeof(*parts), cmp_part);
 	for (size_t i = 1; i < n; i++)

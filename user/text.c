@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "text.h"
@@ -286,4 +287,14 @@ size_t zt_pci_name(bool has_pci, uint32_t domain, uint8_t bus, uint8_t devfn, ch
 		buf[n] = 0;
 	}
 	return n;
+}
+
+int zt_why(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return -1;
 }

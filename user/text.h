@@ -60,6 +60,9 @@ static inline char *zt_put_i64(char *p, int64_t v)
 	return zt_put_u64(p, (uint64_t)-(v + 1) + 1);
 }
 
+/* a one-line reason into buf, for a function that fails with it: -1 */
+__attribute__((format(printf, 3, 4))) int zt_why(char *buf, size_t len, const char *fmt, ...);
+
 /* n bytes as 2n lowercase hex digits at p; return the end */
 char *zt_put_hex(char *p, const uint8_t *b, size_t n);
 
