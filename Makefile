@@ -162,8 +162,10 @@ fuzz: build/fuzz/fuzz_report
 	@# seeds too big to commit: a capture with a line just over the trailer's limit, and one just under an event's
 	@$(PYTHON) tests/host/mkcapture.py build/fuzz/seeds/long-trailer.jsonl longline 1049000
 	@$(PYTHON) tests/host/mkcapture.py build/fuzz/seeds/long-event.jsonl longline 4000
+	@# its last lines (the stats, or the crash and where its input went), and its exit status: a crash fails
 	build/fuzz/fuzz_report -runs=$(FUZZ_RUNS) -max_len=$(FUZZ_MAX_LEN) -rss_limit_mb=2048 -print_final_stats=1 \
-		build/fuzz/corpus tests/fuzz/corpus build/fuzz/seeds 2>&1 | tail -n 14
+		build/fuzz/corpus tests/fuzz/corpus build/fuzz/seeds > build/fuzz/last.log 2>&1; \
+		rc=$$?; tail -n 14 build/fuzz/last.log; exit $$rc
 
 host-test: all build/s390x/zpcitrace
 	$(PYTHON) tests/host/shape.py

@@ -289,6 +289,21 @@ static void rebase_hooks(struct zt_capture *c)
 	}
 }
 
+/* name after what buf (of len) holds up to used: the new used; a list too long for buf ends in "..." */
+static size_t add_name(char *buf, size_t len, size_t used, const char *sep, const char *name)
+{
+	int n;
+
+	if (used >= len - 1)
+		return used;
+	n = snprintf(buf + used, len - used, "%s%s", sep, name);
+	if (n < 0 || (size_t)n >= len - used) {
+		memcpy(buf + len - 4, "...", 4);
+		return len - 1;
+	}
+	return used + (size_t)n;
+}
+
 /* parts [from, to) of one run as its one capture; the parts' events and idents are moved into it */
 static int join(struct part *parts, size_t from, size_t to, struct zt_capture_run *r, char *err, size_t errlen)
 {
@@ -345,8 +360,7 @@ static int join(struct part *parts, size_t from, size_t to, struct zt_capture_ru
 							      : c->losses.n[k] + p->c.losses.n[k];
 		c->lines += p->c.lines;
 		join_gaps(&c->gaps, &p->c.gaps, i == to - 1);
-		used += (size_t)snprintf(r->files + used, used < sizeof(r->files) ? sizeof(r->files) - used : 0, "%s%s",
-					 i > from ? ", " : "", p->file);
+		used = add_name(r->files, sizeof(r->files), used, i > from ? ", " : "", p->file);
 	}
 	c->gaps.missing_files = r->missing_files;
 	c->gaps.captures = to - from;

@@ -403,6 +403,45 @@ static void test_damaged_compression_refused(void **state)
 	free(err);
 }
 
+/* a file that holds many captures of one run, each its own file once (names longer than a label holds) */
+static void test_many_captures_in_one_file(void **state)
+{
+	static struct zt_run m = { .hostname = "h", .kernel = "7.3", .zpcitrace = "test",
+				   .run_id = "00112233445566778899aabbccddeeff" };
+	char path[300], one[300], *out, *err;
+	const char *files[] = { path };
+	struct zt_corr corr;
+	char why[4200];
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/many-captures-of-one-run-in-one-file.jsonl", dir);
+	zt_corr_init(&corr);
+	for (int i = 1; i <= 60; i++) {
+		struct zt_capture_writer w;
+		struct zt_event e = { .type = ZT_EV_ARRIVAL, .ts_ns = (uint64_t)i * 1000 * MS, .has_fn = 1, .fid = 7 };
+		struct zt_snapshot s = { .corr = &corr, .now_ns = e.ts_ns + 1 };
+
+		snprintf(one, sizeof(one), "%s/part.jsonl", dir);
+		unlink(one);
+		assert_int_equal(zt_capture_writer_open(&w, one, why, sizeof(why)), 0);
+		w.run_file = (uint64_t)i;
+		zt_capture_writer_header(&w, &m, 0);
+		zt_capture_writer_event(&w, &e, 0);
+		if (i < 60) /* the last one cut short: the report names the files (as many as its line holds) */
+			zt_capture_writer_trailer(&w, &s, "rotate", NULL);
+		assert_int_equal(zt_capture_writer_close(&w), 0);
+		shell("cat %s >> %s", one, path);
+	}
+	assert_int_equal(report(files, 1, true, &out, &err), 3);
+	assert_non_null(strstr(err, "many-captures-of-one-run-in-one-file.jsonl, /tmp/"));
+	assert_non_null(strstr(err, "... is damaged: cut short"));
+	assert_non_null(strstr(out, "\"arrived\":60,"));
+	assert_non_null(strstr(out, "\"captures\":60,"));
+	free(out);
+	free(err);
+	zt_corr_free(&corr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +451,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file_is_damage),
 		cmocka_unit_test(test_two_runs_reported_each),
 		cmocka_unit_test(test_damaged_compression_refused),
+		cmocka_unit_test(test_many_captures_in_one_file),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
