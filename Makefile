@@ -49,7 +49,7 @@ BPF_TARGET := bpfeb
 # x86 bpftool refuses big-endian objects: run the s390x one under qemu-user
 BPFTOOL := qemu-s390x-static -L $(TOOLROOT) $(TOOLROOT)/usr/sbin/bpftool
 BPF_CFLAGS += -I$(SYSROOT)/usr/include
-USER_CFLAGS := -O2 -g -I$(SYSROOT)/usr/include
+USER_CFLAGS := -O2 -g -I$(SYSROOT)/usr/include -DZT_STATIC
 LDFLAGS += -static -L$(SYSROOT)/usr/lib/s390x-linux-gnu
 LIBS := -lbpf -lelf -lz -lzstd
 EXTRA_OBJS := $(OUT)/glibc_c23_shim.o

@@ -161,6 +161,8 @@ void zt_bad_word(const char *cmd, const struct argp_option *opts, char **argv, i
 	zt_usage_error(cmd, "bad command line");
 }
 
+const char *zt_version_libraries;
+
 void zt_std_option(int key, struct argp_state *state)
 {
 	extern const char *argp_program_version;
@@ -169,6 +171,8 @@ void zt_std_option(int key, struct argp_state *state)
 		argp_help(state->root_argp, stdout, ARGP_HELP_STD_HELP, state->name);
 	else if (key == ZT_OPT_USAGE)
 		argp_help(state->root_argp, stdout, ARGP_HELP_USAGE, state->name);
+	else if (key == ZT_OPT_VERSION && zt_version_libraries)
+		printf("%s\n%s\n", argp_program_version, zt_version_libraries);
 	else if (key == ZT_OPT_VERSION)
 		puts(argp_program_version);
 	else

@@ -40,12 +40,14 @@ __attribute__((noreturn)) void zt_bad_word(const char *cmd, const struct argp_op
 					   int next);
 /* --help, --usage and -V/--version, which ARGP_NO_ERRS would silence: options of each parser (ZT_ARGS_STD) and
  * handled by zt_std_option. 1 when key was one of them (it exits), else 0 */
-enum { ZT_OPT_HELP = 0x1f00, ZT_OPT_USAGE, ZT_OPT_VERSION = 'V' };
+enum { ZT_OPT_HELP = 'h', ZT_OPT_USAGE = 0x1f00, ZT_OPT_VERSION = 'V' };
 #define ZT_ARGS_STD                                                                    \
 	{ "help", ZT_OPT_HELP, NULL, 0, "Give this help list", -1 },                   \
 	{ "usage", ZT_OPT_USAGE, NULL, 0, "Give a short usage message", -1 },          \
 	{ "version", ZT_OPT_VERSION, NULL, 0, "Print program version", -1 }
 struct argp_state;
 void zt_std_option(int key, struct argp_state *state);
+/* --version's second line: the libraries built in (set by main, where they are linked) */
+extern const char *zt_version_libraries;
 
 #endif

@@ -17,6 +17,9 @@
 #include <sys/utsname.h>
 #include <linux/types.h>
 #include <bpf/libbpf.h>
+#include <elfutils/version.h>
+#include <zlib.h>
+#include <zstd.h>
 #include "args.h"
 #include "attach.h"
 #include "capture.h"
@@ -758,6 +761,23 @@ static int trace(struct tracer *t)
 	return err;
 }
 
+/* the libraries in this build, for --version: security teams track embedded copies (the static s390x build
+ * holds them all; a native build names those it runs with, libelf's as built against) */
+static void version_libraries(void)
+{
+	static char text[160];
+	const char *bpf = libbpf_version_string();
+
+	snprintf(text, sizeof(text), "%s libbpf %s, libelf 0.%d, zlib %s, zstd %s",
+#ifdef ZT_STATIC
+		 "built in:",
+#else
+		 "libraries:",
+#endif
+		 bpf[0] == 'v' ? bpf + 1 : bpf, _ELFUTILS_VERSION, zlibVersion(), ZSTD_versionString());
+	zt_version_libraries = text;
+}
+
 int main(int argc, char **argv)
 {
 	static struct tracer t;
@@ -766,6 +786,7 @@ int main(int argc, char **argv)
 
 	t_main = mono_ns();
 	program_invocation_name = program_invocation_short_name = "zpcitrace"; /* one prefix, however started */
+	version_libraries();
 	if (argc > 1 && !strcmp(argv[1], "report")) {
 		argv[1] = "zpcitrace report";
 		return zt_report_main(argc - 1, argv + 1);

@@ -25,8 +25,23 @@ lines() { printf '%s' "$1" | grep -c ''; }
 run "$bin" --help
 check "--help exits 0 and shows examples" test "$rc" = 0 -a -n "$(grep -e EXAMPLES -e '--timestamp' "$tmp/out")"
 
+for cmd in "" record report status; do
+	run "$bin" $cmd -h
+	check "${cmd:-live} -h: exit 0 and the help (as --help; libbpf-tools and bpftool take -h)" \
+		test "$rc" = 0 -a -n "$(grep -e '^Usage: zpcitrace' "$tmp/out")" -a "$out" = "$("$bin" $cmd --help)"
+done
+
 run "$bin" --version
 check "--version names zpcitrace" test "$rc" = 0 -a -n "$(grep '^zpcitrace ' "$tmp/out")"
+libs='libbpf [0-9][0-9.]*, libelf 0\.[0-9]+, zlib [0-9][0-9.]*, zstd [0-9][0-9.]*$'
+check "--version lists the libraries it runs with; libbpf's is the one pkg-config names" \
+	test -n "$(grep -E "^libraries: $libs" "$tmp/out")" \
+	-a -n "$(grep -F "libbpf $(pkg-config --modversion libbpf | cut -d. -f1,2)," "$tmp/out")"
+if [ -n "$s390x_bin" ]; then
+	run qemu-s390x-static "$s390x_bin" --version
+	check "the static s390x build's --version lists the libraries built in (security teams track embedded copies)" \
+		test "$rc" = 0 -a -n "$(grep -E "^built in: $libs" "$tmp/out")"
+fi
 
 run "$bin" --no-such-flag
 check "a bad flag exits 64 (usage), names the flag, prints nothing on stdout" \
