@@ -35,6 +35,7 @@ struct zt_attach {
 	bool derive_enqueue;                     /* no store hook: the outcome comes from the queue state */
 	bool kfuncs;                             /* a JIT: kprobes load as their _jit twins (bpf_core_cast reads) */
 	unsigned long long zpci_list;            /* &zpci_list, for read_queues; 0: the queues cannot be read */
+	int exit_status;                         /* a permanent failure's (zt_attach_exit_status) */
 	int uevent_fd;                           /* module loads and unloads (kernel uevents), or -1 */
 	bool queue;                              /* the kernel has the error queue */
 	bool looked_up;                          /* the kernel's symbol lookup answered (else /proc/kallsyms) */
@@ -43,6 +44,19 @@ struct zt_attach {
 	enum zt_uapi uapi;                       /* as the feature hook's BTF says, when it last loaded */
 	struct zt_attach_costs costs;            /* since the start, or since the last module came */
 };
+
+int zt_attach_exit_status(const struct zt_attach *a)
+{
+	return a ? a->exit_status : 0;
+}
+
+/* a failure no retry mends: its exit status kept, err returned */
+static int permanent(struct zt_attach *a, int status, int err)
+{
+	a->exit_status = status;
+	return err;
+}
+
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 #define BPF_JIT_SYSCTL "/proc/sys/net/core/bpf_jit_enable"
@@ -384,7 +398,7 @@ static int group_failed(struct zt_attach *a, const char *module, int err)
 {
 	if (err == -EPERM || err == -EACCES) {
 		fprintf(stderr, "zpcitrace: not allowed to load BPF programs (%s): run as root\n", strerror(-err));
-		return err;
+		return permanent(a, ZT_EXIT_NOPERM, err);
 	}
 	if (!*module) {
 		fprintf(stderr, "zpcitrace: cannot load the BPF programs: %s (-v tells more)\n", strerror(-err));
@@ -551,19 +565,20 @@ static void decide_modes(struct zt_attach *a)
 }
 
 /* the kernel can be traced at all: zPCI and BTF. 0, or -ENOENT after saying why */
-static int check_kernel(const struct zt_attach *a)
+static int check_kernel(struct zt_attach *a)
 {
 	if (a->mode[ZT_HOOK_EVENT_ERROR] != ZT_MODE_KPROBE) {
 		fprintf(stderr, "zpcitrace: this kernel has no zPCI error path (no function %s); zPCI exists only on s390x\n",
 			zt_hooks[ZT_HOOK_EVENT_ERROR].func);
-		return -ENOENT;
+		return permanent(a, ZT_EXIT_UNAVAILABLE, -ENOENT);
 	}
 	if (a->opts.btf_path ? access(a->opts.btf_path, R_OK) : access(VMLINUX_BTF, R_OK)) {
-		if (a->opts.btf_path)
+		if (a->opts.btf_path) {
 			fprintf(stderr, "zpcitrace: cannot read the BTF file %s: %s\n", a->opts.btf_path, strerror(errno));
-		else
-			fprintf(stderr, "zpcitrace: this kernel has no BTF (%s missing): pass --btf PATH\n", VMLINUX_BTF);
-		return -ENOENT;
+			return permanent(a, ZT_EXIT_CONFIG, -ENOENT);
+		}
+		fprintf(stderr, "zpcitrace: this kernel has no BTF (%s missing): pass --btf PATH\n", VMLINUX_BTF);
+		return permanent(a, ZT_EXIT_UNAVAILABLE, -ENOENT);
 	}
 	return 0;
 }
@@ -593,7 +608,7 @@ int zt_attach_prepare(struct zt_attach *a)
 	if (!may_trace()) {
 		fprintf(stderr, "zpcitrace: not allowed to load BPF programs (no CAP_BPF and CAP_PERFMON, nor "
 				"CAP_SYS_ADMIN): run as root\n");
-		return -EPERM;
+		return permanent(a, ZT_EXIT_NOPERM, -EPERM);
 	}
 	set_stage(a, "finding the hooked functions");
 	for (int h = 0; h < ZT_NR_HOOKS; h++)
@@ -617,7 +632,7 @@ int zt_attach_prepare(struct zt_attach *a)
 	if (a->opts.queues_only) {
 		for (int h = 0; h < ZT_NR_HOOKS; h++)
 			a->mode[h] = ZT_MODE_OFF;
-		return a->queue ? 0 : -ENOENT;
+		return a->queue ? 0 : permanent(a, ZT_EXIT_UNAVAILABLE, -ENOENT);
 	}
 	a->derive_enqueue = a->queue && a->mode[ZT_HOOK_STORE] != ZT_MODE_KPROBE;
 	decide_modes(a);
@@ -635,7 +650,7 @@ int zt_attach_load(struct zt_attach *a)
 		return load_hooks(a, all);
 	err = group_load(a, 0, "", none); /* status: read_queues alone */
 	if (err == -EPERM || err == -EACCES)
-		fprintf(stderr, "zpcitrace: not allowed to load BPF programs (%s): run as root\n", strerror(-err));
+		fprintf(stderr, "zpcitrace: not allowed to load BPF programs (%s): run as root\n", strerror(-permanent(a, ZT_EXIT_NOPERM, err)));
 	else if (err)
 		fprintf(stderr, "zpcitrace: cannot load the BPF program that reads the queues: %s (-v tells more)\n",
 			strerror(-err));

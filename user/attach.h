@@ -38,6 +38,12 @@ extern const char *volatile zt_attach_stage;
  * Each step prints one line per problem and returns -errno when there is nothing to trace (no zPCI, no BTF, no
  * privileges). NULL from new: no memory. */
 struct zt_attach *zt_attach_new(const struct zt_attach_opts *opts);
+/* Why a start failed, where it cannot succeed however often it is tried (a unit must not restart for it): the
+ * exit status, sysexits' (zpcitrace(8), EXIT STATUS); 0 for a failure that may pass (1) */
+#define ZT_EXIT_UNAVAILABLE 69 /* EX_UNAVAILABLE: no zPCI, no BTF, no error queue for status */
+#define ZT_EXIT_NOPERM 77      /* EX_NOPERM: not allowed to load BPF programs */
+#define ZT_EXIT_CONFIG 78      /* EX_CONFIG: the --btf file cannot be read */
+int zt_attach_exit_status(const struct zt_attach *a);
 int zt_attach_prepare(struct zt_attach *a);
 int zt_attach_load(struct zt_attach *a);
 int zt_attach_attach(struct zt_attach *a);

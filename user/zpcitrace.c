@@ -95,7 +95,9 @@ static const char live_doc[] =
 	"  zpcitrace --btf vmlinux.btf  # a kernel without /sys/kernel/btf/vmlinux\n"
 	"\n"
 	"DURATION is in seconds. FID is decimal or 0x hex. Exit status: 0, 1 on an\n"
-	"error, 64 on a usage error, 130 when interrupted while starting.\n";
+	"error, 64 on a usage error, 69 where it cannot trace (no zPCI, no BTF), 77\n"
+	"without the privileges, 78 with an unreadable --btf file, 130 when\n"
+	"interrupted while starting.\n";
 
 static const char record_doc[] =
 	"Write a capture (docs/capture.md): every traced event as a line of JSON, to\n"
@@ -782,7 +784,7 @@ int main(int argc, char **argv)
 {
 	static struct tracer t;
 	struct sigaction sa = { .sa_handler = on_signal };
-	int err;
+	int err, status;
 
 	t_main = mono_ns();
 	program_invocation_name = program_invocation_short_name = "zpcitrace"; /* one prefix, however started */
@@ -807,8 +809,10 @@ int main(int argc, char **argv)
 	if (t.sink)
 		t.sink->free(t.sink);
 	ring_buffer__free(t.rb);
+	/* a permanent failure's own status (a unit does not restart for it), else 1 */
+	status = !err ? 0 : zt_attach_exit_status(t.attach) ?: 1;
 	zt_attach_free(t.attach);
 	zt_corr_free(&t.corr);
 	zt_status_free(&t.status);
-	return err ? 1 : 0;
+	return status;
 }

@@ -1039,9 +1039,9 @@ def scenario_input(args, bed, c):
         # a start slowed by a busy host says so every 5 s ("still starting after"): progress, not a complaint
         got = {a: (int(rc), int(out), len([l for l in err.splitlines() if "still starting after" not in l]))
                for a, rc, out, err in blocks}
-        eq(got["--btf /nonexistent/vmlinux.btf"], (1, 0, 1), "missing BTF file: rc, stdout lines, stderr lines")
+        eq(got["--btf /nonexistent/vmlinux.btf"], (78, 0, 1), "missing BTF file (EX_CONFIG): rc, stdout and stderr lines")
         eq(got["--prom /nonexistent/dir/zpcitrace.prom"][:2], (1, 0), "unwritable --prom file: rc, stdout lines")
-        eq(got["@nobody -T"], (1, 0, 1), "as user nobody: rc, stdout lines, stderr lines")
+        eq(got["@nobody -T"], (77, 0, 1), "as user nobody (EX_NOPERM): rc, stdout lines, stderr lines")
         if "not allowed to load BPF programs" not in r.pre:
             raise AssertionError("no clear line for the missing privileges")
         if "cannot write /nonexistent/dir/zpcitrace.prom" not in r.pre:

@@ -160,6 +160,15 @@ def scenario_system(args, bed, c):
     c.check(f"{p}: the exporter unit logs a warning per dropped error: function, PEC, owner, consumer, alert",
             loss_lines)
 
+    def permanent():
+        s = r.state("permanent", "exporter")
+        eq((s["ActiveState"], s["Result"], s["ExecMainStatus"], s["NRestarts"]), ("failed", "exit-code", "78", "0"),
+           "the exporter with a --btf file that does not exist, 25 s after its start (RestartSec=10)")
+        if "cannot read the BTF file /nonexistent/vmlinux.btf" not in r.text("exporter.journal"):
+            raise AssertionError("the journal does not say why the exporter failed")
+    c.check(f"{p}: a condition no restart mends (an unreadable --btf) fails the exporter once, exit 78, and "
+            "systemd does not restart it", permanent)
+
     def runbook():
         blocks = sorted(f for f in os.listdir(r.out) if re.fullmatch(r"runbook\.\d+\.sh", f))
         if len(blocks) < 2:

@@ -195,7 +195,7 @@ check "report - - is refused (exit 64)" test "$rc" = 64
 run "$bin" status --exporter-file ''
 check "status --exporter-file '' is a usage error (exit 64)" test "$rc" = 64 -a -n "$(grep -e 'an empty file name' "$tmp/err")"
 run "$bin" --prom "$tmp/x.prom" --log-losses
-check "--log-losses passes the command line (exit 1 here: no zPCI)" test "$rc" = 1
+check "--log-losses passes the command line (exit 69 here: no zPCI)" test "$rc" = 69
 run "$bin" --prom "$tmp/x.prom" -j
 check "--prom with -j is refused (exit 64)" test "$rc" = 64 -a -n "$(grep -e '--prom writes metrics' "$tmp/err")"
 run "$bin" --prom "$tmp/x.prom" -T
@@ -207,7 +207,7 @@ check "record -C 3k (below one line's 4 KiB) is refused (exit 64)" test "$rc" = 
 run "$bin" record -w "$tmp/r.jsonl" -C 1000001 -W 2
 check "record -C beyond 10^12 bytes is refused (exit 64)" test "$rc" = 64
 run "$bin" record -w "$tmp/r.jsonl" -C 8k -W 2
-check "record -C 8k (tcpdump's KiB suffix) passes the command line (exit 1 here: no zPCI)" test "$rc" = 1
+check "record -C 8k (tcpdump's KiB suffix) passes the command line (exit 69 here: no zPCI)" test "$rc" = 69
 run "$bin" record -w "$tmp/r.jsonl" -C 16
 check "record -C without -W is refused in one line (exit 64)" \
 	test "$rc" = 64 -a "$(lines "$err")" = 1 -a -n "$(grep -e '-C and -W go together' "$tmp/err")"
@@ -246,8 +246,8 @@ run "$bin" record -w "$tmp/fr.jsonl" --flight-recorder 100000000
 check "--flight-recorder beyond 1000000 events is refused, with the memory it would take (exit 64)" \
 	test "$rc" = 64 -a -n "$(grep -e '1 to 1000000, 122 MiB' "$tmp/err")"
 run "$bin" record -w "$tmp/fr.jsonl" --flight-recorder 8 -W 3
-check "record --flight-recorder with -W (its dumps on disk) passes the command line (exit 1 here: no zPCI)" \
-	test "$rc" = 1 -a -n "$(grep -e 'zPCI' "$tmp/err")"
+check "record --flight-recorder with -W (its dumps on disk) passes the command line (exit 69 here: no zPCI)" \
+	test "$rc" = 69 -a -n "$(grep -e 'zPCI' "$tmp/err")"
 run "$bin" record -w "$tmp/r.jsonl" -W 3
 check "... and -W without -C or --flight-recorder is refused (exit 64)" \
 	test "$rc" = 64 -a -n "$(grep -e '-C and -W go together' "$tmp/err")"
@@ -322,16 +322,16 @@ check "make e2e without the v12 kernel: the same for its bed; --skip-bed v12-7.3
 make -C "$top" --no-print-directory -n e2e JIT_KERNEL= CI=true >/dev/null 2>"$tmp/err"
 check "... and with CI set it is an error: CI runs every bed" test "$?" != 0 -a -n "$(grep -e 'CI runs every bed' "$tmp/err")"
 
-no_zpci() { # the kernel has no zPCI: one clear line, non-zero exit, nothing on stdout
-	test "$rc" = 1 -a -z "$out" -a "$(lines "$err")" = 1 && grep -q 'no zPCI error path' "$tmp/err"
+no_zpci() { # the kernel has no zPCI: one clear line, exit 69 (EX_UNAVAILABLE: a unit must not restart), nothing on stdout
+	test "$rc" = 69 -a -z "$out" -a "$(lines "$err")" = 1 && grep -q 'no zPCI error path' "$tmp/err"
 }
 if grep -qw zpci_event_error /proc/kallsyms; then
 	echo "skip refusal on a kernel without zPCI: this kernel has zPCI"
 else
 	run "$bin" -T --fid 1 --no-hook zpci_store_pci_error
-	check "no zPCI in the kernel: one clear line on stderr, exit 1" no_zpci
+	check "no zPCI in the kernel: one clear line on stderr, exit 69 (EX_UNAVAILABLE)" no_zpci
 	run "$bin" status -j
-	check "status on a kernel without zPCI: the same one line, exit 1" no_zpci
+	check "status on a kernel without zPCI: the same one line, exit 69" no_zpci
 	if [ -n "$s390x_bin" ]; then
 		run qemu-s390x-static "$s390x_bin"
 		check "the static s390x build starts and refuses the same way (qemu-user)" no_zpci

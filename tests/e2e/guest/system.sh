@@ -9,6 +9,7 @@
 #   upgrade    dpkg -i the newer build while the exporter runs
 #   recorder   'systemctl start zpcitrace-recorder', the overflow again, 'systemctl stop'; the capture is kept
 #   runbook    every "sh" block of the installed runbook (/usr/share/doc/zpcitrace/runbook.md*), as written
+#   permanent  a --btf file that does not exist: the exporter fails once (exit 78) and is not restarted
 #   purge      dpkg --purge; every file the package had is listed, and whatever is left of them
 # Every step's output goes to /root/zt/out/STEP.*; "ZT: " lines go to the console.
 set -u
@@ -23,7 +24,7 @@ say() { echo "ZT: $* uptime=$(uptime)" | tee -a $O/steps.txt > /dev/console; }
 # the unit's state, as systemctl shows it, to $O/STEP.UNIT.state
 state() {
 	systemctl show -p ActiveState -p SubState -p Result -p ExecMainStatus -p MainPID -p UnitFileState \
-		-p InvocationID zpcitrace-$2 > $O/$1.$2.state
+		-p InvocationID -p NRestarts zpcitrace-$2 > $O/$1.$2.state
 }
 invocation() { systemctl show -p InvocationID --value zpcitrace-$1; }
 vfio_modules() { grep -c '^vfio' /proc/modules; }
@@ -136,6 +137,16 @@ for b in $O/runbook.*.sh; do
 	echo $? > "${b%.sh}.rc"
 done
 say "runbook: $(ls $O/runbook.*.sh | wc -l) blocks, exit codes $(cat $O/runbook.*.rc | tr '\n' ' ')"
+
+# ---- a condition no restart mends: the unit fails once and stays failed (RestartPreventExitStatus)
+sed -i 's|^ZPCITRACE_EXPORTER_OPTS=.*|ZPCITRACE_EXPORTER_OPTS=--btf /nonexistent/vmlinux.btf|' /etc/default/zpcitrace
+systemctl restart zpcitrace-exporter
+sleep 25 # RestartSec=10, twice over: a restart would have come
+state permanent exporter
+say "permanent: exporter $(systemctl is-active zpcitrace-exporter), $(systemctl show -p NRestarts --value zpcitrace-exporter) restarts"
+sed -i 's|^ZPCITRACE_EXPORTER_OPTS=.*|ZPCITRACE_EXPORTER_OPTS=|' /etc/default/zpcitrace
+systemctl reset-failed zpcitrace-exporter
+systemctl start zpcitrace-exporter
 
 timeout 60 journalctl -q -u zpcitrace-exporter -o cat > $O/exporter.journal
 timeout 60 journalctl -q -u zpcitrace-exporter -p warning -o cat > $O/exporter.warnings
