@@ -61,7 +61,7 @@ endif
 # everything but the libbpf side: also what the unit tests link
 CORE_SRCS := user/atomic.c user/event.c user/event_fields.c user/text.c user/jsonw.c user/ccdf.c user/pec.c user/format.c user/ksyms.c user/hooks.c user/hist.c user/correlate.c user/snapshot.c user/summary.c user/prom.c \
 	user/json.c user/capture.c user/captures.c user/perfetto.c user/report.c user/args.c user/status.c user/sink_live.c user/sink_prom.c user/sink_record.c user/flight.c \
-	user/startwatch.c user/facts.c user/owner.c user/losslog.c
+	user/startwatch.c user/facts.c user/owner.c user/losslog.c user/service.c
 CORE_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(CORE_SRCS))
 
 .PHONY: all deps check check-run unit facts host-test fuzz bench bench-run e2e demo demo-run vmlinux test-kernels clean \

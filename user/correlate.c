@@ -224,6 +224,7 @@ static void track_depth(struct zt_fn *f, const struct zt_event *e)
 {
 	if (!e->q_valid)
 		return;
+	f->mediated = e->q_mr;
 	/* forward only: an event read on another CPU may carry an older state than the one before it */
 	if (!f->head_known || (int8_t)(uint8_t)(e->q_head - f->head) > 0 || e->type == ZT_EV_CLOSE) {
 		f->head = e->q_head;

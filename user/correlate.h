@@ -56,6 +56,7 @@ struct zt_fn {
 	bool head_known;
 	uint8_t head;                    /* the queue's newest head counter seen (entries behind it were dequeued) */
 	uint8_t depth, max_depth;
+	bool mediated;                   /* mediated recovery on (the device open for vfio), as the newest queue state says */
 	uint64_t full_since_ns, full_ns; /* time at full depth (full_since_ns: 0 when not full) */
 	bool consumer_seen;              /* some process called the feature ioctl for it */
 	uint64_t last_arrival_ns;        /* waiting for its notify */

@@ -290,11 +290,9 @@ int zt_prom_write(const struct zt_snapshot *s, const char *path, char *why, size
 		free(text);
 		return err;
 	}
-	/* node_exporter reads it as another user: 0644 whatever the umask (it holds counts, no topology) */
-	if (!out.is_stdout && fchmod(out.fd, 0644))
-		err = -errno;
-	else
-		err = zt_write_all(out.fd, text, len);
+	/* its mode is the umask's, as every output's: node_exporter reads it as another user, so the exporter's unit
+	 * has UMask=0022 (0644), and an operator's umask decides elsewhere */
+	err = zt_write_all(out.fd, text, len);
 	free(text);
 	err = zt_out_commit(&out, err);
 	if (err)

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include "capture.h"
 #include "correlate.h"
+#include "service.h"
 #include "snapshot.h"
 #include "zt_event.h"
 
@@ -51,6 +52,7 @@ struct zt_sink {
 	int (*finish)(struct zt_sink *s, const struct zt_snapshot *snap);
 	void (*free)(struct zt_sink *s);
 	struct zt_sink_args args;
+	struct zt_output_state out; /* the file's last whole write, for the service's status (service.h) */
 };
 
 /* the sink for these arguments: the flight recorder, the capture, the exporter, or the live view. NULL without

@@ -23,6 +23,7 @@ static int export(struct prom *p, const struct zt_snapshot *snap)
 	else if (!err && p->last_err)
 		fprintf(stderr, "zpcitrace: %s written again\n", p->sink.args.path);
 	p->last_err = err;
+	p->sink.out = (struct zt_output_state){ "textfile", err ? p->sink.out.written_ns : snap->now_ns, err };
 	return err;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "capture.h"
 #include "sink.h"
 #include "summary.h"
@@ -133,6 +134,14 @@ static void record_event(struct zt_sink *s, const struct zt_event *e, const stru
 /* whole lines, written by the writer's thread while the next batch forms: a kill -9 loses at most this batch and
  * the one before it (SIGINT and SIGTERM write everything). A failed write is said when it starts and when writes work
  * again, with the events lost meanwhile (the file is cut back to its last whole line) */
+static uint64_t mono_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void record_drained(struct zt_sink *s, bool sigusr1)
 {
 	struct record *r = (struct record *)s;
@@ -147,6 +156,7 @@ static void record_drained(struct zt_sink *s, bool sigusr1)
 		fprintf(stderr, "zpcitrace: writing %s works again; %llu events could not be written\n", s->args.path,
 			(unsigned long long)p.unwritten);
 	r->failing = err != 0;
+	s->out = (struct zt_output_state){ "capture", err ? s->out.written_ns : mono_now_ns(), err };
 	if (s->args.rotate_bytes && r->w.fd >= 0 && (unsigned long long)p.whole >= s->args.rotate_bytes)
 		rotate(r);
 }

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "service.h"
 #include "startwatch.h"
 
 #define STAGE_MAX 192
@@ -70,6 +71,9 @@ _Noreturn static void watch(const char *prefix, unsigned int interval_s, pid_t p
 			continue;
 		read_stage(stage);
 		dprintf(STDERR_FILENO, "%s: still starting after %llu s: %s\n", prefix, s, stage);
+		/* a slow start under systemd: time for three more reports (the unit has NotifyAccess=all) */
+		zt_notify("EXTEND_TIMEOUT_USEC=%llu\nSTATUS=starting for %llu s: %s",
+			  (unsigned long long)interval_s * 3 * 1000000ull, s, stage);
 		next = s + interval_s;
 	}
 	_exit(0); /* not exit: the stdio buffers copied at the fork are the start's to flush */
@@ -101,6 +105,7 @@ int zt_startwatch_begin(const char *prefix, unsigned int interval_s)
 
 void zt_startwatch_stage(const char *stage)
 {
+	zt_notify("STATUS=starting: %s", stage);
 	if (!shared)
 		return;
 	shared->seq++;

@@ -30,6 +30,7 @@
 #include "sink.h"
 #include "startwatch.h"
 #include "status.h"
+#include "service.h"
 #include "summary.h"
 #include "text.h"
 #include "zt_event.h"
@@ -397,6 +398,8 @@ struct tracer {
 	struct zt_status status;
 	unsigned long status_lost;
 	struct zt_losslog losslog; /* --log-losses */
+	char service_status[512];  /* the service manager's STATUS=, as last sent */
+	uint64_t status_ns, watchdog_ns, watchdog_usec;
 };
 
 /* the owner of the device an open or a queue read at start names: the process that opened it, or the one that
@@ -528,6 +531,29 @@ static int idle_poll_ms(void)
 	return env.prom_path ? -1 : env.record ? RECORD_POLL_MS : LIVE_POLL_MS;
 }
 
+/* what the service manager hears (service.h): first (ready, extra "READY=1\n") and when the status line changed,
+ * at most once a second; WATCHDOG=1 every half of its period */
+static void service(struct tracer *t, const char *extra)
+{
+	uint64_t now = mono_ns();
+	struct zt_snapshot s;
+	char line[sizeof(t->service_status)];
+
+	if (t->watchdog_usec && now - t->watchdog_ns >= t->watchdog_usec * 500) {
+		zt_notify("WATCHDOG=1");
+		t->watchdog_ns = now;
+	}
+	if (!extra && now - t->status_ns < 1000000000ull)
+		return;
+	snapshot(t, &s, false);
+	zt_service_status(&s, t->sink ? &t->sink->out : NULL, line, sizeof(line));
+	if (!extra && !strcmp(line, t->service_status))
+		return;
+	memcpy(t->service_status, line, sizeof(line));
+	t->status_ns = now;
+	zt_notify("%sSTATUS=%s", extra ? extra : "", line);
+}
+
 /* what follows each drain of the ring buffer: the sink's turn (also after a signal: SIGUSR1 asks for a dump),
  * hooks whose module may have come, errors queued too long (at least every export, or every LIVE_POLL_MS) */
 static void drained(struct tracer *t, int modfd)
@@ -542,6 +568,7 @@ static void drained(struct tracer *t, int modfd)
 		zt_attach_pending(t->attach);
 	if (env.log_losses)
 		zt_losslog_tick(&t->losslog, &t->corr, mono_ns());
+	service(t, NULL);
 }
 
 /* Poll the ring buffer (the BPF side wakes us only when it is half full: a wakeup would run in the traced
@@ -582,6 +609,8 @@ static int trace_loop(struct tracer *t)
 			wait = wait_until(wait, now, end);
 		if (env.interval_s)
 			wait = wait_until(wait, now, next_summary);
+		if (t->watchdog_usec) /* the main loop pets the watchdog: it must come round in time */
+			wait = wait_until(wait, now, t->watchdog_ns + t->watchdog_usec * 500);
 		n = epoll_wait(ep, got, 2, wait);
 		if (n < 0 && errno != EINTR) {
 			err = -errno;
@@ -751,9 +780,12 @@ static int trace(struct tracer *t)
 		fprintf(stderr, "zpcitrace: ready %.1f ms after the start (the queues read in %.1f ms)\n",
 			(mono_ns() - t_main) / 1e6, t_queues / 1e6);
 	fprintf(stderr, "Tracing zPCI error events... Hit Ctrl-C to end.\n");
+	t->watchdog_usec = zt_watchdog_usec();
+	service(t, "READY=1\n"); /* active from here: a unit's start waits for it */
 	if (env.log_losses)
 		zt_losslog_init(&t->losslog, stderr, zt_stderr_is_journal(), ZT_LOSSLOG_UNREAD_S);
 	err = trace_loop(t);
+	zt_notify("STOPPING=1");
 	if (env.log_losses)
 		zt_losslog_end(&t->losslog);
 	snapshot(t, &s, true);

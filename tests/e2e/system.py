@@ -140,6 +140,21 @@ def scenario_system(args, bed, c):
     c.check(f"{p}: systemctl enable --now starts it before vfio-pci; its module hooks attach when vfio-pci loads",
             enabled_before_vfio)
 
+    def notify():
+        eq(r.num("enable.ready"), 1, "the 'Tracing' line in the journal when systemctl enable --now returned")
+        st = r.text("enable.status")
+        if "Active: active (running)" not in st or not re.search(r'Status: "tracing: \d+ hooks, \d+ pending; ', st):
+            raise AssertionError(f"systemctl status after the start: {st!r}")
+        n = overflowed(r, "overflow")
+        st = r.text("overflow.status")
+        if f"{n} errors, {n - 4} dropped, 0 lost, 0 discarded; 0 events not seen; textfile written at " not in st:
+            raise AssertionError(f"systemctl status after the overflow ({n} errors) does not say so: {st!r}")
+        eq(r.text("watchdog.usec").strip(), "1min", "WatchdogSec")
+        if int(r.text("watchdog.2")) <= int(r.text("watchdog.1")):
+            raise AssertionError("no WATCHDOG=1 in 35 s: the watchdog's timestamp did not move")
+    c.check(f"{p}: Type=notify: active once tracing; systemctl status shows its STATUS line, which follows the errors; "
+            "the main loop pets the watchdog", notify)
+
     def journal():
         j = r.text("exporter.journal")
         for line in ("Started zpcitrace-exporter.service", "Tracing zPCI error events"):

@@ -66,6 +66,9 @@ state disable exporter
 set_option ZPCITRACE_INTERVAL 1
 systemctl enable --now zpcitrace-exporter > $O/enable.txt 2>&1
 echo $? > $O/enable.rc
+# Type=notify: the start returned once zpcitrace said READY=1, after its "Tracing" line
+timeout 20 journalctl -q _SYSTEMD_INVOCATION_ID=$(invocation exporter) -o cat | grep -c "Tracing zPCI error events" > $O/enable.ready
+SYSTEMD_COLORS=0 systemctl status --no-pager -n 0 zpcitrace-exporter > $O/enable.status
 vfio_modules > $O/enable.vfio
 state enable exporter
 wait_journal exporter "pending until it is" 2
@@ -90,6 +93,12 @@ until curl -s http://localhost:9100/metrics > $O/overflow.metrics &&
 	sleep 1; i=$((i + 1))
 done
 say "overflow: /metrics after $i s"
+# its STATUS= after the overflow (sent when it changes, at most once a second)
+i=0
+until SYSTEMD_COLORS=0 systemctl status --no-pager -n 0 zpcitrace-exporter > $O/overflow.status &&
+	grep -q "Status: \"tracing: .* [1-9][0-9]* errors" $O/overflow.status || [ $i -ge 60 ]; do
+	sleep 1; i=$((i + 1))
+done
 
 # ---- stop: only SIGTERM's last export can hold the next session
 set_option ZPCITRACE_INTERVAL 600
@@ -137,6 +146,13 @@ for b in $O/runbook.*.sh; do
 	echo $? > "${b%.sh}.rc"
 done
 say "runbook: $(ls $O/runbook.*.sh | wc -l) blocks, exit codes $(cat $O/runbook.*.rc | tr '\n' ' ')"
+
+# ---- the watchdog: the main loop pets it every half of WatchdogSec=60
+systemctl show -p WatchdogTimestampMonotonic --value zpcitrace-exporter > $O/watchdog.1
+sleep 35
+systemctl show -p WatchdogTimestampMonotonic --value zpcitrace-exporter > $O/watchdog.2
+systemctl show -p WatchdogUSec --value zpcitrace-exporter > $O/watchdog.usec
+say "watchdog: $(cat $O/watchdog.1) then $(cat $O/watchdog.2), every $(cat $O/watchdog.usec)"
 
 # ---- a condition no restart mends: the unit fails once and stays failed (RestartPreventExitStatus)
 sed -i 's|^ZPCITRACE_EXPORTER_OPTS=.*|ZPCITRACE_EXPORTER_OPTS=--btf /nonexistent/vmlinux.btf|' /etc/default/zpcitrace
