@@ -33,13 +33,23 @@ WARN := -Wall -Wextra
 # the BPF programs always target s390 kernels; only the byte order follows the machine that loads them
 BPF_CFLAGS := -g -O2 -D__TARGET_ARCH_s390 -fms-extensions -Wno-microsoft-anon-tag -Wall -Ivmlinux/s390x -Ibpf
 
+# The distribution's CFLAGS, CPPFLAGS and LDFLAGS (dpkg-buildflags, rpm's optflags) are honoured, after hardening
+# defaults of our own (fortified, stack-protected, stack-clash-protected, full RELRO), so that theirs win
+CFLAGS ?= -O2 -g
+HARDEN_CFLAGS := $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,-D_FORTIFY_SOURCE=2) \
+	-fstack-protector-strong -fstack-clash-protection
+HARDEN_LDFLAGS := -Wl,-z,relro -Wl,-z,now
+
 ifeq ($(ARCH),$(HOST_ARCH))
 OUT := build/native
 BIN := zpcitrace
 BPF_TARGET := bpf
 BPFTOOL ?= $(shell command -v bpftool || echo /usr/sbin/bpftool)
-USER_CFLAGS := -O2 -g
-LIBS := -lbpf -lelf -lz -lzstd
+# x86's control-flow protection (CET), where the machine is one
+USER_CFLAGS := $(HARDEN_CFLAGS) $(if $(filter x86_64,$(HOST_ARCH)),-fcf-protection) -fPIE $(CPPFLAGS) $(CFLAGS)
+LINK_FLAGS := -pie $(HARDEN_LDFLAGS) $(LDFLAGS)
+# the link line is pkg-config's: libbpf (its libelf and zlib come with it), and zlib and zstd, used directly
+LIBS := $(shell pkg-config --libs libbpf zlib libzstd)
 SYSROOT_DEP :=
 else ifeq ($(ARCH),s390x)
 OUT := build/s390x
@@ -49,9 +59,13 @@ BPF_TARGET := bpfeb
 # x86 bpftool refuses big-endian objects: run the s390x one under qemu-user
 BPFTOOL := qemu-s390x-static -L $(TOOLROOT) $(TOOLROOT)/usr/sbin/bpftool
 BPF_CFLAGS += -I$(SYSROOT)/usr/include
-USER_CFLAGS := -O2 -g -I$(SYSROOT)/usr/include -DZT_STATIC
-LDFLAGS += -static -L$(SYSROOT)/usr/lib/s390x-linux-gnu
-LIBS := -lbpf -lelf -lz -lzstd
+USER_CFLAGS := $(HARDEN_CFLAGS) $(CPPFLAGS) $(CFLAGS) -I$(SYSROOT)/usr/include -DZT_STATIC
+# static-pie where the cross C library has its start file (rcrt1.o; Debian 12's s390x one has none): else static
+STATIC_LINK := $(if $(wildcard /usr/s390x-linux-gnu/lib/rcrt1.o),-static-pie,-static)
+LINK_FLAGS := $(STATIC_LINK) $(HARDEN_LDFLAGS) $(LDFLAGS)
+# pkg-config --static of the sysroot: libbpf with its libelf and zlib, and zstd
+LIBS = $(shell PKG_CONFIG_SYSROOT_DIR=$(SYSROOT) PKG_CONFIG_LIBDIR=$(SYSROOT)/usr/lib/s390x-linux-gnu/pkgconfig \
+	pkg-config --static --libs libbpf zlib libzstd)
 EXTRA_OBJS := $(OUT)/glibc_c23_shim.o
 SYSROOT_DEP := $(SYSROOT)/.complete
 else
@@ -113,7 +127,7 @@ $(OUT)/%.o: user/%.c | $(OUT) $(SYSROOT_DEP)
 	$(CC) $(WARN) $(USER_CFLAGS) $(DEPFLAGS) -Ibpf -Iuser -c $< -o $@
 
 $(BIN): $(OUT)/zpcitrace.o $(OUT)/attach.o $(CORE_OBJS) $(EXTRA_OBJS)
-	$(CC) $(LDFLAGS) $^ $(LIBS) -lm -o $@
+	$(CC) $(LINK_FLAGS) $^ $(LIBS) -lm -o $@
 
 # ---- tests ---------------------------------------------------------------------------------------------
 
@@ -254,7 +268,9 @@ test-kernels:
 
 PKG_FILES := debian/control debian/rules debian/changelog debian/copyright debian/zpcitrace.postrm \
 	debian/zpcitrace.docs debian/zpcitrace.manpages debian/zpcitrace.lintian-overrides packaging/zpcitrace.default $(wildcard packaging/systemd/*.service) \
-	packaging/prometheus/zpcitrace.rules.yml docs/zpcitrace.8 docs/runbook.md docs/prometheus.md README.md
+	packaging/prometheus/zpcitrace.rules.yml packaging/zpcitrace.bash-completion docs/zpcitrace.8 docs/runbook.md \
+	docs/prometheus.md README.md COPYING packaging/sos/zpcitrace.py packaging/sos/extras.d-zpcitrace \
+	packaging/supportconfig/zpcitrace
 
 deb: $(DEB)
 
@@ -265,6 +281,7 @@ define debian_binary
 	@mkdir -p $(@D)
 	rm -rf debian/zpcitrace debian/.debhelper debian/debhelper-build-stamp debian/files debian/*.substvars
 	ZT_PKG_VERSION=$(1) ZT_OUT=$(2) ZT_DEB_DIR=$(CURDIR)/$(@D) DEB_BUILD_OPTIONS=nocheck \
+		ZT_STATIC_BUILT_USING="$$(cat $(SYSROOT)/.built-using)" \
 		dpkg-architecture -a s390x -f -c debian/rules binary
 	rm -rf debian/zpcitrace debian/.debhelper debian/debhelper-build-stamp debian/files debian/*.substvars
 endef
@@ -292,7 +309,8 @@ $(RPM): build/s390x/zpcitrace $(TARBALL) zpcitrace.spec
 	rpmbuild -bb --quiet --target s390x --nodeps --with prebuilt --define "_topdir $(CURDIR)/build/rpm" \
 		--define "__strip s390x-linux-gnu-strip" --define "__objdump s390x-linux-gnu-objdump" \
 		--define "__brp_compress bash /usr/lib/rpm/brp-compress /usr" \
-		--define "zt_pkg_version $(PKG_VERSION)" --define "zt_prebuilt $(CURDIR)/build/s390x/zpcitrace" zpcitrace.spec
+		--define "zt_pkg_version $(PKG_VERSION)" --define "zt_prebuilt $(CURDIR)/build/s390x/zpcitrace" \
+		--define "python3_sitelib /usr/lib/python3.9/site-packages" zpcitrace.spec
 
 # lintian, rpmlint, contents, scripts, an rpm --root install (tests/host/packages.sh)
 packages-test: $(DEB) $(RPM) zpcitrace

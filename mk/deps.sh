@@ -42,7 +42,7 @@ die() { echo "deps: error: $*" >&2; exit 1; }
 # debootstrap: the system bed's root; prometheus (promtool), prometheus-node-exporter, prometheus-alertmanager:
 # the metrics' and the alert rules' checks on a real stack
 # python3-jsonschema (for Debian's /usr/bin/python3): every -j object checked against docs/zpcitrace.schema.json
-HOST_PKGS="make gcc libc6-dev clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev libzstd-dev zstd pkg-config libcmocka-dev
+HOST_PKGS="make gcc libc6-dev clang llvm libclang-rt-14-dev bpftool libbpf-dev libelf-dev zlib1g-dev libzstd-dev zstd pkg-config devscripts libcmocka-dev
   qemu-system-misc qemu-user-static gcc-s390x-linux-gnu libc6-dev-s390x-cross cpio xz-utils xxd python3
   ca-certificates debian-archive-keyring prometheus prometheus-node-exporter prometheus-alertmanager curl
   debhelper lintian rpm rpmlint file systemd debootstrap python3-jsonschema"
@@ -102,8 +102,20 @@ download() {
 	(cd "$dir" && apt_s390x download -qq "$@" >&2) || die "could not download: $*"
 }
 
+# "source (= version)" of each .deb given, once a source: what a static link embeds (Static-Built-Using)
+built_using() {
+	for f in "$@"; do
+		src=$(dpkg-deb -f "$f" Source) ver=$(dpkg-deb -f "$f" Version)
+		case $src in
+		*"("*")") ver=${src#*(}; ver=${ver%)}; src=${src%% *} ;;
+		"") src=$(dpkg-deb -f "$f" Package) ;;
+		esac
+		echo "$src (= $ver)"
+	done | sort -u | paste -sd, | sed 's/,/, /g'
+}
+
 sysroot() {
-	if [ -e "$SYSROOT/.complete" ] && [ -e "$TOOLROOT/.complete" ]; then return 0; fi
+	if [ -e "$SYSROOT/.complete" ] && [ -e "$SYSROOT/.built-using" ] && [ -e "$TOOLROOT/.complete" ]; then return 0; fi
 	apt_update
 	local d=$CACHE/debs-user
 	rm -rf "$d" "$SYSROOT" "$TOOLROOT"
@@ -111,6 +123,9 @@ sysroot() {
 	download "$d/lib" libbpf-dev libbpf1 libelf-dev libelf1t64 zlib1g-dev zlib1g libzstd-dev libzstd1 busybox-static
 	download "$d/tool" bpftool libc6 libcap2 libelf1t64 libssl3t64 zlib1g libzstd1
 	for f in "$d"/lib/*.deb; do dpkg -x "$f" "$SYSROOT"; done
+	# the libraries the static build embeds, for the .deb's Static-Built-Using
+	built_using "$d"/lib/libbpf-dev_*.deb "$d"/lib/libelf-dev_*.deb "$d"/lib/zlib1g-dev_*.deb \
+		"$d"/lib/libzstd-dev_*.deb > "$SYSROOT/.built-using"
 	for f in "$d"/tool/*.deb; do dpkg -x "$f" "$TOOLROOT"; done
 	# merged-/usr packages expect /lib -> usr/lib (base-files makes it on a real system)
 	[ -e "$TOOLROOT/lib" ] || ln -s usr/lib "$TOOLROOT/lib"
@@ -219,8 +234,8 @@ check_series() {
 
 SYSBED=$CACHE/sysbed
 # what the system bed's guest runs beyond minbase: systemd as init, udev and kmod for the vfio modules, curl and
-# Debian's node_exporter for the textfile
-SYSBED_PKGS=systemd,systemd-sysv,udev,kmod,curl,ca-certificates,prometheus-node-exporter
+# Debian's node_exporter for the textfile, sosreport for zpcitrace's sos plugin
+SYSBED_PKGS=systemd,systemd-sysv,udev,kmod,curl,ca-certificates,prometheus-node-exporter,sosreport
 
 # s390x binaries run through qemu-user: the kernel's binfmt_misc entry, registered if missing. F: the interpreter
 # is opened now, so it works inside chroots that lack it.
@@ -233,13 +248,14 @@ binfmt_s390x() {
 }
 
 sysbed() {
-	[ -e "$SYSBED/.complete" ] && return 0
+	# made anew when the list of packages changed
+	[ -e "$SYSBED/.complete" ] && [ "$(cat "$SYSBED/.packages" 2>/dev/null)" = "$SYSBED_PKGS" ] && return 0
 	[ "$(id -u)" = 0 ] || die "the system bed's root needs root (debootstrap, chroot); run 'make deps' as root"
 	binfmt_s390x
 	local mirror tmp=$SYSBED/root.new
 	mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
 	[ -n "$mirror" ] || mirror=http://deb.debian.org/debian
-	rm -rf --one-file-system "$tmp" "$SYSBED/root"
+	rm -rf --one-file-system "$tmp" "$SYSBED/root" "$SYSBED/.complete"
 	mkdir -p "$SYSBED"
 	say "making the system bed's root: Debian sid s390x with systemd and prometheus-node-exporter (a few minutes)"
 	debootstrap --foreign --arch=s390x --variant=minbase --include=$SYSBED_PKGS \
@@ -257,6 +273,7 @@ sysbed() {
 	done
 	chroot "$tmp" dpkg-query -W -f '${Package} ${Version}\n' > "$SYSBED/packages.txt"
 	mv "$tmp" "$SYSBED/root"
+	echo "$SYSBED_PKGS" > "$SYSBED/.packages"
 	touch "$SYSBED/.complete"
 }
 

@@ -175,6 +175,40 @@ def scenario_system(args, bed, c):
     c.check(f"{p}: the exporter unit logs a warning per dropped error: function, PEC, owner, consumer, alert",
             loss_lines)
 
+    def support_tools():
+        eq(r.num("sos.rc"), 0, f"sos report exit code ({r.text('sos.txt')[-600:]!r})")
+        files = r.text("sos.list").splitlines()
+        want = {"zpcitrace --version": r"/sos_commands/zpcitrace/zpcitrace_--version$",
+                "zpcitrace status": r"/sos_commands/zpcitrace/zpcitrace_status$",
+                "zpcitrace status -j": r"/sos_commands/zpcitrace/zpcitrace_status_-j$",
+                "the units' journal": r"/sos_commands/zpcitrace/journalctl_.*zpcitrace-exporter",
+                "the textfile": r"/var/lib/prometheus/node-exporter/zpcitrace\.prom$",
+                "the options": r"/etc/default/zpcitrace$",
+                "the capture": r"/var/lib/zpcitrace/capture\.jsonl$",
+                "the extras.d drop-in's commands": r"/sos_commands/sos_extras/zpcitrace/zpcitrace_status"}
+        missing = [w for w, rx in want.items() if not any(re.search(rx, f) for f in files)]
+        if missing:
+            raise AssertionError(f"the sos archive lacks {missing}")
+        # the capture in the archive reads back on this host, with the recorder session's errors
+        cap = next(f for f in files if re.search(r"/var/lib/zpcitrace/capture\.jsonl$", f))
+        rep = subprocess.run([args.zpcitrace, "report", "-j", os.path.join(r.out, "sos", "x", cap)],
+                             capture_output=True, text=True)
+        eq(rep.returncode, 0, f"report of the capture sos collected ({rep.stderr!r})")
+        eq(json.loads(rep.stdout)["counters"]["arrived"], overflowed(r, "recorder"), "its arrivals")
+        sc = r.text("supportconfig.txt")
+        eq(r.num("supportconfig.rc"), 0, "the supportconfig plugin's exit code")
+        for section in ("#==[ Command ]======================================#\n# /usr/sbin/zpcitrace --version\nzpcitrace ",
+                        "# /usr/sbin/zpcitrace status\nzPCI functions: ",
+                        "#==[ Configuration File ]===========================#\n"
+                        "# /var/lib/prometheus/node-exporter/zpcitrace.prom\n# HELP ",
+                        "# /usr/sbin/zpcitrace report /var/lib/zpcitrace/capture.jsonl\nzpcitrace: summary\n",
+                        "# /var/lib/zpcitrace/capture.jsonl\n{\"format\":\"zpcitrace-capture\""):
+            if section not in sc:
+                raise AssertionError(f"the supportconfig plugin's output lacks {section!r}")
+    c.check(f"{p}: sos report (Debian's sosreport) runs zpcitrace's plugin and its extras.d drop-in: the archive "
+            "holds the version, status, the journal, the textfile, the options and a capture that reports here; "
+            "the supportconfig plugin writes its sections", support_tools)
+
     def permanent():
         s = r.state("permanent", "exporter")
         eq((s["ActiveState"], s["Result"], s["ExecMainStatus"], s["NRestarts"]), ("failed", "exit-code", "78", "0"),

@@ -322,6 +322,22 @@ check "make e2e without the v12 kernel: the same for its bed; --skip-bed v12-7.3
 make -C "$top" --no-print-directory -n e2e JIT_KERNEL= CI=true >/dev/null 2>"$tmp/err"
 check "... and with CI set it is an error: CI runs every bed" test "$?" != 0 -a -n "$(grep -e 'CI runs every bed' "$tmp/err")"
 
+# bash completion (packaging/zpcitrace.bash-completion), with this zpcitrace first in PATH as installed
+comp() { # WORDS...: the completions of the last word
+	PATH="$(dirname "$abs_bin"):$PATH" bash -c '. "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _zpcitrace
+		printf "%s\n" "${COMPREPLY[@]}"' "$top/packaging/zpcitrace.bash-completion" "$@"
+}
+check "bash completion: 'zpcitrace rep' completes to report; 're' offers record and report" \
+	test "$(comp zpcitrace rep)" = report -a "$(comp zpcitrace re | tr '\n' ' ')" = "record report "
+check "bash completion: 'zpcitrace record --' lists record's options (from its --help)" \
+	test "$(comp zpcitrace record -- | grep -cxE -e '--(write|file-size|file-count|flight-recorder|no-hook)')" = 5 \
+	-a -z "$(comp zpcitrace record -- | grep -x -e '--prom')"
+check "bash completion: --no-hook offers the hooks that can be switched off, as user/hooks.c names them" \
+	test "$(comp zpcitrace --no-hook '' | sort | tr '\n' ' ')" = \
+	"$(grep -oE '\{ "(zpci|vfio)_[a-z_]+"' "$top/user/hooks.c" | tr -d '{" ' | grep -vx zpci_event_error | sort | tr '\n' ' ')"
+mkdir -p "$tmp/sys"
+check "bash completion: report's FILE completes file names" test "$(cd "$tmp" && comp zpcitrace report --fid 1 sy)" = sys
+
 no_zpci() { # the kernel has no zPCI: one clear line, exit 69 (EX_UNAVAILABLE: a unit must not restart), nothing on stdout
 	test "$rc" = 69 -a -z "$out" -a "$(lines "$err")" = 1 && grep -q 'no zPCI error path' "$tmp/err"
 }

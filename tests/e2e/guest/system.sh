@@ -9,6 +9,8 @@
 #   upgrade    dpkg -i the newer build while the exporter runs
 #   recorder   'systemctl start zpcitrace-recorder', the overflow again, 'systemctl stop'; the capture is kept
 #   runbook    every "sh" block of the installed runbook (/usr/share/doc/zpcitrace/runbook.md*), as written
+#   support    sos report (Debian's sosreport) with zpcitrace's plugin and the extras.d drop-in; the supportconfig
+#              plugin, run as supportconfig runs it
 #   permanent  a --btf file that does not exist: the exporter fails once (exit 78) and is not restarted
 #   purge      dpkg --purge; every file the package had is listed, and whatever is left of them
 # Every step's output goes to /root/zt/out/STEP.*; "ZT: " lines go to the console.
@@ -146,6 +148,15 @@ for b in $O/runbook.*.sh; do
 	echo $? > "${b%.sh}.rc"
 done
 say "runbook: $(ls $O/runbook.*.sh | wc -l) blocks, exit codes $(cat $O/runbook.*.rc | tr '\n' ' ')"
+
+# ---- the support tools' collections
+mkdir -p $O/sos
+timeout 900 sos report --batch --only-plugins zpcitrace,sos_extras --tmp-dir $O/sos --label zt > $O/sos.txt 2>&1
+echo $? > $O/sos.rc
+for a in $O/sos/sosreport-*.tar.*; do tar -tf "$a" > $O/sos.list 2>&1; mkdir -p $O/sos/x; tar -xf "$a" -C $O/sos/x; done
+/usr/lib/supportconfig/plugins/zpcitrace > $O/supportconfig.txt 2>&1
+echo $? > $O/supportconfig.rc
+say "support: sos rc=$(cat $O/sos.rc) ($(wc -l < $O/sos.list) files), supportconfig plugin rc=$(cat $O/supportconfig.rc)"
 
 # ---- the watchdog: the main loop pets it every half of WatchdogSec=60
 systemctl show -p WatchdogTimestampMonotonic --value zpcitrace-exporter > $O/watchdog.1
