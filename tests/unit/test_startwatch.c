@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <setjmp.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -69,6 +71,41 @@ static void test_says_the_stage_now(void **state)
 	close(fd);
 }
 
+/* under systemd (NOTIFY_SOCKET): each stage as STATUS=, and with each report the start's timeout extended */
+static void test_tells_the_service_manager(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char path[64], msg[512], line[256];
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), saved, err;
+	(void)state;
+
+	snprintf(path, sizeof(path), "/tmp/zt-startwatch-%d", (int)getpid());
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setenv("NOTIFY_SOCKET", path, 1);
+	err = capture_stderr(&saved);
+	assert_int_equal(zt_startwatch_begin("zt-test", 1), 0);
+	zt_startwatch_stage("attaching the hooks in vmlinux");
+	ssize_t n = recv(fd, msg, sizeof(msg) - 1, 0);
+	assert_true(n > 0);
+	msg[n] = '\0';
+	assert_true(read_line(err, line, sizeof(line)) > 0); /* the first report is out: its datagram is sent */
+	zt_startwatch_end();
+	restore_stderr(saved);
+	unsetenv("NOTIFY_SOCKET");
+	assert_string_equal(msg, "STATUS=starting: attaching the hooks in vmlinux");
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	assert_int_equal(poll(&p, 1, 60000), 1);
+	n = recv(fd, msg, sizeof(msg) - 1, 0);
+	assert_true(n > 0);
+	msg[n] = '\0';
+	assert_true(strncmp(msg, "EXTEND_TIMEOUT_USEC=3000000\nSTATUS=starting for ", 48) == 0);
+	assert_non_null(strstr(msg, " s: attaching the hooks in vmlinux"));
+	close(fd);
+	close(err);
+	unlink(path);
+}
+
 static void test_over_means_silent_and_gone(void **state)
 {
 	char buf[64];
@@ -97,6 +134,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_says_the_stage_now),
+		cmocka_unit_test(test_tells_the_service_manager),
 		cmocka_unit_test(test_over_means_silent_and_gone),
 		cmocka_unit_test(test_stage_without_watchdog),
 	};
