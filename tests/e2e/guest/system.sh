@@ -153,10 +153,9 @@ say "runbook: $(ls $O/runbook.*.sh | wc -l) blocks, exit codes $(cat $O/runbook.
 mkdir -p $O/sos
 timeout 900 sos report --batch --only-plugins zpcitrace,sos_extras --tmp-dir $O/sos --label zt > $O/sos.txt 2>&1
 echo $? > $O/sos.rc
-for a in $O/sos/sosreport-*.tar.*; do tar -tf "$a" > $O/sos.list 2>&1; mkdir -p $O/sos/x; tar -xf "$a" -C $O/sos/x; done
 /usr/lib/supportconfig/plugins/zpcitrace > $O/supportconfig.txt 2>&1
 echo $? > $O/supportconfig.rc
-say "support: sos rc=$(cat $O/sos.rc) ($(wc -l < $O/sos.list) files), supportconfig plugin rc=$(cat $O/supportconfig.rc)"
+say "support: sos rc=$(cat $O/sos.rc) ($(ls $O/sos)), supportconfig plugin rc=$(cat $O/supportconfig.rc)"
 
 # ---- the watchdog: the main loop pets it every half of WatchdogSec=60
 systemctl show -p WatchdogTimestampMonotonic --value zpcitrace-exporter > $O/watchdog.1
