@@ -14,12 +14,13 @@
 #include "captures.h"
 #include "text.h"
 
-#define CHUNK (1 << 20)
+#define CHUNK (64 << 10) /* the least room a read or an inflate asks for; the buffer doubles */
 
-/* room for want more bytes after len in *buf (of *cap): 0, or -1 when memory ran out */
+/* room for want more bytes after len in *buf (of *cap), doubling: 0, or -1 when memory ran out. The first
+ * allocation is what is wanted (a small capture costs no megabyte) */
 static int grow(char **buf, size_t *cap, size_t len, size_t want)
 {
-	size_t n = *cap ? *cap : CHUNK;
+	size_t n = *cap ? *cap : want > 4096 ? want : 4096;
 	char *p;
 
 	while (n - len < want) {
@@ -34,6 +35,27 @@ static int grow(char **buf, size_t *cap, size_t len, size_t want)
 		return -1;
 	*buf = p;
 	*cap = n;
+	return 0;
+}
+
+/* what a compressed file may grow to: 256 times its size, at least 256 MiB (captures compress 10 to 50 times;
+ * a file that expands beyond is no capture, and must not take the machine's memory) */
+static size_t uncompressed_max(size_t inlen)
+{
+	size_t floor = (size_t)256 << 20;
+
+	return inlen > floor / 256 ? (inlen > SIZE_MAX / 256 ? SIZE_MAX : inlen * 256) : floor;
+}
+
+/* room to inflate into, within the bound: 0, or -1 with the reason */
+static int inflate_room(char **out, size_t *cap, size_t outlen, size_t inlen, const char *what, char *err,
+			size_t errlen)
+{
+	if (outlen >= uncompressed_max(inlen))
+		return zt_why(err, errlen, "%s: more than %zu MiB uncompressed (256 times its size): not a capture", what,
+			      uncompressed_max(inlen) >> 20);
+	if (grow(out, cap, outlen, CHUNK))
+		return zt_why(err, errlen, "out of memory for the uncompressed capture (%zu bytes so far)", outlen);
 	return 0;
 }
 
@@ -53,9 +75,9 @@ static int gunzip(const char *in, size_t inlen, char **out, size_t *outlen, char
 	size_t fed = z.avail_in;
 
 	for (;;) {
-		if (grow(out, &cap, *outlen, CHUNK)) {
+		if (inflate_room(out, &cap, *outlen, inlen, "gzip", err, errlen)) {
 			inflateEnd(&z);
-			return zt_why(err, errlen, "out of memory for the uncompressed capture (%zu bytes so far)", *outlen);
+			return -1;
 		}
 		z.next_out = (Bytef *)*out + *outlen;
 		z.avail_out = (uInt)(cap - *outlen < UINT32_MAX ? cap - *outlen : UINT32_MAX);
@@ -101,9 +123,9 @@ static int unzstd(const char *in, size_t inlen, char **out, size_t *outlen, char
 	if (!z)
 		return zt_why(err, errlen, "zstd: out of memory");
 	while (ib.pos < ib.size || left) {
-		if (grow(out, &cap, *outlen, CHUNK)) {
+		if (inflate_room(out, &cap, *outlen, inlen, "zstd", err, errlen)) {
 			ZSTD_freeDStream(z);
-			return zt_why(err, errlen, "out of memory for the uncompressed capture (%zu bytes so far)", *outlen);
+			return -1;
 		}
 		ZSTD_outBuffer ob = { *out + *outlen, cap - *outlen, 0 };
 		size_t pos_in = ib.pos;

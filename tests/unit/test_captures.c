@@ -401,6 +401,12 @@ static void test_damaged_compression_refused(void **state)
 	assert_non_null(strstr(err, "zstd: "));
 	free(out);
 	free(err);
+	/* a bomb: 300 MB of zeros in 9 KiB is no capture, and does not take the memory */
+	shell("head -c 300000000 /dev/zero | zstd -q -c > %s", gz);
+	assert_int_equal(report(files, 1, false, &out, &err), 2);
+	assert_non_null(strstr(err, "zstd: more than 256 MiB uncompressed (256 times its size): not a capture"));
+	free(out);
+	free(err);
 }
 
 /* a file that holds many captures of one run, each its own file once (names longer than a label holds) */
