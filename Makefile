@@ -382,7 +382,9 @@ check-run: unit host-test packages-test rules-test
 	$(MAKE) --no-print-directory fuzz FUZZ_RUNS=300000
 	$(MAKE) --no-print-directory e2e
 
-demo: deps
+# the demo installs and builds only what it needs: no system bed, no second kernel
+demo:
+	@bash mk/deps.sh demo >/dev/null
 	$(MAKE) --no-print-directory demo-run
 
 # probe, one error of each PEC read at once, an overflow (6 errors, 4 fit), a lost read, a close with one queued
@@ -398,6 +400,8 @@ demo-run:
 	@$(PYTHON) tests/e2e/bed.py run --live --kernel-dir $(kernel_dir) --initrd $(BED_INITRD) --out build/demo \
 		--conf 'ZT_TRACE="-T"' --conf ZT_LIVE=1 \
 		--conf 'ZT_VMM="$(DEMO_VMM)"'
+	@echo "== the summary zpcitrace printed when it stopped: the books (every error in one bucket) and the waits"
+	@sed -n '/^zpcitrace: summary/,$$p' build/demo/out/trace.err | grep -v '^libbpf: '
 	@echo "== done: console log in build/demo/console.log, guest results in build/demo/out/"
 
 vmlinux: $(KERNEL_STAMP) $(SYSROOT)/.complete

@@ -1,5 +1,5 @@
 #!/bin/bash
-# deps.sh [host|sysroot|kernel|kernel-noseries|sysbed|bench|test-kernels|all] - install what zpcitrace needs on a Debian 12 x86_64 machine.
+# deps.sh [host|sysroot|kernel|kernel-noseries|sysbed|bench|test-kernels|demo|all] - install what zpcitrace needs on a Debian 12 x86_64 machine.
 #
 #   host     Debian packages for the build and the bed (apt-get, as root; only what is missing).
 #   sysroot  s390x static libraries (libbpf, libelf, zlib, zstd), busybox, and an s390x bpftool (run under
@@ -16,6 +16,7 @@
 #   sysbed   the system bed's root: a Debian sid s390x userspace with systemd and prometheus-node-exporter
 #            (debootstrap resolves it from the package metadata; its second stage runs under qemu-user), kept
 #            under $ZPCITRACE_CACHE/sysbed/root. Each system e2e run boots a copy of it (tests/e2e/system.py).
+#   demo     make demo: host, sysroot and kernel only (no system bed, no second kernel)
 #   bench    for make bench only: Debian's s390x bpftrace and bpftool with their library closure, unpacked as
 #            a root for chroot in the guest (the comparison script runs beside zpcitrace on the same hooks).
 #
@@ -314,7 +315,8 @@ bench) bench_root ;;
 sysbed) sysbed ;;
 test-kernels) test_kernels ;;
 all) host; sysroot; kernel; kernel_noseries; sysbed ;;
+demo) host; sysroot; kernel ;; # make demo: the packages, the s390x libraries and Debian's 7.3 kernel, nothing more
 paths) ;;
-*) die "usage: deps.sh [host|sysroot|kernel|kernel-noseries|sysbed|bench|test-kernels|all|paths]" ;;
+*) die "usage: deps.sh [host|sysroot|kernel|kernel-noseries|sysbed|bench|test-kernels|demo|all|paths]" ;;
 esac
 print_paths
