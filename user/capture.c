@@ -616,6 +616,16 @@ static void copy_str(const struct zt_json *o, const char *key, char *dst, size_t
 		zt_text_escape(v, strlen(v), dst, len);
 }
 
+/* a capture's hooks name its own strings (hook_func, hook_mode, hook_module): set again after it moved */
+static void hooks_point_home(struct zt_run *m)
+{
+	for (int i = 0; i < m->nhooks; i++) {
+		m->hooks[i].func = m->hook_func[i];
+		m->hooks[i].mode = m->hook_mode[i];
+		m->hooks[i].module = m->hook_module[i][0] ? m->hook_module[i] : NULL;
+	}
+}
+
 static void read_hooks(struct zt_run *m, const struct zt_json *hooks, const struct zt_json *modules)
 {
 	m->nhooks = 0;
@@ -627,15 +637,18 @@ static void read_hooks(struct zt_run *m, const struct zt_json *hooks, const stru
 		zt_text_escape(h->key, strlen(h->key), m->hook_func[m->nhooks], sizeof(m->hook_func[0]));
 		zt_text_escape(h->string, strlen(h->string), m->hook_mode[m->nhooks], sizeof(m->hook_mode[0]));
 		int known = zt_hook_by_func(h->key);
-		m->hooks[m->nhooks] = (struct zt_hook_state){ m->hook_func[m->nhooks], known >= 0 ? zt_hooks[known].role : "?",
-							      m->hook_mode[m->nhooks], NULL };
-		if (modules) {
+		m->hooks[m->nhooks].role = known >= 0 ? zt_hooks[known].role : "?";
+		m->hook_module[m->nhooks][0] = '\0';
+		if (modules)
 			copy_str(modules, h->key, m->hook_module[m->nhooks], sizeof(m->hook_module[0]));
-			if (m->hook_module[m->nhooks][0])
-				m->hooks[m->nhooks].module = m->hook_module[m->nhooks];
-		}
 		m->nhooks++;
 	}
+	hooks_point_home(m);
+}
+
+void zt_capture_moved(struct zt_capture *c)
+{
+	hooks_point_home(&c->meta);
 }
 
 /* 2.3: the feature's uAPI form, in the header as at the start and in the trailer as at the end */
@@ -816,7 +829,7 @@ static int record(const struct zt_json *rec, int major, struct zt_event *e, cons
 	return 0;
 }
 
-static int cmp_ident(const void *a, const void *b)
+int zt_capture_ident_cmp(const void *a, const void *b)
 {
 	uint32_t x = ((const struct zt_capture_fn_ident *)a)->fid, y = ((const struct zt_capture_fn_ident *)b)->fid;
 
@@ -864,7 +877,7 @@ static int trailer(struct zt_capture *c, const struct zt_json *t)
 			copy_str(f, "pchid", id->id.pchid, sizeof(id->id.pchid));
 			c->nidents++;
 		}
-		qsort(c->idents, c->nidents, sizeof(*c->idents), cmp_ident);
+		qsort(c->idents, c->nidents, sizeof(*c->idents), zt_capture_ident_cmp);
 	}
 	return 0;
 }
@@ -1116,7 +1129,7 @@ void zt_capture_ident(const struct zt_capture *c, const struct zt_fn *f, struct 
 
 	if (!c->nidents)
 		return;
-	found = bsearch(&key, c->idents, c->nidents, sizeof(*c->idents), cmp_ident);
+	found = bsearch(&key, c->idents, c->nidents, sizeof(*c->idents), zt_capture_ident_cmp);
 	if (found)
 		*id = found->id;
 }

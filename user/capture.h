@@ -143,6 +143,10 @@ int zt_capture_parse(const char *buf, size_t len, struct zt_capture *c, char *er
 int zt_capture_parse_next(const char *buf, size_t len, size_t *used, struct zt_capture *c, char *err, size_t errlen);
 int zt_capture_read(const char *path, struct zt_capture *c, char *err, size_t errlen);
 void zt_capture_free(struct zt_capture *c);
+/* the order of identities (by fid), as c->idents is sorted */
+int zt_capture_ident_cmp(const void *a, const void *b);
+/* a capture copied or moved (its struct, not its arrays): its hooks point into the new place again */
+void zt_capture_moved(struct zt_capture *c);
 /* identity of a function from the trailer */
 void zt_capture_ident(const struct zt_capture *c, const struct zt_fn *f, struct zt_ident *id);
 /* the snapshot a capture's run ends with: its facts (losses, hooks, uAPI, identities, gaps) over corr, which the

@@ -176,15 +176,12 @@ static int uncompress_bytes(struct zt_capture_bytes *b, char *err, size_t errlen
 	size_t outlen;
 	int rc;
 
-	if (b->len >= sizeof(gz) && !memcmp(b->buf, gz, sizeof(gz))) {
-		b->compression = "gzip";
+	if (b->len >= sizeof(gz) && !memcmp(b->buf, gz, sizeof(gz)))
 		rc = gunzip(b->buf, b->len, &out, &outlen, err, errlen);
-	} else if (b->len >= sizeof(zst) && !memcmp(b->buf, zst, sizeof(zst))) {
-		b->compression = "zstd";
+	else if (b->len >= sizeof(zst) && !memcmp(b->buf, zst, sizeof(zst)))
 		rc = unzstd(b->buf, b->len, &out, &outlen, err, errlen);
-	} else {
+	else
 		return 0;
-	}
 	free(b->buf);
 	b->buf = out;
 	b->len = rc ? 0 : outlen;
@@ -270,13 +267,6 @@ static int cmp_part(const void *x, const void *y)
 	return ta < tb ? -1 : ta > tb;
 }
 
-static int cmp_fn_ident(const void *a, const void *b)
-{
-	uint32_t x = ((const struct zt_capture_fn_ident *)a)->fid, y = ((const struct zt_capture_fn_ident *)b)->fid;
-
-	return x < y ? -1 : x > y;
-}
-
 /* what the parts lack, as one capture's gaps: damage anywhere is the run's, "still recording" the newest's */
 static void join_gaps(struct zt_capture_gaps *g, const struct zt_capture_gaps *p, bool last)
 {
@@ -299,16 +289,6 @@ static void join_gaps(struct zt_capture_gaps *g, const struct zt_capture_gaps *p
 	g->trailer_events += p->trailer_events;
 	g->trailer_events_known |= p->trailer_events_known;
 	g->count_mismatch |= p->count_mismatch;
-}
-
-/* a capture's hooks point into its own meta (read_hooks): again after it moved */
-static void rebase_hooks(struct zt_capture *c)
-{
-	for (int i = 0; i < c->meta.nhooks; i++) {
-		c->meta.hooks[i].func = c->meta.hook_func[i];
-		c->meta.hooks[i].mode = c->meta.hook_mode[i];
-		c->meta.hooks[i].module = c->meta.hook_module[i][0] ? c->meta.hook_module[i] : NULL;
-	}
 }
 
 /* name after what buf (of len) holds up to used: the new used; a list too long for buf ends in "..." */
@@ -338,7 +318,7 @@ static int join(struct part *parts, size_t from, size_t to, struct zt_capture_ru
 		now += parts[i].c.nowners;
 	}
 	*c = *last; /* the newest: its trailer's hooks, end and reason */
-	rebase_hooks(c);
+	zt_capture_moved(c);
 	c->major = parts[from].c.major;
 	c->minor = parts[from].c.minor;
 	c->gaps = (struct zt_capture_gaps){ .earlier = parts[from].c.gaps.earlier };
@@ -349,12 +329,7 @@ static int join(struct part *parts, size_t from, size_t to, struct zt_capture_ru
 	c->capowners = now;
 	memset(&c->losses, 0, sizeof(c->losses));
 	if (!c->events || !c->idents || !c->owners) {
-		free(c->events);
-		free(c->idents);
-		free(c->owners);
-		c->events = NULL;
-		c->idents = NULL;
-		c->owners = NULL;
+		zt_capture_free(c);
 		return zt_why(err, errlen, "out of memory for %zu events", nev);
 	}
 	for (size_t i = from; i < to; i++) {
@@ -387,7 +362,7 @@ static int join(struct part *parts, size_t from, size_t to, struct zt_capture_ru
 	c->gaps.missing_files = r->missing_files;
 	c->gaps.captures = to - from;
 	/* one identity per function (a function's uid and pchid are the same in each file) */
-	qsort(c->idents, c->nidents, sizeof(*c->idents), cmp_fn_ident);
+	qsort(c->idents, c->nidents, sizeof(*c->idents), zt_capture_ident_cmp);
 	nid = 0;
 	for (size_t i = 0; i < c->nidents; i++)
 		if (!nid || c->idents[nid - 1].fid != c->idents[i].fid)
@@ -534,6 +509,6 @@ int zt_capture_set_read(const char *const *files, size_t nfiles, struct zt_captu
 	free_parts(parts, n);
 	qsort(s->runs, s->nruns, sizeof(*s->runs), cmp_run);
 	for (size_t i = 0; i < s->nruns; i++)
-		rebase_hooks(&s->runs[i].c);
+		zt_capture_moved(&s->runs[i].c);
 	return 0;
 }

@@ -15,7 +15,6 @@ struct zt_capture_bytes {
 	size_t len;
 	bool live;   /* a recorder holds it locked (zt_capture_writer_publish): still being recorded */
 	bool shrank; /* it was cut while it was read: what was there when it was opened is read */
-	const char *compression; /* "gzip", "zstd" or NULL */
 };
 
 /* read path ('-': stdin) whole, uncompressed. A path must name a regular file (refused without blocking
