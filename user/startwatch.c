@@ -70,10 +70,11 @@ _Noreturn static void watch(const char *prefix, unsigned int interval_s, pid_t p
 		if (shared->over || s < next)
 			continue;
 		read_stage(stage);
-		dprintf(STDERR_FILENO, "%s: still starting after %llu s: %s\n", prefix, s, stage);
-		/* a slow start under systemd: time for three more reports (the unit has NotifyAccess=all) */
+		/* a slow start under systemd: time for three more reports (the unit has NotifyAccess=all). Sent before
+		 * the line: the start's end kills this process at any point after it */
 		zt_notify("EXTEND_TIMEOUT_USEC=%llu\nSTATUS=starting for %llu s: %s",
 			  (unsigned long long)interval_s * 3 * 1000000ull, s, stage);
+		dprintf(STDERR_FILENO, "%s: still starting after %llu s: %s\n", prefix, s, stage);
 		next = s + interval_s;
 	}
 	_exit(0); /* not exit: the stdio buffers copied at the fork are the start's to flush */
