@@ -86,19 +86,23 @@ static void pec_of(const uint8_t *ccdf, bool has, char *buf, size_t len)
 
 void zt_losslog_event(struct zt_losslog *l, struct zt_corr *c, const struct zt_event *e, uint64_t now_ns)
 {
-	const struct zt_fn *f = e->has_fn ? zt_corr_fn(c, e->fid) : NULL;
+	bool dropped = e->type == ZT_EV_ENQUEUE && e->result == ZT_ENQ_DROPPED_FULL;
+	bool lost = e->type == ZT_EV_FEATURE && zt_dequeue_lost(e);
+	const struct zt_fn *f;
 	char pec[48];
 
-	if (!f)
+	/* every event passes here: only a loss costs more than these tests */
+	if ((!dropped && !lost && (e->type != ZT_EV_CLOSE || !e->discarded)) || !e->has_fn ||
+	    !(f = zt_corr_fn(c, e->fid)) || !room(l, now_ns))
 		return;
 	pec_of(e->ccdf, e->has_ccdf, pec, sizeof(pec));
-	if (e->type == ZT_EV_ENQUEUE && e->result == ZT_ENQ_DROPPED_FULL && room(l, now_ns))
+	if (dropped)
 		say(l, f, "dropped", 1, pec, now_ns, "the queue held 4 errors, the kernel dropped this one: the guest "
 			"never sees it", "ZpciErrorsDropped");
-	else if (e->type == ZT_EV_FEATURE && zt_dequeue_lost(e) && room(l, now_ns))
+	else if (lost)
 		say(l, f, "lost", 1, pec, now_ns, "taken off the queue, the copy to the VMM failed (-EFAULT): a VMM bug",
 		    "ZpciErrorsLost");
-	else if (e->type == ZT_EV_CLOSE && e->discarded && room(l, now_ns))
+	else
 		say(l, f, "discarded", e->discarded, "-", now_ns, "still queued when the device closed, discarded "
 			"unread", "ZpciErrorsDiscarded");
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -154,51 +155,87 @@ static int device_files(const char *sys, const char *pci, char files[2][64])
 	return k;
 }
 
-/* pid holds one of the files open */
-static bool holds(const char *proc, const char *pid, char files[2][64], int nfiles)
+/* a holder of a vfio file, kept when its pid is the lowest so far (libvirt hands QEMU the fds it opened: the
+ * first of several) */
+static int add_holder(struct zt_vfio_holders *h, const char *file, int pid)
+{
+	struct zt_vfio_holder *v;
+
+	for (size_t i = 0; i < h->n; i++)
+		if (!strcmp(h->v[i].file, file)) {
+			h->v[i].pid = pid < h->v[i].pid ? pid : h->v[i].pid;
+			return 0;
+		}
+	v = realloc(h->v, (h->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	h->v = v;
+	snprintf(v[h->n].file, sizeof(v[0].file), "%s", file);
+	v[h->n++].pid = pid;
+	return 0;
+}
+
+/* the vfio files pid holds open */
+static int add_holdings(struct zt_vfio_holders *h, const char *proc, const char *pid_name, int pid)
 {
 	char path[PATH_MAX], link[PATH_MAX];
-	bool found = false;
 	DIR *d;
+	int err = 0;
 
-	snprintf(path, sizeof(path), "%s/%s/fd", proc, pid);
+	snprintf(path, sizeof(path), "%s/%s/fd", proc, pid_name);
 	d = opendir(path);
-	for (struct dirent *de; d && !found && (de = readdir(d));) {
+	for (struct dirent *de; d && !err && (de = readdir(d));) {
 		ssize_t n;
 
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/fd/%s", proc, pid, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s/fd/%s", proc, pid_name, de->d_name);
 		n = readlink(path, link, sizeof(link) - 1);
 		if (n <= 0)
 			continue;
 		link[n] = '\0';
-		for (int i = 0; i < nfiles && !found; i++)
-			found = !strcmp(link, files[i]);
+		if (!strncmp(link, "/dev/vfio/", 10) && strlen(link) < sizeof(h->v[0].file))
+			err = add_holder(h, link, pid);
 	}
 	if (d)
 		closedir(d);
-	return found;
+	return err;
 }
 
-int zt_owner_find(const char *proc, const char *sys, const char *pci, struct zt_owner *o)
+int zt_vfio_holders_scan(const char *proc, struct zt_vfio_holders *h)
 {
-	char files[2][64];
-	int nfiles = device_files(sys, pci, files), pid = 0;
-	DIR *d = nfiles ? opendir(proc) : NULL;
+	DIR *d = opendir(proc);
+	int err = 0;
 
-	/* the lowest pid that holds it: the first of several (libvirt hands QEMU the fds it opened) */
-	for (struct dirent *de; d && (de = readdir(d));) {
+	h->n = 0;
+	for (struct dirent *de; d && !err && (de = readdir(d));) {
 		char *end;
 		long p = strtol(de->d_name, &end, 10);
 
-		if (*end || p <= 0 || (pid && p >= pid))
-			continue;
-		if (holds(proc, de->d_name, files, nfiles))
-			pid = (int)p;
+		if (!*end && p > 0 && p <= INT32_MAX)
+			err = add_holdings(h, proc, de->d_name, (int)p);
 	}
 	if (d)
 		closedir(d);
+	return err;
+}
+
+void zt_vfio_holders_free(struct zt_vfio_holders *h)
+{
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+}
+
+int zt_owner_find(const char *proc, const char *sys, const struct zt_vfio_holders *h, const char *pci,
+		  struct zt_owner *o)
+{
+	char files[2][64];
+	int nfiles = device_files(sys, pci, files), pid = 0;
+
+	for (size_t i = 0; i < h->n; i++)
+		for (int k = 0; k < nfiles; k++)
+			if (!strcmp(h->v[i].file, files[k]) && (!pid || h->v[i].pid < pid))
+				pid = h->v[i].pid;
 	if (!pid)
 		return -1;
 	zt_owner_read(proc, pid, NULL, o);

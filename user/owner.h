@@ -22,10 +22,25 @@ struct zt_owner {
 /* the owner pid opened a function as (comm from the event): its executable and domain from proc (normally
  * "/proc"); what cannot be read stays "" */
 void zt_owner_read(const char *proc, int pid, const char *comm, struct zt_owner *o);
-/* the process holding the vfio device of the PCI function pci ("0001:00:00.0") open: its group's
+/* who holds which vfio file open (/dev/vfio/N, /dev/vfio/devices/vfioX), the lowest pid of each: one walk of
+ * proc's fds, for every function a read of the queues names (taken_ns: when, the caller's to set) */
+struct zt_vfio_holder {
+	char file[64];
+	int pid;
+};
+struct zt_vfio_holders {
+	struct zt_vfio_holder *v;
+	size_t n;
+	uint64_t taken_ns;
+};
+/* 0, or -ENOMEM (what was found so far stays) */
+int zt_vfio_holders_scan(const char *proc, struct zt_vfio_holders *h);
+void zt_vfio_holders_free(struct zt_vfio_holders *h);
+/* the process holding the vfio device of the PCI function pci ("0001:00:00.0") open, among h: its group's
  * /dev/vfio/N (sys/bus/pci/devices/PCI/iommu_group) or its /dev/vfio/devices/vfioX (sys/bus/pci/devices/PCI/
  * vfio-dev). 0 and o filled, or -1 when no process holds it */
-int zt_owner_find(const char *proc, const char *sys, const char *pci, struct zt_owner *o);
+int zt_owner_find(const char *proc, const char *sys, const struct zt_vfio_holders *h, const char *pci,
+		  struct zt_owner *o);
 
 /* one line: prefix, then "pid N, COMM (EXE), libvirt domain NAME", escaped for a terminal; or that none is known */
 void zt_owner_text(const struct zt_owner *o, const char *prefix, FILE *out);

@@ -398,6 +398,7 @@ struct tracer {
 	struct zt_status status;
 	unsigned long status_lost;
 	struct zt_losslog losslog; /* --log-losses */
+	struct zt_vfio_holders holders; /* who holds which vfio file, for the owners of devices open at a queue read */
 	char service_status[512];  /* the service manager's STATUS=, as last sent */
 	uint64_t status_ns, watchdog_ns, watchdog_usec;
 };
@@ -418,8 +419,14 @@ static const struct zt_owner *owner_of(struct tracer *t, const struct zt_event *
 		zt_owner_read("/proc", (int)e->pid, comm, &o);
 		zt_corr_owner(&t->corr, e->fid, &o);
 	} else if (e->q_valid && e->q_mr && !f->owner.pid && e->has_pci) {
+		/* a read of the queues names its functions within milliseconds: one walk of /proc serves them all */
+		if (mono_ns() - t->holders.taken_ns > 1000000000ull) {
+			if (zt_vfio_holders_scan("/proc", &t->holders))
+				fprintf(stderr, "zpcitrace: out of memory for the holders of vfio devices: owners not known\n");
+			t->holders.taken_ns = mono_ns();
+		}
 		zt_pci_name(true, e->pci_domain, e->pci_bus, e->pci_devfn, pci, sizeof(pci));
-		if (!zt_owner_find("/proc", "/sys", pci, &o))
+		if (!zt_owner_find("/proc", "/sys", &t->holders, pci, &o))
 			zt_corr_owner(&t->corr, e->fid, &o);
 	}
 	return f->owner.pid && (e->type == ZT_EV_OPEN || e->q_mr) ? &f->owner : NULL;
@@ -846,5 +853,6 @@ int main(int argc, char **argv)
 	zt_attach_free(t.attach);
 	zt_corr_free(&t.corr);
 	zt_status_free(&t.status);
+	zt_vfio_holders_free(&t.holders);
 	return status;
 }

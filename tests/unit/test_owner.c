@@ -146,19 +146,31 @@ static void test_read_prefers_argv(void **state)
 
 static void test_find_the_holder(void **state)
 {
+	struct zt_vfio_holders h = { 0 };
 	struct zt_owner o;
 	(void)state;
 
-	assert_int_equal(zt_owner_find(proc, sys, "0001:00:00.0", &o), 0);
+	/* one walk of /proc: the vfio files held, the lowest pid of each */
+	assert_int_equal(zt_vfio_holders_scan(proc, &h), 0);
+	assert_int_equal(h.n, 2);
+	assert_int_equal(zt_owner_find(proc, sys, &h, "0001:00:00.0", &o), 0);
 	assert_int_equal(o.pid, 4242);
 	assert_string_equal(o.domain, "db,1");
-	assert_int_equal(zt_owner_find(proc, sys, "0002:00:00.0", &o), 0);
+	assert_int_equal(zt_owner_find(proc, sys, &h, "0002:00:00.0", &o), 0);
 	assert_int_equal(o.pid, 5151);
 	assert_string_equal(o.exe, "/usr/bin/qemu-system-s390x (deleted)");
 	/* a function nobody holds, and one sysfs does not know */
 	mkdirf("%s/bus/pci/devices/0003:00:00.0/vfio-dev/vfio9", sys);
-	assert_int_equal(zt_owner_find(proc, sys, "0003:00:00.0", &o), -1);
-	assert_int_equal(zt_owner_find(proc, sys, "0009:00:00.0", &o), -1);
+	assert_int_equal(zt_owner_find(proc, sys, &h, "0003:00:00.0", &o), -1);
+	assert_int_equal(zt_owner_find(proc, sys, &h, "0009:00:00.0", &o), -1);
+	/* a second holder of the group (libvirt hands QEMU the fd it opened): the lower pid is the owner */
+	char path[512];
+	snprintf(path, sizeof(path), "%s/6000/fd/4", proc);
+	assert_int_equal(symlink("/dev/vfio/7", path), 0);
+	assert_int_equal(zt_vfio_holders_scan(proc, &h), 0);
+	assert_int_equal(zt_owner_find(proc, sys, &h, "0001:00:00.0", &o), 0);
+	assert_int_equal(o.pid, 4242);
+	zt_vfio_holders_free(&h);
 }
 
 static void test_text_escapes(void **state)
