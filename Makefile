@@ -48,8 +48,9 @@ BPFTOOL ?= $(shell command -v bpftool || echo /usr/sbin/bpftool)
 # x86's control-flow protection (CET), where the machine is one
 USER_CFLAGS := $(HARDEN_CFLAGS) $(if $(filter x86_64,$(HOST_ARCH)),-fcf-protection) -fPIE $(CPPFLAGS) $(CFLAGS)
 LINK_FLAGS := -pie $(HARDEN_LDFLAGS) $(LDFLAGS)
-# the link line is pkg-config's: libbpf (its libelf and zlib come with it), and zlib and zstd, used directly
-LIBS := $(shell pkg-config --libs libbpf zlib libzstd)
+# the link line is pkg-config's: libbpf (its libelf and zlib come with it), and zlib and zstd, used directly (none yet on a
+# fresh machine: make demo and make check install it first, then run make again)
+LIBS := $(shell pkg-config --libs libbpf zlib libzstd 2>/dev/null)
 SYSROOT_DEP :=
 else ifeq ($(ARCH),s390x)
 OUT := build/s390x
@@ -268,7 +269,7 @@ test-kernels:
 
 PKG_FILES := debian/control debian/rules debian/changelog debian/copyright debian/zpcitrace.postrm \
 	debian/zpcitrace.docs debian/zpcitrace.manpages debian/zpcitrace.lintian-overrides packaging/zpcitrace.default $(wildcard packaging/systemd/*.service) \
-	packaging/prometheus/zpcitrace.rules.yml packaging/zpcitrace.bash-completion docs/zpcitrace.8 docs/runbook.md \
+	$(wildcard packaging/mixin/*.yaml) packaging/mixin/dashboards_out/zpcitrace.json packaging/zpcitrace.bash-completion docs/zpcitrace.8 docs/runbook.md \
 	docs/prometheus.md README.md COPYING packaging/sos/zpcitrace.py packaging/sos/extras.d-zpcitrace \
 	packaging/supportconfig/zpcitrace
 
@@ -316,9 +317,11 @@ $(RPM): build/s390x/zpcitrace $(TARBALL) zpcitrace.spec
 packages-test: $(DEB) $(RPM) zpcitrace
 	bash tests/host/packages.sh $(DEB) $(RPM) ./zpcitrace
 
-# the alert and recording rules (docs/prometheus.md, docs/runbook.md): valid, and each alert fires and stays quiet
+# the mixin (docs/prometheus.md, docs/runbook.md): the rules valid, each alert fires and stays quiet, the
+# quantiles right; the dashboard's JSON what packaging/mixin/dashboard.py makes (e2e alerts runs its queries)
 rules-test:
-	promtool check rules packaging/prometheus/zpcitrace.rules.yml
+	promtool check rules packaging/mixin/prometheus_alerts.yaml packaging/mixin/prometheus_rules.yaml
+	$(PYTHON) packaging/mixin/dashboard.py --check
 	promtool test rules tests/prom/zpcitrace.rules.test.yml
 
 # ---- benchmarks (make bench; figures and ratios, docs/performance.md) ------------------------------------

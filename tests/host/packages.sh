@@ -38,11 +38,12 @@ dpkg-deb -e "$deb" "$tmp/deb/DEBIAN"
 want_files="usr/sbin/zpcitrace usr/share/man/man8/zpcitrace.8.gz usr/lib/systemd/system/zpcitrace-exporter.service
 	usr/lib/systemd/system/zpcitrace-recorder.service etc/default/zpcitrace usr/share/doc/zpcitrace/copyright
 	usr/share/doc/zpcitrace/README.md usr/share/doc/zpcitrace/prometheus.md usr/share/doc/zpcitrace/runbook.md
-	usr/share/zpcitrace/prometheus/zpcitrace.rules.yml usr/share/bash-completion/completions/zpcitrace
+	usr/share/zpcitrace/mixin/prometheus_alerts.yaml usr/share/zpcitrace/mixin/prometheus_rules.yaml
+	usr/share/zpcitrace/mixin/dashboards_out/zpcitrace.json usr/share/bash-completion/completions/zpcitrace
 	usr/lib/python3/dist-packages/sos/report/plugins/zpcitrace.py etc/sos/extras.d/zpcitrace
 	usr/lib/supportconfig/plugins/zpcitrace"
 missing() { for f in $want_files; do [ -e "$tmp/$1/$f" ] || echo "missing $f"; done; }
-check "the .deb holds the tool, the man page, both units, /etc/default/zpcitrace, the alert rules, the bash completion and the docs (uncompressed, where the man page and the alerts point)" \
+check "the .deb holds the tool, the man page, both units, /etc/default/zpcitrace, the mixin (alerts, recording rules, dashboard), the bash completion and the docs (uncompressed, where the man page and the alerts point)" \
 	test -z "$(missing deb)"
 check "/usr/sbin/zpcitrace is the static s390x build" \
 	bash -c "file '$tmp/deb/usr/sbin/zpcitrace' | grep -q 'IBM S/390.*statically linked'"
@@ -113,10 +114,11 @@ rpm --root "$root" --initdb
 check "the rpm installs into a scratch root (rpm --root)" \
 	rpm --root "$root" -i --ignorearch --nodeps --noscripts "$rpm"
 want_files="usr/sbin/zpcitrace usr/share/man/man8/zpcitrace.8.gz usr/lib/systemd/system/zpcitrace-exporter.service
-	usr/lib/systemd/system/zpcitrace-recorder.service etc/sysconfig/zpcitrace usr/share/zpcitrace/prometheus/zpcitrace.rules.yml
+	usr/lib/systemd/system/zpcitrace-recorder.service etc/sysconfig/zpcitrace usr/share/zpcitrace/mixin/prometheus_alerts.yaml
+	usr/share/zpcitrace/mixin/prometheus_rules.yaml usr/share/zpcitrace/mixin/dashboards_out/zpcitrace.json
 	usr/share/bash-completion/completions/zpcitrace usr/lib/python3.9/site-packages/sos/report/plugins/zpcitrace.py
 	etc/sos/extras.d/zpcitrace usr/lib/supportconfig/plugins/zpcitrace"
-check "... with the tool, the man page, both units, /etc/sysconfig/zpcitrace, the alert rules and the bash completion" \
+check "... with the tool, the man page, both units, /etc/sysconfig/zpcitrace, the mixin and the bash completion" \
 	test -z "$(missing rpmroot)"
 check "... and the rpm database knows it, the sysconfig file as %config(noreplace)" \
 	bash -c "rpm --root '$root' -q zpcitrace && rpm --root '$root' -qc zpcitrace | grep -qx /etc/sysconfig/zpcitrace"
